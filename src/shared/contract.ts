@@ -1,0 +1,231 @@
+/**
+ * The one API contract between the core and every client (Electron IPC, the loopback HTTP
+ * bridge, the CLI and the renderer). Requests are validated with these schemas wherever they
+ * cross a process boundary; responses are plain data typed below.
+ */
+import { z } from 'zod';
+import type {
+  AnalysisErrorRecord,
+  AnalysisProgress,
+  AppInfo,
+  ClusterInfo,
+  Explanation,
+  LibraryStats,
+  QueueResult,
+  ScanErrorRecord,
+  ScanProgress,
+  ScanSummary,
+  Settings,
+  SimilarResult,
+  SimilarTrack,
+  Track,
+  TrackAnalysisInfo,
+  TrackPage,
+} from './types';
+
+const id = z.string().min(1).max(200);
+const nonNegInt = z.number().int().min(0);
+
+export const seedSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('track'), id }),
+  z.object({ kind: z.literal('tracks'), ids: z.array(id).min(1).max(1000) }),
+  z.object({ kind: z.literal('album'), album: z.string().min(1), albumArtist: z.string().optional() }),
+  z.object({ kind: z.literal('artist'), artist: z.string().min(1) }),
+]);
+
+export const filtersSchema = z
+  .object({
+    excludeSameArtist: z.boolean(),
+    excludeSameAlbum: z.boolean(),
+    minDuration: z.number().min(0),
+    maxDuration: z.number().min(0),
+    minBpm: z.number().min(0),
+    maxBpm: z.number().min(0),
+    compatibleKey: z.boolean(),
+    genre: z.string(),
+    folder: z.string(),
+  })
+  .partial();
+
+export const sourceSchema = z.enum(['embedding', 'features', 'blend']);
+
+export const varietySchema = z
+  .object({
+    maxPerArtist: z.number().int().min(1).max(100),
+    artistWindow: z.number().int().min(1).max(1000),
+    noConsecutiveAlbum: z.boolean(),
+    collapseDuplicates: z.boolean(),
+    diversity: z.number().min(0).max(1),
+    recentlyPlayed: z.array(id).max(10000),
+  })
+  .partial();
+
+export const settingsPatchSchema = z
+  .object({
+    ffmpegPath: z.string().max(4096),
+    workers: z.number().int().min(1).max(64),
+    model: z.string().min(1).max(100),
+    patchesPerTrack: z.number().int().min(0).max(10000),
+    similarity: z
+      .object({
+        source: sourceSchema,
+        embeddingWeight: z.number().min(0).max(1),
+        featureWeight: z.number().min(0).max(1),
+        hubnessReduction: z.boolean(),
+      })
+      .partial(),
+    variety: varietySchema,
+  })
+  .partial();
+
+const empty = z.object({}).strict();
+
+/** Request schemas, one per method. */
+export const requestSchemas = {
+  'app.info': empty,
+  'library.scan': z.object({ roots: z.array(z.string().min(1).max(4096)).min(1).max(100), prune: z.boolean().optional() }),
+  'library.cancelScan': empty,
+  'library.list': z
+    .object({
+      text: z.string().max(500),
+      artist: z.string().max(500),
+      album: z.string().max(500),
+      genre: z.string().max(500),
+      root: z.string().max(4096),
+      includeMissing: z.boolean(),
+      sort: z.enum(['artist', 'album', 'title', 'added', 'duration', 'path']),
+      offset: nonNegInt,
+      limit: z.number().int().min(1).max(100000),
+    })
+    .partial(),
+  'library.track': z.object({ id }),
+  'library.stats': empty,
+  'library.errors': z.object({ offset: nonNegInt, limit: z.number().int().min(1).max(100000) }).partial(),
+  'library.roots': empty,
+  'analysis.start': z.object({ workers: z.number().int().min(1).max(64), model: z.string().min(1).max(100) }).partial(),
+  'analysis.pause': empty,
+  'analysis.resume': empty,
+  'analysis.cancel': empty,
+  'analysis.status': empty,
+  'analysis.errors': z.object({ offset: nonNegInt, limit: z.number().int().min(1).max(100000) }).partial(),
+  'analysis.track': z.object({ id }),
+  'similar.tracks': z.object({
+    seed: seedSchema,
+    k: z.number().int().min(1).max(1000).optional(),
+    source: sourceSchema.optional(),
+    filters: filtersSchema.optional(),
+  }),
+  'similar.queue': z.object({
+    seed: seedSchema,
+    length: z.number().int().min(1).max(1000).optional(),
+    source: sourceSchema.optional(),
+    filters: filtersSchema.optional(),
+    variety: varietySchema.optional(),
+  }),
+  'similar.radio': z.object({
+    seed: seedSchema,
+    /** Tracks already queued or played in this radio session, oldest first. */
+    history: z.array(id).max(10000).optional(),
+    skipped: z.array(id).max(10000).optional(),
+    count: z.number().int().min(1).max(200).optional(),
+    variety: varietySchema.optional(),
+  }),
+  'similar.path': z.object({ from: id, to: id, steps: z.number().int().min(1).max(200).optional() }),
+  'similar.explain': z.object({ a: id, b: id }),
+  'similar.clusterSuggestions': z.object({
+    id,
+    sameCluster: z.number().int().min(0).max(200).optional(),
+    perOtherCluster: z.number().int().min(0).max(50).optional(),
+  }),
+  'clusters.list': empty,
+  'settings.get': empty,
+  'settings.set': settingsPatchSchema,
+} as const;
+
+export type Method = keyof typeof requestSchemas;
+export type Request<M extends Method> = z.input<(typeof requestSchemas)[M]>;
+export type ParsedRequest<M extends Method> = z.output<(typeof requestSchemas)[M]>;
+
+export interface ClusterSuggestions {
+  /** False until clusters have been computed: then only sameCluster (plain neighbours) is filled. */
+  clustersAvailable: boolean;
+  seedCluster: ClusterInfo | null;
+  sameCluster: SimilarTrack[];
+  otherClusters: { cluster: ClusterInfo; tracks: SimilarTrack[] }[];
+}
+
+/** Response types, one per method. */
+export interface Responses {
+  'app.info': AppInfo;
+  'library.scan': ScanSummary;
+  'library.cancelScan': { cancelled: boolean };
+  'library.list': TrackPage;
+  'library.track': Track | null;
+  'library.stats': LibraryStats;
+  'library.errors': { total: number; errors: ScanErrorRecord[] };
+  'library.roots': string[];
+  'analysis.start': AnalysisProgress;
+  'analysis.pause': AnalysisProgress;
+  'analysis.resume': AnalysisProgress;
+  'analysis.cancel': AnalysisProgress;
+  'analysis.status': AnalysisProgress;
+  'analysis.errors': { total: number; errors: AnalysisErrorRecord[] };
+  'analysis.track': TrackAnalysisInfo | null;
+  'similar.tracks': SimilarResult;
+  'similar.queue': QueueResult;
+  'similar.radio': QueueResult;
+  'similar.path': QueueResult;
+  'similar.explain': Explanation;
+  'similar.clusterSuggestions': ClusterSuggestions;
+  'clusters.list': ClusterInfo[];
+  'settings.get': Settings;
+  'settings.set': Settings;
+}
+
+export type Response<M extends Method> = Responses[M];
+
+/** Events pushed from the core to clients. */
+export interface Events {
+  'scan.progress': ScanProgress;
+  'analysis.progress': AnalysisProgress;
+  'library.changed': { reason: 'scan' | 'analysis' | 'settings' };
+}
+export type EventName = keyof Events;
+export const eventNames: readonly EventName[] = ['scan.progress', 'analysis.progress', 'library.changed'];
+
+/** What every client (preload bridge, HTTP client) offers the renderer. */
+export interface TimbreClient {
+  invoke<M extends Method>(method: M, request: Request<M>): Promise<Response<M>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** A URL the <audio> element can play (with seeking) for a catalogued track. */
+  mediaUrl(trackId: string): string;
+}
+
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);
+}
+
+/** Errors that cross the boundary keep a code a client can act on. */
+export type ApiErrorCode = 'bad_request' | 'not_found' | 'unavailable' | 'internal' | 'cancelled';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Validates a request that came from another process; throws ApiError('bad_request'). */
+export function parseRequest<M extends Method>(method: M, request: unknown): ParsedRequest<M> {
+  const result = requestSchemas[method].safeParse(request ?? {});
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
+    throw new ApiError('bad_request', `invalid request for ${method}: ${detail}`);
+  }
+  return result.data as ParsedRequest<M>;
+}
+
+export type { Settings };

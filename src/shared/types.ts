@@ -1,0 +1,284 @@
+/**
+ * Domain types shared by the core, every transport and the renderer.
+ * Plain data only (JSON-serialisable): these cross process boundaries.
+ */
+
+export type TrackId = string;
+
+export type TrackStatus = 'ok' | 'missing';
+
+export interface Track {
+  id: TrackId;
+  path: string;
+  /** The scan root (library folder) this file was found under. */
+  root: string;
+  size: number;
+  /** Modification time in ms since the epoch. */
+  mtimeMs: number;
+  /** Content fingerprint: survives a rename or a move. */
+  fingerprint: string;
+  /** Container format as music-metadata names it (e.g. "MPEG", "FLAC", "Ogg"). */
+  format: string;
+  codec: string;
+  /** Seconds; 0 when unknown. */
+  duration: number;
+  sampleRate: number;
+  channels: number;
+  /** Bits per second; 0 when unknown. */
+  bitrate: number;
+  title: string;
+  artists: string[];
+  /** First artist or "Unknown Artist": what lists and filters show. */
+  artist: string;
+  album: string;
+  albumArtist: string;
+  trackNo: number | null;
+  discNo: number | null;
+  year: number | null;
+  genres: string[];
+  hasCover: boolean;
+  /** MusicBrainz ids present in the tags (recording, track, album, artist, release group). */
+  musicbrainz: Partial<Record<'recordingId' | 'trackId' | 'albumId' | 'artistId' | 'releaseGroupId', string>>;
+  status: TrackStatus;
+  addedAt: number;
+  updatedAt: number;
+}
+
+export interface ScanErrorRecord {
+  path: string;
+  root: string;
+  reason: string;
+  size: number;
+  mtimeMs: number;
+  at: number;
+}
+
+export interface ScanProgress {
+  phase: 'walking' | 'reading' | 'writing' | 'done' | 'cancelled';
+  roots: string[];
+  found: number;
+  processed: number;
+  /** Files whose size and mtime were unchanged (not reopened). */
+  unchanged: number;
+  added: number;
+  updated: number;
+  moved: number;
+  failed: number;
+  missing: number;
+  removed: number;
+  /** Files per second since the scan started. */
+  rate: number;
+  elapsedMs: number;
+  currentPath?: string;
+}
+
+export type ScanSummary = Omit<ScanProgress, 'currentPath'> & {
+  /** Roots that were not reachable: their tracks were left untouched. */
+  unavailableRoots: string[];
+};
+
+export interface LibraryStats {
+  tracks: number;
+  missing: number;
+  errors: number;
+  artists: number;
+  albums: number;
+  genres: number;
+  totalDuration: number;
+  totalSize: number;
+  roots: string[];
+  formats: Record<string, number>;
+  analysed: number;
+  analysisFailed: number;
+  analysisPending: number;
+  schemaVersion: number;
+}
+
+export interface TrackQuery {
+  text?: string;
+  artist?: string;
+  album?: string;
+  genre?: string;
+  root?: string;
+  includeMissing?: boolean;
+  sort?: 'artist' | 'album' | 'title' | 'added' | 'duration' | 'path';
+  offset?: number;
+  limit?: number;
+}
+
+export interface TrackPage {
+  total: number;
+  offset: number;
+  tracks: Track[];
+}
+
+/** Named scalar features of one track (what the UI and explanations show). */
+export interface FeatureScalars {
+  bpm: number;
+  bpmConfidence: number;
+  danceability: number;
+  onsetRate: number;
+  key: string;
+  scale: 'major' | 'minor';
+  keyStrength: number;
+  loudness: number;
+  loudnessRange: number;
+  dynamicComplexity: number;
+  rms: number;
+  spectralCentroid: number;
+  spectralRolloff: number;
+  spectralFlux: number;
+  spectralFlatness: number;
+  zeroCrossingRate: number;
+  [name: string]: number | string;
+}
+
+export interface TagScore {
+  tag: string;
+  score: number;
+}
+
+export interface TrackAnalysisInfo {
+  trackId: TrackId;
+  analysisVersion: string;
+  analysedAt: number;
+  features: FeatureScalars;
+  /** Top tags per model, best first. */
+  tags: Record<string, TagScore[]>;
+  models: string[];
+}
+
+export type AnalysisState = 'idle' | 'running' | 'paused' | 'cancelling';
+
+export interface AnalysisProgress {
+  state: AnalysisState;
+  total: number;
+  done: number;
+  failed: number;
+  /** Tracks per minute over the recent window. */
+  tracksPerMinute: number;
+  etaSeconds: number | null;
+  current: string[];
+  workers: number;
+  model: string | null;
+  /** Why no model is used, when none is. */
+  modelNote?: string;
+}
+
+export interface AnalysisErrorRecord {
+  trackId: TrackId;
+  path: string;
+  reason: string;
+  analysisVersion: string;
+  at: number;
+}
+
+export type SimilaritySource = 'embedding' | 'features' | 'blend';
+
+export interface SimilarityFilters {
+  excludeSameArtist?: boolean;
+  excludeSameAlbum?: boolean;
+  minDuration?: number;
+  maxDuration?: number;
+  minBpm?: number;
+  maxBpm?: number;
+  /** Only keys compatible with the seed's (same, relative, fifth apart). */
+  compatibleKey?: boolean;
+  genre?: string;
+  folder?: string;
+}
+
+export type Seed =
+  | { kind: 'track'; id: TrackId }
+  | { kind: 'tracks'; ids: TrackId[] }
+  | { kind: 'album'; album: string; albumArtist?: string }
+  | { kind: 'artist'; artist: string };
+
+export interface SimilarTrack {
+  track: Track;
+  /** Cosine similarity in [-1, 1] after hubness reduction, higher is closer. */
+  score: number;
+  distance: number;
+  clusterId?: number;
+}
+
+export interface SimilarResult {
+  seedIds: TrackId[];
+  source: SimilaritySource;
+  results: SimilarTrack[];
+  tookMs: number;
+}
+
+export interface VarietyRules {
+  maxPerArtist: number;
+  artistWindow: number;
+  noConsecutiveAlbum: boolean;
+  collapseDuplicates: boolean;
+  /** 0 = more of the same, 1 = explore (MMR trade-off). */
+  diversity: number;
+  /** Track ids recently played: held back from the queue. */
+  recentlyPlayed?: TrackId[];
+}
+
+export interface QueueResult {
+  seedIds: TrackId[];
+  tracks: SimilarTrack[];
+  tookMs: number;
+}
+
+export interface ExplanationFeature {
+  name: string;
+  label: string;
+  a: number | string;
+  b: number | string;
+  /** Words a listener understands: "both around 128 BPM". */
+  text: string;
+}
+
+export interface Explanation {
+  a: TrackId;
+  b: TrackId;
+  score: number;
+  summary: string;
+  sharedTags: string[];
+  closest: ExplanationFeature[];
+  mostDifferent: ExplanationFeature[];
+}
+
+export interface ClusterInfo {
+  id: number;
+  label: string;
+  size: number;
+  topTags: string[];
+  exemplarIds: TrackId[];
+}
+
+export interface MapPoint {
+  id: TrackId;
+  x: number;
+  y: number;
+  clusterId: number;
+}
+
+export interface Settings {
+  /** Explicit ffmpeg binary; empty means PATH, then the bundled one. */
+  ffmpegPath: string;
+  workers: number;
+  model: 'msd' | 'mtt' | 'none' | string;
+  /** Patches taken per track for the embedding (0 = every patch). */
+  patchesPerTrack: number;
+  similarity: {
+    source: SimilaritySource;
+    embeddingWeight: number;
+    featureWeight: number;
+    hubnessReduction: boolean;
+  };
+  variety: VarietyRules;
+}
+
+export interface AppInfo {
+  version: string;
+  mode: 'electron' | 'browser';
+  home: string;
+  modelNote?: string;
+}
