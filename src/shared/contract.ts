@@ -137,7 +137,6 @@ export const requestSchemas = {
     sameCluster: z.number().int().min(0).max(200).optional(),
     perOtherCluster: z.number().int().min(0).max(50).optional(),
   }),
-  'clusters.list': empty,
   'settings.get': empty,
   'settings.set': settingsPatchSchema,
 } as const;
@@ -177,7 +176,6 @@ export interface Responses {
   'similar.path': QueueResult;
   'similar.explain': Explanation;
   'similar.clusterSuggestions': ClusterSuggestions;
-  'clusters.list': ClusterInfo[];
   'settings.get': Settings;
   'settings.set': Settings;
 }

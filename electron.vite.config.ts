@@ -1,0 +1,80 @@
+/**
+ * One build for the three Electron bundles (main, preload, renderer).
+ *
+ * - main: several entries share chunks in out/main/chunks. Everything in package.json
+ *   `dependencies` (LanceDB, onnxruntime-node, essentia.js, music-metadata, …) stays external:
+ *   electron-vite's `externalizeDeps` (on by default) marks them so; bundling breaks native and
+ *   WASM packages. The bundles also run under plain Node 20 (`timbre serve`, the CLI, analysis
+ *   workers forked by Node), so the syntax target is Node 20, not Electron's Node.
+ * - preload: CommonJS, because a sandboxed preload cannot be an ES module.
+ * - renderer: React; the production index.html gets a strict CSP meta tag (the dev server keeps
+ *   Vite's inline preamble working, so the tag is added at build time only).
+ */
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
+
+const root = import.meta.dirname;
+
+/** The renderer's Content-Security-Policy (Electron loads it from file://; browser mode adds a header too). */
+export const rendererCsp = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "media-src 'self' timbre-media:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+function cspMeta(): Plugin {
+  return {
+    name: 'timbre:csp-meta',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler: () => [
+        { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: rendererCsp }, injectTo: 'head-prepend' },
+      ],
+    },
+  };
+}
+
+export default defineConfig({
+  main: {
+    build: {
+      target: 'node20.19',
+      externalizeDeps: true,
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'src/main/electron/main.ts'),
+          cli: resolve(root, 'src/main/cli.ts'),
+          worker: resolve(root, 'src/main/analysis/worker.ts'),
+          browser: resolve(root, 'src/main/api/browser-main.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      externalizeDeps: true,
+      rolldownOptions: {
+        input: { index: resolve(root, 'src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src/renderer'),
+    plugins: [react(), cspMeta()],
+    build: {
+      target: 'es2022',
+      minify: true,
+      rolldownOptions: { input: resolve(root, 'src/renderer/index.html') },
+    },
+  },
+});

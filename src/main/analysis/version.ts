@@ -1,0 +1,29 @@
+/**
+ * The analysis version: a track is re-analysed when the version its stored results were made with
+ * differs from the current one. It changes with the feature extractor (FEATURES_VERSION), the
+ * embedding model (id and content hash) and the patch-sampling setting (which changes the mean
+ * embedding), and with nothing else.
+ */
+
+export interface AnalysisVersionParts {
+  featuresVersion: string | number;
+  /** The embedding model, or null when analysing features only. */
+  model: { id: string; hash: string } | null;
+  /** Patches per track for the embedding (0 = every patch); ignored without a model. */
+  patches: number;
+}
+
+/** Short, stable and readable: `f3+msd@1a2b3c4d5e6f+p8`, or `f3+none` for features only. */
+export function analysisVersion(parts: AnalysisVersionParts): string {
+  const features = `f${String(parts.featuresVersion)}`;
+  if (!parts.model) return `${features}+none`;
+  const hash = parts.model.hash.replace(/[^0-9a-zA-Z]/g, '').slice(0, 12) || 'nohash';
+  const patches = parts.patches > 0 ? `p${Math.floor(parts.patches)}` : 'pall';
+  return `${features}+${parts.model.id}@${hash}+${patches}`;
+}
+
+/** The model id a version string was made with (null for features only or an unknown format). */
+export function modelOfVersion(version: string): string | null {
+  const m = /^f[^+]*\+([^@+]+)@/.exec(version);
+  return m ? m[1] : null;
+}

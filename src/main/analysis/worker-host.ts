@@ -1,0 +1,194 @@
+/**
+ * The process that runs analysis jobs, seen from the main process. One interface, two
+ * implementations: `child_process.fork` here (CLI, tests, benches) and Electron's `utilityProcess`
+ * in src/main/electron/utility-worker.ts (the only place that imports electron). The engine takes a
+ * factory by injection, so the core never depends on electron.
+ *
+ * Also the wire protocol between host and worker. Messages travel by structured clone (fork with
+ * `serialization: 'advanced'`, utilityProcess' postMessage), so Float32Arrays cross as they are;
+ * `reviveFloat32` accepts the other shapes a transport could turn them into.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AnalysisJob, TrackAnalysisResult } from './types';
+
+/** What the model manager resolved, as the worker needs it (plain data). */
+export interface WorkerModelSpec {
+  id: string;
+  [key: string]: unknown;
+}
+
+export interface WorkerInit {
+  type: 'init';
+  /** The resolved model (as returned by resolveModel) or null for features only. */
+  model: WorkerModelSpec | null;
+  home: string;
+  modelsDir?: string;
+  /** Patches per track for the embedding (0 = all). */
+  patches: number;
+  ffmpegPath?: string;
+  analysisVersion: string;
+}
+
+export type HostMessage = WorkerInit | { type: 'job'; job: AnalysisJob } | { type: 'shutdown' };
+
+export type WorkerMessage =
+  | { type: 'ready'; pid: number; model: string | null; loadMs: number; maxRssKb: number }
+  | { type: 'init-error'; reason: string }
+  | { type: 'result'; trackId: string; result: TrackAnalysisResult; maxRssKb: number }
+  | { type: 'error'; trackId: string; reason: string; maxRssKb: number };
+
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  /** Last lines the process wrote to stderr, if captured. */
+  stderrTail?: string;
+}
+
+export interface WorkerHost {
+  readonly pid: number | undefined;
+  /** Sends a message; returns false when the process is gone. */
+  send(message: HostMessage): boolean;
+  onMessage(listener: (message: WorkerMessage) => void): void;
+  /** Called once when the process has ended, however it ended. */
+  onExit(listener: (exit: WorkerExit) => void): void;
+  /** Ends the process at once (SIGKILL where that exists). */
+  kill(): void;
+}
+
+export interface WorkerSpawnOptions {
+  /** Extra environment variables for the worker (added to the parent's). */
+  env?: Record<string, string>;
+  /** A label for logs. */
+  name?: string;
+}
+
+export type WorkerHostFactory = (options: WorkerSpawnOptions) => WorkerHost;
+
+export interface WorkerEntry {
+  /** File to start. */
+  path: string;
+  /** Node options it needs (tsx when it is TypeScript source). */
+  execArgv: string[];
+}
+
+/**
+ * Where the worker entry is: `TIMBRE_WORKER_ENTRY` if set; else a built `worker.js` beside this
+ * module (the bundled app/CLI: electron-vite emits it as its own entry); else `worker.ts` beside
+ * this module, started through tsx (running from source: CLI under tsx, tests, benches).
+ */
+export function resolveWorkerEntry(moduleUrl: string = import.meta.url): WorkerEntry {
+  const explicit = process.env.TIMBRE_WORKER_ENTRY;
+  if (explicit) return { path: explicit, execArgv: /\.[cm]?ts$/.test(explicit) ? ['--import', 'tsx'] : [] };
+  const here = dirname(fileURLToPath(moduleUrl));
+  for (const name of ['worker.js', 'worker.mjs', 'analysis-worker.js']) {
+    const built = join(here, name);
+    if (existsSync(built)) return { path: built, execArgv: [] };
+  }
+  const source = join(here, 'worker.ts');
+  if (existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] };
+  throw new Error(`analysis worker entry not found beside ${here} (worker.js or worker.ts)`);
+}
+
+const STDERR_TAIL = 4096;
+
+class ForkedWorker implements WorkerHost {
+  private readonly child: ChildProcess;
+  private stderrTail = '';
+  private exited: WorkerExit | null = null;
+  private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
+
+  constructor(entry: WorkerEntry, options: WorkerSpawnOptions) {
+    this.child = fork(entry.path, [], {
+      execArgv: entry.execArgv,
+      env: { ...process.env, ...options.env },
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      if (process.env.TIMBRE_WORKER_DEBUG) process.stderr.write(chunk);
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      if (process.env.TIMBRE_WORKER_DEBUG) process.stderr.write(chunk);
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    const finish = (code: number | null, signal: string | null) => {
+      if (this.exited) return;
+      this.exited = { code, signal, stderrTail: this.stderrTail.trim() || undefined };
+      for (const listener of this.exitListeners) listener(this.exited);
+    };
+    // 'close' waits for stdio to end, so the stderr tail is complete.
+    this.child.on('close', (code, signal) => finish(code, signal));
+    this.child.on('error', (err) => {
+      this.stderrTail += `\n${err.message}`;
+      if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid === undefined) {
+        finish(null, null);
+      }
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  send(message: HostMessage): boolean {
+    if (this.exited || !this.child.connected) return false;
+    try {
+      this.child.send(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  onMessage(listener: (message: WorkerMessage) => void): void {
+    this.child.on('message', (message) => listener(message as WorkerMessage));
+  }
+
+  onExit(listener: (exit: WorkerExit) => void): void {
+    if (this.exited) listener(this.exited);
+    else this.exitListeners.push(listener);
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+}
+
+/** The `child_process.fork` implementation (CLI, tests, benches). */
+export const forkWorkerHost: WorkerHostFactory = (options) => new ForkedWorker(resolveWorkerEntry(), options);
+
+/** A Float32Array from whatever a transport made of one (typed array, Buffer, plain array). */
+export function reviveFloat32(value: unknown): Float32Array {
+  if (value instanceof Float32Array) return value;
+  if (value instanceof Uint8Array || value instanceof DataView) {
+    // Raw bytes (a Buffer): reinterpret as little-endian float32.
+    const copy = new Uint8Array(value.byteLength - (value.byteLength % 4));
+    copy.set(new Uint8Array(value.buffer, value.byteOffset, copy.byteLength));
+    return new Float32Array(copy.buffer);
+  }
+  if (ArrayBuffer.isView(value)) return Float32Array.from(value as unknown as ArrayLike<number>);
+  if (Array.isArray(value)) return Float32Array.from(value as number[]);
+  if (value && typeof value === 'object') {
+    const o = value as { type?: string; data?: unknown };
+    if (o.type === 'Buffer' && Array.isArray(o.data)) return reviveFloat32(Uint8Array.from(o.data as number[]));
+    return Float32Array.from(Object.values(value as Record<string, number>));
+  }
+  return new Float32Array(0);
+}
+
+/** The worker's result with every vector a real Float32Array again. */
+export function reviveResult(result: TrackAnalysisResult): TrackAnalysisResult {
+  return {
+    ...result,
+    features: { ...result.features, vector: reviveFloat32(result.features.vector) },
+    embeddings: result.embeddings.map((e) => ({
+      ...e,
+      mean: reviveFloat32(e.mean),
+      std: reviveFloat32(e.std),
+      tags: reviveFloat32(e.tags),
+    })),
+  };
+}

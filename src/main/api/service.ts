@@ -1,0 +1,187 @@
+/**
+ * The core behind the contract: one object that every transport (IPC, HTTP, CLI) calls.
+ * It owns the catalog, the analysis engine, the similarity engine and the settings, and it is
+ * the only writer of the database.
+ */
+import { readFileSync } from 'node:fs';
+import { ApiError, isMethod, parseRequest } from '../../shared/contract';
+import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
+import type { Settings } from '../../shared/types';
+import { AnalysisEngine } from '../analysis/engine';
+import type { WorkerHostFactory } from '../analysis/worker-host';
+import { ResultsStore } from '../analysis/results-store';
+import { homeLayout, resolveHome } from '../home';
+import { Catalog } from '../library/catalog';
+import { SettingsStore } from '../settings';
+import { SimilarityCache } from './similarity-cache';
+import type { Handlers, TimbreService } from './service-types';
+
+export interface ServiceOptions {
+  home?: string;
+  mode: 'electron' | 'browser' | 'cli';
+  /** Where the MusiCNN .h5 files can be found before trying to download them. */
+  modelsDir?: string;
+  /** Electron passes a utilityProcess factory; the default forks Node processes. */
+  workerHostFactory?: WorkerHostFactory;
+  /** Start analysis by itself after a scan (the app does; the CLI has its own command). */
+  autoAnalyze?: boolean;
+}
+
+type Listener = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export type CoreService = TimbreService & {
+  readonly home: string;
+  readonly catalog: Catalog;
+  readonly engine: AnalysisEngine;
+  readonly results: ResultsStore;
+  readonly settings: SettingsStore;
+};
+
+export async function createService(options: ServiceOptions): Promise<CoreService> {
+  const home = resolveHome(options.home);
+  const layout = homeLayout(home);
+  const settings = new SettingsStore(layout.settings);
+  const catalog = await Catalog.open(home);
+  const results = await ResultsStore.open(catalog.db);
+  const listeners = new Set<Listener>();
+  const emit: Listener = (event, payload) => {
+    for (const listener of listeners) {
+      try {
+        listener(event, payload);
+      } catch (err) {
+        process.emitWarning(`event listener failed: ${String(err)}`);
+      }
+    }
+  };
+
+  const engine = new AnalysisEngine({
+    home,
+    catalog,
+    results,
+    modelsDir: options.modelsDir ?? process.env.TIMBRE_MODELS_DIR,
+    hostFactory: options.workerHostFactory,
+    settings: () => settings.get(),
+  });
+  engine.on('progress', (p) => emit('analysis.progress', p));
+  engine.on('results', () => {
+    similarity.invalidate();
+    emit('library.changed', { reason: 'analysis' });
+  });
+
+  const similarity = new SimilarityCache(catalog, results, () => settings.get());
+
+  let scanAbort: AbortController | null = null;
+
+  const settingsChanged = async (next: Settings): Promise<Settings> => {
+    similarity.invalidate();
+    emit('library.changed', { reason: 'settings' });
+    return next;
+  };
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      version: packageVersion(),
+      mode: options.mode === 'electron' ? 'electron' : 'browser',
+      home,
+      modelNote: engine.status().modelNote,
+    }),
+    'library.scan': async (req) => {
+      if (scanAbort) throw new ApiError('unavailable', 'a scan is already running');
+      scanAbort = new AbortController();
+      try {
+        const summary = await catalog.scan(req.roots, {
+          prune: req.prune,
+          signal: scanAbort.signal,
+          onProgress: (p) => emit('scan.progress', p),
+        });
+        const removed = await results.prune(new Set((await catalog.allTracks({ includeMissing: true })).map((t) => t.id)));
+        if (removed > 0 || summary.added + summary.updated + summary.moved + summary.removed > 0) {
+          similarity.invalidate();
+        }
+        emit('library.changed', { reason: 'scan' });
+        if (options.autoAnalyze && summary.phase === 'done') engine.start({});
+        return summary;
+      } catch (err) {
+        throw err instanceof ApiError ? err : new ApiError('bad_request', (err as Error).message);
+      } finally {
+        scanAbort = null;
+      }
+    },
+    'library.cancelScan': async () => {
+      if (!scanAbort) return { cancelled: false };
+      scanAbort.abort();
+      return { cancelled: true };
+    },
+    'library.list': (req) => catalog.list(req),
+    'library.track': (req) => catalog.get(req.id),
+    'library.stats': async () => {
+      const stats = await catalog.stats();
+      const counts = await results.counts();
+      const status = engine.status();
+      return {
+        ...stats,
+        analysed: counts.analysed,
+        analysisFailed: counts.failed,
+        analysisPending: status.state === 'idle' ? await engine.pendingCount() : status.total - status.done - status.failed,
+      };
+    },
+    'library.errors': (req) => catalog.errors(req),
+    'library.roots': () => catalog.roots(),
+    'analysis.start': async (req) => engine.start(req),
+    'analysis.pause': async () => engine.pause(),
+    'analysis.resume': async () => engine.resume(),
+    'analysis.cancel': async () => engine.cancel(),
+    'analysis.status': async () => engine.status(),
+    'analysis.errors': (req) => results.errors(req),
+    'analysis.track': (req) => results.getTrackInfo(req.id),
+    'similar.tracks': async (req) => (await similarity.engine()).similar(req),
+    'similar.queue': async (req) => (await similarity.engine()).queue(req),
+    'similar.radio': async (req) => (await similarity.engine()).radio(req),
+    'similar.path': async (req) => (await similarity.engine()).path(req),
+    'similar.explain': async (req) => (await similarity.engine()).explain(req.a, req.b),
+    'similar.clusterSuggestions': async (req) => (await similarity.engine()).clusterSuggestions(req),
+    'settings.get': () => settings.get(),
+    'settings.set': async (req) => settingsChanged(await settings.update(req)),
+  };
+
+  async function invoke(method: string, request: unknown): Promise<unknown> {
+    if (!isMethod(method)) throw new ApiError('not_found', `unknown method: ${method}`);
+    const parsed = parseRequest(method, request);
+    const handler = handlers[method] as (r: ParsedRequest<Method>) => Promise<Response<Method>>;
+    return handler(parsed);
+  }
+
+  return {
+    home,
+    catalog,
+    engine,
+    results,
+    settings,
+    handlers,
+    invoke,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async mediaPath(trackId) {
+      const track = await catalog.get(trackId);
+      return track && track.status === 'ok' ? track.path : null;
+    },
+    async close() {
+      scanAbort?.abort();
+      await engine.close();
+      await catalog.close();
+    },
+  };
+}

@@ -1,0 +1,348 @@
+/**
+ * `timbre`: the headless command line over the same core as the app.
+ * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ApiError } from '../shared/contract';
+import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/types';
+import { createService, type CoreService } from './api/service';
+import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
+
+const usage = `timbre — a music player that knows how your music sounds
+
+Usage: timbre <command> [options]
+
+Library
+  scan DIR...            add folders to the library / rescan them (incremental)
+      --prune            remove tracks whose files are gone (roots must be present)
+  list                   list tracks   [--artist A] [--album A] [--genre G] [--text T]
+                                       [--missing] [--limit N] [--offset N]
+  stats                  library figures
+  errors                 files that could not be read   [--analysis: analysis failures]
+
+Analysis
+  analyze                listen to every track not analysed yet
+      --workers N        worker processes (default: one per core)
+      --model msd|mtt|none
+
+Similarity (TRACK = track id, file path, or "artist - title")
+  similar TRACK          nearest tracks          [-k 20] [--source embedding|features|blend]
+  queue SEED...          a play-similar queue    [--length 50] [--radio] [--album A] [--artist A]
+  path A B               a song path from A to B [--steps 10]
+  explain A B            why A and B sound alike (or not)
+
+Other
+  serve                  run the app in browser mode on 127.0.0.1 [--port N]
+
+Global options
+  --home DIR             data folder (default: $TIMBRE_HOME or ~/.local/share/timbre)
+  --json                 machine-readable output (JSON; progress as JSON lines on stderr)
+  -h, --help             this help
+`;
+
+class UsageError extends Error {}
+
+const options = {
+  home: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  prune: { type: 'boolean', default: false },
+  artist: { type: 'string' },
+  album: { type: 'string' },
+  genre: { type: 'string' },
+  text: { type: 'string' },
+  missing: { type: 'boolean', default: false },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  analysis: { type: 'boolean', default: false },
+  workers: { type: 'string' },
+  model: { type: 'string' },
+  k: { type: 'string', short: 'k' },
+  source: { type: 'string' },
+  length: { type: 'string' },
+  radio: { type: 'boolean', default: false },
+  steps: { type: 'string' },
+  port: { type: 'string' },
+  version: { type: 'boolean', short: 'v', default: false },
+} satisfies ParseArgsConfig['options'];
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+function intOption(values: Values, name: 'limit' | 'offset' | 'workers' | 'k' | 'length' | 'steps' | 'port'): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} needs a whole number, got "${raw}"`);
+  return n;
+}
+
+/** Finds a track from what a shell user would type: an id, a file path or "artist - title". */
+async function resolveTrack(service: CoreService, ref: string): Promise<Track> {
+  const byId = await service.catalog.get(ref);
+  if (byId) return byId;
+  if (existsSync(ref)) {
+    const byPath = await service.catalog.getByPath(resolve(ref));
+    if (byPath) return byPath;
+    throw new UsageError(`${ref} is not in the library (scan its folder first)`);
+  }
+  const page = await service.catalog.list({ text: ref, limit: 50 });
+  const lowered = ref.toLowerCase();
+  const exact = page.tracks.filter(
+    (t) => `${t.artist} - ${t.title}`.toLowerCase() === lowered || t.title.toLowerCase() === lowered,
+  );
+  const candidates = exact.length > 0 ? exact : page.tracks;
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length === 0) throw new UsageError(`no track matches "${ref}"`);
+  const shown = candidates.slice(0, 8).map((t) => `  ${trackLine(t)}`).join('\n');
+  throw new UsageError(`"${ref}" matches ${candidates.length} tracks; use an id:\n${shown}`);
+}
+
+function printSimilar(list: SimilarTrack[]): void {
+  list.forEach((s, i) => {
+    const n = String(i + 1).padStart(3);
+    console.log(`${n}. ${s.score.toFixed(3)}  ${trackLine(s.track)}`);
+  });
+}
+
+function sourceOption(values: Values): SimilaritySource | undefined {
+  const s = values.source;
+  if (s === undefined) return undefined;
+  if (s !== 'embedding' && s !== 'features' && s !== 'blend') {
+    throw new UsageError(`--source must be embedding, features or blend`);
+  }
+  return s;
+}
+
+/** First Ctrl-C asks the running job to stop cleanly; a second one exits at once. */
+function onInterrupt(stop: () => void): () => void {
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) {
+      process.stderr.write('\nstopping… (Ctrl-C again to quit now)\n');
+      stop();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const [command, ...args] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(usage);
+    return command || values.help ? 0 : 2;
+  }
+  if (command === 'serve') {
+    const { runBrowserMode } = await import('./api/browser-main');
+    await runBrowserMode({ home: values.home, port: intOption(values, 'port') });
+    return 0;
+  }
+  const known = ['scan', 'list', 'stats', 'errors', 'analyze', 'analyse', 'similar', 'queue', 'path', 'explain'];
+  if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`);
+
+  const service = await createService({ home: values.home, mode: 'cli' });
+  const status = new StatusLine();
+  try {
+    switch (command) {
+      case 'scan': {
+        if (args.length === 0) throw new UsageError('scan needs at least one folder');
+        const roots = args.map((a) => resolve(a));
+        for (const root of roots) {
+          if (!existsSync(root)) process.stderr.write(`warning: ${root} does not exist (its tracks are kept)\n`);
+        }
+        const unsubscribe = service.subscribe((event, payload) => {
+          if (event !== 'scan.progress') return;
+          if (values.json) process.stderr.write(JSON.stringify(payload) + '\n');
+          else status.show(scanLine(payload as Parameters<typeof scanLine>[0]));
+        });
+        const release = onInterrupt(() => void service.handlers['library.cancelScan']({}));
+        const summary = await service.handlers['library.scan']({ roots, prune: values.prune });
+        release();
+        unsubscribe();
+        status.clear();
+        if (values.json) printJson(summary);
+        else {
+          console.log(
+            `${summary.phase === 'cancelled' ? 'Scan cancelled' : 'Scanned'} ${summary.found} files in ` +
+              `${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rate)} files/s): ` +
+              `${summary.added} new, ${summary.updated} changed, ${summary.moved} moved, ${summary.unchanged} unchanged, ` +
+              `${summary.failed} unreadable, ${summary.missing} missing, ${summary.removed} removed.`,
+          );
+          for (const root of summary.unavailableRoots) {
+            console.log(`Root not reachable, its tracks were left as they were: ${root}`);
+          }
+          if (summary.failed > 0) console.log(`See why with: timbre errors`);
+        }
+        return summary.phase === 'cancelled' ? 130 : 0;
+      }
+      case 'list': {
+        const page = await service.handlers['library.list']({
+          artist: values.artist,
+          album: values.album,
+          genre: values.genre,
+          text: values.text ?? (args.length ? args.join(' ') : undefined),
+          includeMissing: values.missing,
+          limit: intOption(values, 'limit') ?? 100_000,
+          offset: intOption(values, 'offset') ?? 0,
+        });
+        if (values.json) printJson(page);
+        else {
+          for (const t of page.tracks) console.log(trackLine(t));
+          console.log(`${page.tracks.length} of ${page.total} tracks`);
+        }
+        return 0;
+      }
+      case 'stats': {
+        const stats = await service.handlers['library.stats']({});
+        if (values.json) printJson(stats);
+        else {
+          console.log(`Tracks        ${stats.tracks} (${stats.missing} missing)`);
+          console.log(`Artists       ${stats.artists}`);
+          console.log(`Albums        ${stats.albums}`);
+          console.log(`Genres        ${stats.genres}`);
+          console.log(`Duration      ${formatDuration(stats.totalDuration)}`);
+          console.log(`Size          ${(stats.totalSize / 1e9).toFixed(2)} GB`);
+          console.log(`Unreadable    ${stats.errors}`);
+          console.log(`Analysed      ${stats.analysed} (${stats.analysisFailed} failed, ${stats.analysisPending} pending)`);
+          console.log(`Formats       ${Object.entries(stats.formats).map(([f, n]) => `${f} ${n}`).join(', ')}`);
+          console.log(`Roots         ${stats.roots.join(', ') || '(none)'}`);
+          console.log(`Data folder   ${service.home}`);
+        }
+        return 0;
+      }
+      case 'errors': {
+        const limit = intOption(values, 'limit') ?? 100_000;
+        const offset = intOption(values, 'offset') ?? 0;
+        if (values.analysis) {
+          const errors = await service.handlers['analysis.errors']({ limit, offset });
+          if (values.json) printJson(errors);
+          else {
+            for (const e of errors.errors) console.log(`${e.path}\n    ${e.reason}`);
+            console.log(`${errors.total} tracks could not be analysed`);
+          }
+        } else {
+          const errors = await service.handlers['library.errors']({ limit, offset });
+          if (values.json) printJson(errors);
+          else {
+            for (const e of errors.errors) console.log(`${e.path}\n    ${e.reason}`);
+            console.log(`${errors.total} files could not be read`);
+          }
+        }
+        return 0;
+      }
+      case 'analyse':
+      case 'analyze': {
+        const workers = intOption(values, 'workers');
+        if (workers === 0) throw new UsageError('--workers must be at least 1');
+        const unsubscribe = service.subscribe((event, payload) => {
+          if (event !== 'analysis.progress') return;
+          if (values.json) process.stderr.write(JSON.stringify(payload) + '\n');
+          else status.show(analysisLine(payload as Parameters<typeof analysisLine>[0]));
+        });
+        const release = onInterrupt(() => void service.handlers['analysis.cancel']({}));
+        const started = await service.handlers['analysis.start']({ workers, model: values.model });
+        if (started.modelNote && !values.json) process.stderr.write(`note: ${started.modelNote}\n`);
+        const final = await service.engine.whenIdle();
+        release();
+        unsubscribe();
+        status.clear();
+        if (values.json) printJson(final);
+        else {
+          console.log(`Analysed ${final.done} tracks, ${final.failed} failed.`);
+          if (final.failed > 0) console.log('See why with: timbre errors --analysis');
+        }
+        return final.cancelled ? 130 : 0;
+      }
+      case 'similar': {
+        if (args.length !== 1) throw new UsageError('similar needs one track');
+        const track = await resolveTrack(service, args[0]);
+        const result = await service.handlers['similar.tracks']({
+          seed: { kind: 'track', id: track.id },
+          k: intOption(values, 'k') ?? 20,
+          source: sourceOption(values),
+        });
+        if (values.json) printJson(result);
+        else {
+          console.log(`Like ${trackLine(track)}:`);
+          printSimilar(result.results);
+        }
+        return 0;
+      }
+      case 'queue': {
+        const ids: string[] = [];
+        for (const a of args) ids.push((await resolveTrack(service, a)).id);
+        let seed: Seed;
+        if (ids.length > 0) seed = ids.length === 1 ? { kind: 'track', id: ids[0] } : { kind: 'tracks', ids };
+        else if (values.album) seed = { kind: 'album', album: values.album, albumArtist: values.artist };
+        else if (values.artist) seed = { kind: 'artist', artist: values.artist };
+        else throw new UsageError('queue needs seed tracks, --album or --artist');
+        const length = intOption(values, 'length') ?? 50;
+        const result = values.radio
+          ? await service.handlers['similar.radio']({ seed, count: length })
+          : await service.handlers['similar.queue']({ seed, length, source: sourceOption(values) });
+        if (values.json) printJson(result);
+        else printSimilar(result.tracks);
+        return 0;
+      }
+      case 'path': {
+        if (args.length !== 2) throw new UsageError('path needs two tracks');
+        const [a, b] = [await resolveTrack(service, args[0]), await resolveTrack(service, args[1])];
+        const result = await service.handlers['similar.path']({ from: a.id, to: b.id, steps: intOption(values, 'steps') });
+        if (values.json) printJson(result);
+        else printSimilar(result.tracks);
+        return 0;
+      }
+      case 'explain': {
+        if (args.length !== 2) throw new UsageError('explain needs two tracks');
+        const [a, b] = [await resolveTrack(service, args[0]), await resolveTrack(service, args[1])];
+        const e = await service.handlers['similar.explain']({ a: a.id, b: b.id });
+        if (values.json) printJson(e);
+        else {
+          console.log(`A: ${trackLine(a)}\nB: ${trackLine(b)}\n`);
+          console.log(`${e.summary} (similarity ${e.score.toFixed(3)})`);
+          if (e.sharedTags.length) console.log(`Shared tags: ${e.sharedTags.join(', ')}`);
+          if (e.closest.length) console.log(`Alike:\n${e.closest.map((f) => `  - ${f.text}`).join('\n')}`);
+          if (e.mostDifferent.length) console.log(`Different:\n${e.mostDifferent.map((f) => `  - ${f.text}`).join('\n')}`);
+        }
+        return 0;
+      }
+    }
+    return 2;
+  } finally {
+    status.clear();
+    await service.close();
+  }
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`timbre: ${(err as Error).message}\nRun "timbre --help" for usage.\n`);
+      return 2;
+    }
+    if (err instanceof ApiError) {
+      process.stderr.write(`timbre: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`timbre: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`timbre: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
