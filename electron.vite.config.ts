@@ -38,14 +38,48 @@ function cspMeta(): Plugin {
     transformIndexHtml: {
       order: 'post',
       handler: () => [
-        { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: rendererCsp }, injectTo: 'head-prepend' },
+        {
+          tag: 'meta',
+          attrs: { 'http-equiv': 'Content-Security-Policy', content: rendererCsp },
+          injectTo: 'head-prepend',
+        },
       ],
+    },
+  };
+}
+
+/**
+ * electron-vite's ESM shim adds `const require = createRequire(import.meta.url)` to every main
+ * chunk that mentions `require(`. Our modules load CommonJS packages the same way at module level
+ * (`const require = createRequire(import.meta.url)`), so a chunk can end up declaring `require`
+ * twice (a SyntaxError at load). The shim's binding is the same value and comes first: drop the
+ * module's own identical declaration; fail the build if another kind of `require` binding remains.
+ */
+function dedupeRequireShim(): Plugin {
+  const shim = /^const require = __shims_module__\.createRequire\(import\.meta\.url\);$/m;
+  const own = /^(?:var|let|const) require = (?:__vite_\w+\.)?createRequire\(import\.meta\.url\);\n/gm;
+  return {
+    name: 'timbre:dedupe-require-shim',
+    apply: 'build',
+    enforce: 'post',
+    renderChunk(code, chunk) {
+      if (!shim.test(code)) return null;
+      const shimLine = code.match(shim)?.[0] ?? '';
+      const start = code.indexOf(shimLine) + shimLine.length;
+      const rest = code.slice(start).replace(own, '');
+      if (/^(?:var|let|const|function) require\b/m.test(rest)) {
+        throw new Error(
+          `${chunk.fileName}: a module declares its own \`require\`; use createRequire(import.meta.url) as \`const require\``,
+        );
+      }
+      return rest.length === code.length - start ? null : { code: code.slice(0, start) + rest, map: null };
     },
   };
 }
 
 export default defineConfig({
   main: {
+    plugins: [dedupeRequireShim()],
     build: {
       target: 'node20.19',
       externalizeDeps: true,
@@ -56,6 +90,9 @@ export default defineConfig({
           worker: resolve(root, 'src/main/analysis/worker.ts'),
           browser: resolve(root, 'src/main/api/browser-main.ts'),
         },
+        // Shared chunks beside the entries (not in chunks/): modules that locate siblings through
+        // import.meta.url (the analysis worker entry, the renderer folder) then see out/main.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

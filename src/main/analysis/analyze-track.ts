@@ -34,6 +34,7 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
     stallTimeoutMs: ctx.stallTimeoutMs,
     maxDecodedSeconds: ctx.maxDecodedSeconds,
     durationHint: job.durationHint > 0 ? job.durationHint : undefined,
+    channelsHint: job.channelsHint && job.channelsHint > 0 ? job.channelsHint : undefined,
   });
   const featurePcm = decoded.pcm.get(FEATURE_SAMPLE_RATE);
   if (!featurePcm || featurePcm.length === 0) throw new Error('decoded no audio');

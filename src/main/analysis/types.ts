@@ -26,6 +26,11 @@ export interface DecodeOptions {
   maxDecodedSeconds?: number;
   /** Known duration from the catalog, if any (saves a probe). */
   durationHint?: number;
+  /** Known channel count from the catalog, if any (the mono mix is built from it; corrected from
+   * ffmpeg's own stream header when it disagrees). */
+  channelsHint?: number;
+  /** Aborts the decode (the child is killed, the promise rejects). */
+  signal?: AbortSignal;
 }
 
 export interface FeatureResult {
@@ -51,6 +56,8 @@ export interface AnalysisJob {
   trackId: string;
   path: string;
   durationHint: number;
+  /** Channel count from the catalog (0 or absent when unknown). */
+  channelsHint?: number;
 }
 
 export interface AnalysisTimings {

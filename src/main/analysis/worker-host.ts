@@ -12,18 +12,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ResolvedModel } from './models/manager';
 import type { AnalysisJob, TrackAnalysisResult } from './types';
-
-/** What the model manager resolved, as the worker needs it (plain data). */
-export interface WorkerModelSpec {
-  id: string;
-  [key: string]: unknown;
-}
 
 export interface WorkerInit {
   type: 'init';
   /** The resolved model (as returned by resolveModel) or null for features only. */
-  model: WorkerModelSpec | null;
+  model: ResolvedModel | null;
   home: string;
   modelsDir?: string;
   /** Patches per track for the embedding (0 = all). */
@@ -173,7 +168,8 @@ export function reviveFloat32(value: unknown): Float32Array {
   if (Array.isArray(value)) return Float32Array.from(value as number[]);
   if (value && typeof value === 'object') {
     const o = value as { type?: string; data?: unknown };
-    if (o.type === 'Buffer' && Array.isArray(o.data)) return reviveFloat32(Uint8Array.from(o.data as number[]));
+    if (o.type === 'Buffer' && Array.isArray(o.data))
+      return reviveFloat32(Uint8Array.from(o.data as number[]));
     return Float32Array.from(Object.values(value as Record<string, number>));
   }
   return new Float32Array(0);
@@ -191,4 +187,16 @@ export function reviveResult(result: TrackAnalysisResult): TrackAnalysisResult {
       tags: reviveFloat32(e.tags),
     })),
   };
+}
+
+/** A readable reason from anything thrown (essentia.js throws raw numbers: C++ exception pointers). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === 'number') return `essentia.js internal exception (${err})`;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
 }

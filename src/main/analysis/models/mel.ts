@@ -4,7 +4,7 @@
  * 512-point FFT, 96 unit-area Slaney mel triangles from 0 to 8 kHz, then log10(1 + 10000·x).
  * See ../shared/models/musicnn/README.md for the exact definition it is tested against.
  */
-import { realFftPower } from './fft';
+import { RealFFT } from '../dsp/fft';
 
 export const MUSICNN_SAMPLE_RATE = 16000;
 export const MUSICNN_FRAME_SIZE = 512;
@@ -17,7 +17,8 @@ const N_BINS = MUSICNN_FRAME_SIZE / 2 + 1;
 /** Symmetric Hann window, not normalised: w[n] = 0.5 − 0.5·cos(2πn/(N−1)). */
 const HANN = (() => {
   const w = new Float64Array(MUSICNN_FRAME_SIZE);
-  for (let n = 0; n < MUSICNN_FRAME_SIZE; n++) w[n] = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / (MUSICNN_FRAME_SIZE - 1));
+  for (let n = 0; n < MUSICNN_FRAME_SIZE; n++)
+    w[n] = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / (MUSICNN_FRAME_SIZE - 1));
   return w;
 })();
 
@@ -75,6 +76,9 @@ export function musicnnMelFrames(pcm16k: Float32Array): Float32Array {
   const nFrames = musicnnFrameCount(pcm16k.length);
   const out = new Float32Array(nFrames * MUSICNN_BANDS);
   const frame = new Float64Array(MUSICNN_FRAME_SIZE);
+  const fft = new RealFFT(MUSICNN_FRAME_SIZE);
+  const re = new Float64Array(N_BINS);
+  const im = new Float64Array(N_BINS);
   const power = new Float64Array(N_BINS);
   const len = pcm16k.length;
   const half = MUSICNN_FRAME_SIZE / 2;
@@ -88,7 +92,8 @@ export function musicnnMelFrames(pcm16k: Float32Array): Float32Array {
         frame[n] = s >= 0 && s < len ? pcm16k[s] * HANN[n] : 0;
       }
     }
-    realFftPower(frame, power);
+    fft.forward(frame, re, im);
+    for (let k = 0; k < N_BINS; k++) power[k] = re[k] * re[k] + im[k] * im[k];
     const row = i * MUSICNN_BANDS;
     for (let b = 0; b < MUSICNN_BANDS; b++) {
       const { start: k0, weights } = FILTERS[b];
@@ -104,14 +109,21 @@ export function musicnnMelFrames(pcm16k: Float32Array): Float32Array {
  * Cuts patches of 187 frames starting at the given frame indices into `[P, 187, 96]`;
  * frames past the end (or before 0) are zeros.
  */
-export function patchesFromFrames(frames: Float32Array, nFrames: number, patchStarts: number[]): Float32Array {
+export function patchesFromFrames(
+  frames: Float32Array,
+  nFrames: number,
+  patchStarts: number[],
+): Float32Array {
   const patchSize = MUSICNN_PATCH_FRAMES * MUSICNN_BANDS;
   const out = new Float32Array(patchStarts.length * patchSize);
   patchStarts.forEach((start, p) => {
     const from = Math.max(0, start);
     const to = Math.min(nFrames, start + MUSICNN_PATCH_FRAMES);
     if (to <= from) return;
-    out.set(frames.subarray(from * MUSICNN_BANDS, to * MUSICNN_BANDS), p * patchSize + (from - start) * MUSICNN_BANDS);
+    out.set(
+      frames.subarray(from * MUSICNN_BANDS, to * MUSICNN_BANDS),
+      p * patchSize + (from - start) * MUSICNN_BANDS,
+    );
   });
   return out;
 }

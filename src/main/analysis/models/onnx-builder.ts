@@ -44,7 +44,8 @@ export class OnnxGraphBuilder {
   /** A float32 constant (initializer). */
   floats(prefix: string, dims: number[], data: ArrayLike<number>): string {
     const count = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== count) throw new Error(`${prefix}: ${data.length} values for dims [${dims.join(', ')}]`);
+    if (data.length !== count)
+      throw new Error(`${prefix}: ${data.length} values for dims [${dims.join(', ')}]`);
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     const name = this.fresh(prefix);
     this.initializers.push({
@@ -72,7 +73,9 @@ export class OnnxGraphBuilder {
   /** Adds a node; returns its (first) output name, `out` if given. */
   node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, out?: string): string {
     const output = out ?? this.fresh(opType.toLowerCase());
-    const attribute: OnnxNamespace.IAttributeProto[] = Object.entries(attrs).map(([name, v]) => attr(name, v));
+    const attribute: OnnxNamespace.IAttributeProto[] = Object.entries(attrs).map(([name, v]) =>
+      attr(name, v),
+    );
     this.nodes.push({ opType, input: inputs, output: [output], name: this.fresh(`n_${opType}`), attribute });
     return output;
   }

@@ -1,0 +1,13 @@
+import { Catalog } from '../../src/main/library/catalog';
+import { resolveModel } from '../../src/main/analysis/models/manager';
+import { fixtureLibraryDir, fixtureOddDir, musicnnDir } from '../../test/helpers/shared';
+const home = '/tmp/eng/home1';
+const c = await Catalog.open(home);
+const s = await c.scan([fixtureLibraryDir, fixtureOddDir]);
+console.log(JSON.stringify(s));
+for (const t of await c.allTracks({ includeMissing: true })) console.log(t.status, t.duration, t.channels, t.path);
+console.log(await c.errors());
+let t0 = performance.now();
+const m = await resolveModel('msd', { home, modelsDir: musicnnDir, allowDownload: false });
+console.log('resolve ms', performance.now() - t0, m.onnxPath);
+await c.close();

@@ -1,0 +1,18 @@
+import { Catalog } from '../../src/main/library/catalog';
+import { AnalysisEngine } from '../../src/main/analysis/engine';
+import { ResultsStore } from '../../src/main/analysis/results-store';
+import { musicnnDir } from '../../test/helpers/shared';
+const home = process.argv[2] ?? '/tmp/eng/home1';
+const c = await Catalog.open(home);
+const store = await ResultsStore.open(c.db);
+const engine = new AnalysisEngine({ home, catalog: c, store, modelsDir: musicnnDir, workers: 2, model: process.argv[3] ?? 'msd' });
+engine.on('progress', (p) => console.log(JSON.stringify(p)));
+const t0 = performance.now();
+engine.start();
+const p = await engine.whenIdle();
+console.log('wall', performance.now() - t0, engine.lastError, JSON.stringify(engine.runStats()));
+console.log(await store.errors());
+console.log(await store.counts());
+const ids = (await c.allTracks()).map((t) => t.id);
+console.log(JSON.stringify(await store.getTrackInfo(ids[5])));
+await c.close();

@@ -1,0 +1,16 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Catalog } from '../../src/main/library/catalog';
+const home = mkdtempSync(join(tmpdir(), 'timbre-cat-'));
+let c = await Catalog.open(home);
+console.log(await c.scan(['/work/shared/corpus/fixtures/library', '/work/shared/corpus/fixtures/odd'], { onProgress: (p) => console.log('progress', p.phase, p.processed, p.found) }));
+console.log(await c.scan(['/work/shared/corpus/fixtures/library', '/work/shared/corpus/fixtures/odd']));
+await c.close();
+c = await Catalog.open(home);
+console.log(await c.stats());
+console.log((await c.errors()).errors.map(e=>e.path+': '+e.reason));
+const page = await c.list({ text: 'wesnoth', sort: 'title' });
+console.log(page.total, page.tracks.map(t=>t.title+' / '+t.id));
+console.log(await c.roots());
+await c.close();

@@ -1,0 +1,138 @@
+/**
+ * Decode + feature bench: per file, ffmpeg decode time, feature time split into our TS kernels and
+ * each essentia.js call, and × realtime. Best of `--runs` (default 2) after one warm-up file, since
+ * the machine is shared and the JIT needs warming.
+ *
+ *   npx tsx bench/features.ts [files...] [--runs 2] [--rates 16000]
+ *
+ * Without files: the fixture library plus a 4-minute track made by concatenating fixtures
+ * (bench/.data/long4.mp3, built once with ffmpeg).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixtureLibraryDir } from '../test/helpers/shared';
+import { decodeAudio } from '../src/main/analysis/decode';
+import { resolveFfmpeg } from '../src/main/analysis/ffmpeg';
+import { FEATURE_SAMPLE_RATE, extractFeaturesTimed } from '../src/main/analysis/features/extract';
+
+function opt(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+function longTrack(): string {
+  const dataDir = join(dirname(fileURLToPath(import.meta.url)), '.data');
+  const out = join(dataDir, 'long4.mp3');
+  if (existsSync(out)) return out;
+  mkdirSync(dataDir, { recursive: true });
+  const sources = walk(fixtureLibraryDir)
+    .filter((f) => !f.includes('Tracker'))
+    .sort()
+    .slice(0, 8);
+  const args = ['-v', 'error', '-y'];
+  for (const s of sources) args.push('-i', s);
+  const graph =
+    sources.map((_, i) => `[${i}:a]aresample=44100,aformat=channel_layouts=stereo[a${i}]`).join(';') +
+    ';' +
+    sources.map((_, i) => `[a${i}]`).join('') +
+    `concat=n=${sources.length}:v=0:a=1`;
+  args.push('-filter_complex', graph, '-c:a', 'libmp3lame', '-b:a', '192k', out);
+  execFileSync('ffmpeg', args);
+  return out;
+}
+
+const positional = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+const files = positional.length ? positional : [...walk(fixtureLibraryDir).sort(), longTrack()];
+const runs = Math.max(1, Number(opt('runs', '2')));
+const rates = opt('rates', String(FEATURE_SAMPLE_RATE))
+  .split(',')
+  .map(Number)
+  .filter((r) => r > 0);
+const featureRate = rates.includes(FEATURE_SAMPLE_RATE) ? FEATURE_SAMPLE_RATE : rates[0];
+
+const ff = await resolveFfmpeg();
+console.log(
+  `ffmpeg ${ff.version} (${ff.source}); rates ${rates.join('+')} Hz, features at ${featureRate} Hz`,
+);
+console.log(
+  `${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (shared machine: noisy)`,
+);
+
+// Warm-up: JIT, essentia.js WASM load, ffmpeg page cache.
+{
+  const d = await decodeAudio(files[0], { rates });
+  extractFeaturesTimed(d.pcm.get(featureRate)!, featureRate);
+}
+
+interface Row {
+  file: string;
+  seconds: number;
+  decodeMs: number;
+  featuresMs: number;
+  featuresCpuMs: number;
+  split: Record<string, number>;
+}
+const rows: Row[] = [];
+for (const file of files) {
+  let best: Row | null = null;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    const d = await decodeAudio(file, { rates });
+    const decodeMs = performance.now() - t0;
+    const pcm = d.pcm.get(featureRate)!;
+    const cpu0 = process.cpuUsage();
+    const t1 = performance.now();
+    const { timings } = extractFeaturesTimed(pcm, featureRate);
+    const featuresMs = performance.now() - t1;
+    const cpu = process.cpuUsage(cpu0);
+    const row: Row = {
+      file: basename(file),
+      seconds: d.decodedSeconds,
+      decodeMs,
+      featuresMs,
+      featuresCpuMs: (cpu.user + cpu.system) / 1000,
+      split: timings,
+    };
+    if (!best || row.decodeMs + row.featuresMs < best.decodeMs + best.featuresMs) best = row;
+  }
+  rows.push(best!);
+}
+
+const f0 = (v: number): string => v.toFixed(0).padStart(6);
+console.log(
+  `\n${'file'.padEnd(34)} ${'audio s'.padStart(7)} ${'decode'.padStart(6)} ${'feats'.padStart(6)} ` +
+    `${'tsFrm'.padStart(6)} ${'tsChr'.padStart(6)} ${'tsLud'.padStart(6)} ${'tsRhy'.padStart(6)} ` +
+    `${'esKey'.padStart(6)} ${'esDnc'.padStart(6)} ${'esDyn'.padStart(6)} ${'×RT'.padStart(6)}   (ms)`,
+);
+let audio = 0;
+let spent = 0;
+for (const r of rows) {
+  const s = r.split;
+  const total = r.decodeMs + r.featuresMs;
+  audio += r.seconds;
+  spent += total;
+  console.log(
+    `${r.file.slice(0, 34).padEnd(34)} ${r.seconds.toFixed(1).padStart(7)} ${f0(r.decodeMs)} ${f0(r.featuresMs)} ` +
+      `${f0(s.tsFrames ?? 0)} ${f0(s.tsChroma ?? 0)} ${f0(s.tsLoudness ?? 0)} ${f0(s.tsRhythm ?? 0)} ` +
+      `${f0(s.essentiaKey ?? 0)} ${f0(s.essentiaDanceability ?? 0)} ${f0(s.essentiaDynamicComplexity ?? 0)} ` +
+      `${((r.seconds * 1000) / total).toFixed(0).padStart(6)}`,
+  );
+}
+console.log(
+  `\nall: ${audio.toFixed(0)} s of audio in ${(spent / 1000).toFixed(2)} s → ${((audio * 1000) / spent).toFixed(0)}× realtime ` +
+    `(decode + features, one process, wall clock)`,
+);

@@ -1,0 +1,682 @@
+/**
+ * The analysis job engine. The queue is derived from the catalog each run: every present track whose
+ * stored analysis version differs from the current one and that has not already failed at this same
+ * version. N worker processes (one per core by default) take one track at a time; the main process
+ * is the only database writer and writes results in batches (every `batchSize` results or
+ * `flushIntervalMs`), so a SIGKILL loses at most the unflushed batch and the next run resumes the
+ * rest. A worker that dies (exit, WASM abort, OOM) or overruns the per-track timeout costs the track
+ * in hand, which is recorded as failed with the reason at this version (never retried at it), and
+ * the worker is respawned.
+ *
+ * Events: 'progress' (AnalysisProgress) on every change; 'error' (Error) for a run that could not
+ * go on (only emitted when someone listens; see also `lastError`).
+ */
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { stat } from 'node:fs/promises';
+import type { AnalysisErrorRecord, AnalysisProgress, AnalysisState, Track } from '../../shared/types';
+import { FEATURES_VERSION } from './features/extract';
+import { DEFAULT_PATCHES_PER_TRACK } from './models/embedder';
+import {
+  resolveModel as defaultResolveModel,
+  sha256File,
+  type ResolvedModel,
+  type ResolveOptions,
+} from './models/manager';
+import type { ResultsStore } from './results-store';
+import type { AnalysisJob, TrackAnalysisResult } from './types';
+import { analysisVersion } from './version';
+import {
+  forkWorkerHost,
+  reviveResult,
+  type WorkerExit,
+  type WorkerHost,
+  type WorkerHostFactory,
+  type WorkerMessage,
+} from './worker-host';
+
+/** What the engine needs of the catalog (Catalog satisfies it). */
+export interface TrackSource {
+  /** Present tracks; with includeMissing, also those whose file is gone (kept, not analysed). */
+  allTracks(options?: { includeMissing?: boolean }): Promise<Track[]> | Track[];
+}
+
+export interface AnalysisEngineOptions {
+  /** Timbre home (models are cached there). */
+  home: string;
+  catalog: TrackSource;
+  store: ResultsStore;
+  /** How workers are started: child_process.fork by default; Electron passes its utilityProcess one. */
+  hostFactory?: WorkerHostFactory;
+  /** Worker processes (default: one per core). */
+  workers?: number;
+  /** Model id ('msd', 'mtt', a user model) or 'none' (default 'msd'). */
+  model?: string;
+  /** Folder holding model sources (H5), see the model manager. */
+  modelsDir?: string;
+  /** Let the model manager download a missing model (default false: never touch the network unasked). */
+  allowDownload?: boolean;
+  /** Patches per track for the embedding, 0 = every patch (default: the embedder's default). */
+  patches?: number;
+  ffmpegPath?: string;
+  /** Results per database write (default 16). */
+  batchSize?: number;
+  /** Longest a finished result waits before it is written (default 2,000 ms). */
+  flushIntervalMs?: number;
+  /** Per-track time limit in ms from the track's duration in seconds (default max(120 s, duration × 1)). */
+  trackTimeoutMs?: (durationSeconds: number) => number;
+  /** Extra environment for the workers (fault injection in tests). */
+  workerEnv?: Record<string, string>;
+  /** Model resolution (default: the model manager's resolveModel). */
+  resolveModel?: (id: string, options: ResolveOptions) => Promise<ResolvedModel>;
+}
+
+export interface StartOptions {
+  workers?: number;
+  model?: string;
+  patches?: number;
+}
+
+export interface AnalysisSummary {
+  version: string;
+  model: string | null;
+  modelNote?: string;
+  analysed: number;
+  failed: number;
+  pending: number;
+}
+
+interface RunPlan {
+  model: ResolvedModel | null;
+  note: string | undefined;
+  version: string;
+}
+
+/** Figures of the current (or last) run, for benches and logs. */
+export interface RunStats {
+  startedAt: number;
+  finishedAt: number | null;
+  analysed: number;
+  failed: number;
+  /** Seconds of audio (catalog durations) of the tracks analysed. */
+  audioSeconds: number;
+  decodeMs: number;
+  featuresMs: number;
+  embeddingMs: number;
+  /** Time spent in database writes (main process). */
+  writeMs: number;
+  /** Peak resident set size reported by each worker process (KiB), by pid. */
+  workerPeakRssKb: Record<number, number>;
+  /** Model load time per worker start (ms). */
+  workerLoadMs: number[];
+  analysisVersion: string | null;
+}
+
+interface Slot {
+  index: number;
+  host: WorkerHost;
+  ready: boolean;
+  job: AnalysisJob | null;
+  timer: NodeJS.Timeout | null;
+  /** Set when the engine killed it on purpose (timeout): the reason charged to its track. */
+  killReason: string | null;
+  startedAt: number;
+}
+
+const RATE_WINDOW_MS = 60_000;
+const MAX_START_FAILURES = 3;
+
+export const defaultTrackTimeoutMs = (durationSeconds: number): number =>
+  Math.max(120_000, Math.ceil(durationSeconds * 1000));
+
+function describeExit(exit: WorkerExit): string {
+  const how =
+    exit.signal !== null
+      ? `signal ${exit.signal}`
+      : exit.code !== null
+        ? `exit code ${exit.code}`
+        : 'unknown cause';
+  const tail = exit.stderrTail
+    ?.split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-1)[0];
+  return `worker crashed: ${how}${tail ? ` (${tail.slice(0, 300)})` : ''}`;
+}
+
+export class AnalysisEngine extends EventEmitter {
+  private readonly opts: AnalysisEngineOptions;
+  private state: AnalysisState = 'idle';
+  private queue: AnalysisJob[] = [];
+  private slots: (Slot | null)[] = [];
+  private total = 0;
+  private done = 0;
+  private failed = 0;
+  private completions: number[] = [];
+  private runStartedAt = 0;
+  private workerCount = 0;
+  private modelId: string | null = null;
+  private modelNote: string | undefined;
+  private model: ResolvedModel | null = null;
+  private version: string | null = null;
+  private patches = 0;
+  private startFailures = 0;
+  private runId = 0;
+  private pendingResults: TrackAnalysisResult[] = [];
+  private pendingErrors: AnalysisErrorRecord[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private idleWaiters: ((p: AnalysisProgress) => void)[] = [];
+  private stats: RunStats = emptyStats();
+  private readonly hashCache = new Map<string, { key: string; hash: string }>();
+  /** The last error that stopped a run (or a failed write), if any. */
+  lastError: Error | null = null;
+
+  constructor(options: AnalysisEngineOptions) {
+    super();
+    this.opts = options;
+  }
+
+  /** The current analysis version (null before the first run resolved its model). */
+  get currentVersion(): string | null {
+    return this.version;
+  }
+
+  /**
+   * Starts a run in the background and returns at once. While running it does nothing; while
+   * paused it resumes. `workers`/`model`/`patches` override the constructor's settings for this run.
+   */
+  start(options: StartOptions = {}): AnalysisProgress {
+    if (this.state === 'paused') return this.resume();
+    if (this.state !== 'idle') return this.status();
+    const runId = ++this.runId;
+    this.state = 'running';
+    this.queue = [];
+    this.total = 0;
+    this.done = 0;
+    this.failed = 0;
+    this.completions = [];
+    this.runStartedAt = Date.now();
+    this.startFailures = 0;
+    this.lastError = null;
+    this.workerCount = Math.max(
+      1,
+      Math.floor(options.workers ?? this.opts.workers ?? availableParallelism()),
+    );
+    this.patches = Math.max(0, Math.floor(options.patches ?? this.opts.patches ?? DEFAULT_PATCHES_PER_TRACK));
+    this.stats = emptyStats();
+    this.emitProgress();
+    void this.prepare(runId, options.model ?? this.opts.model ?? 'msd').catch((err: unknown) => {
+      if (runId !== this.runId) return;
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    });
+    return this.status();
+  }
+
+  /** Stops handing out tracks; tracks in hand finish. */
+  pause(): AnalysisProgress {
+    if (this.state === 'running') {
+      this.state = 'paused';
+      this.emitProgress();
+    }
+    return this.status();
+  }
+
+  resume(): AnalysisProgress {
+    if (this.state === 'paused') {
+      this.state = 'running';
+      this.emitProgress();
+      this.dispatch();
+      this.maybeFinish();
+    }
+    return this.status();
+  }
+
+  /** Kills the workers (their tracks stay pending), writes what is finished, goes idle. */
+  async cancel(): Promise<AnalysisProgress> {
+    if (this.state === 'idle') return this.status();
+    if (this.state !== 'cancelling') {
+      this.state = 'cancelling';
+      this.runId++;
+      this.queue = [];
+      this.emitProgress();
+      await this.stopWorkers(false);
+      await this.flush();
+      this.toIdle();
+    } else {
+      await this.whenIdle();
+    }
+    return this.status();
+  }
+
+  status(): AnalysisProgress {
+    const now = Date.now();
+    while (this.completions.length > 0 && this.completions[0] < now - RATE_WINDOW_MS)
+      this.completions.shift();
+    const windowMs = Math.min(RATE_WINDOW_MS, Math.max(1, now - this.runStartedAt));
+    const tracksPerMinute =
+      this.state === 'idle' && this.done === 0 ? 0 : (this.completions.length / windowMs) * 60_000;
+    const remaining = Math.max(0, this.total - this.done);
+    const etaSeconds =
+      this.state === 'idle'
+        ? null
+        : tracksPerMinute > 0
+          ? Math.round((remaining / tracksPerMinute) * 60)
+          : null;
+    const progress: AnalysisProgress = {
+      state: this.state,
+      total: this.total,
+      done: this.done,
+      failed: this.failed,
+      tracksPerMinute: Math.round(tracksPerMinute * 10) / 10,
+      etaSeconds,
+      current: this.slots.flatMap((s) => (s?.job ? [s.job.path] : [])),
+      workers: this.slots.filter((s) => s !== null).length,
+      model: this.modelId,
+    };
+    if (this.modelNote) progress.modelNote = this.modelNote;
+    return progress;
+  }
+
+  /** Resolves when the engine is idle (at once if it is). */
+  whenIdle(): Promise<AnalysisProgress> {
+    if (this.state === 'idle') return Promise.resolve(this.status());
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Figures of the current or last run. */
+  runStats(): RunStats {
+    return {
+      ...this.stats,
+      workerPeakRssKb: { ...this.stats.workerPeakRssKb },
+      workerLoadMs: [...this.stats.workerLoadMs],
+    };
+  }
+
+  /** Cancels any run and waits for pending writes. */
+  async close(): Promise<void> {
+    await this.cancel();
+    await this.flushing;
+  }
+
+  override on(event: 'progress', listener: (progress: AnalysisProgress) => void): this;
+  override on(event: 'error', listener: (error: Error) => void): this;
+  override on(event: string, listener: (...args: never[]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * The model a run with these settings would use (resolved, converted on first use, never
+   * downloaded unless allowed), why there is none, and the analysis version.
+   */
+  private async plan(modelRequest: string, patches: number): Promise<RunPlan> {
+    let model: ResolvedModel | null = null;
+    let note: string | undefined;
+    if (modelRequest === 'none') {
+      note = 'Model set to "none": analysing features only';
+    } else {
+      try {
+        const resolve = this.opts.resolveModel ?? defaultResolveModel;
+        model = await resolve(modelRequest, {
+          home: this.opts.home,
+          modelsDir: this.opts.modelsDir,
+          allowDownload: this.opts.allowDownload ?? false,
+        });
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        note = `No MusiCNN model available (${reason}): analysing features only`;
+      }
+    }
+    const hashed = model ? { id: model.id, hash: await this.modelHash(model.onnxPath) } : null;
+    return {
+      model,
+      note,
+      version: analysisVersion({ featuresVersion: FEATURES_VERSION, model: hashed, patches }),
+    };
+  }
+
+  /** Present tracks still to analyse at `version` (not analysed at it, not failed at it). */
+  private async pendingTracks(version: string, prune: boolean): Promise<Track[]> {
+    const tracks = await this.opts.catalog.allTracks({ includeMissing: true });
+    if (prune) await this.opts.store.prune(tracks.map((t) => t.id));
+    const [versions, failedAt] = await Promise.all([
+      this.opts.store.versions(),
+      this.opts.store.failedVersions(),
+    ]);
+    return tracks.filter(
+      (t) => t.status === 'ok' && versions.get(t.id) !== version && failedAt.get(t.id) !== version,
+    );
+  }
+
+  /**
+   * Where the library stands for the engine's settings (or `options`): the version, tracks analysed
+   * and failed at it, and tracks pending. Works while idle or running.
+   */
+  async summary(options: StartOptions = {}): Promise<AnalysisSummary> {
+    const patches = Math.max(
+      0,
+      Math.floor(options.patches ?? this.opts.patches ?? DEFAULT_PATCHES_PER_TRACK),
+    );
+    const { version, note, model } = await this.plan(options.model ?? this.opts.model ?? 'msd', patches);
+    const [counts, pending] = await Promise.all([
+      this.opts.store.counts(version),
+      this.pendingTracks(version, false),
+    ]);
+    return { version, model: model?.id ?? null, modelNote: note, ...counts, pending: pending.length };
+  }
+
+  private async prepare(runId: number, modelRequest: string): Promise<void> {
+    // 1. The model (resolved, and converted on first use, in the main process; loaded in workers).
+    this.model = null;
+    this.modelId = null;
+    this.modelNote = undefined;
+    const plan = await this.plan(modelRequest, this.patches);
+    if (runId !== this.runId) return;
+    this.model = plan.model;
+    this.modelId = plan.model?.id ?? null;
+    this.modelNote = plan.note;
+    this.version = plan.version;
+    this.stats.analysisVersion = this.version;
+    if (this.model && this.model.tags.length > 0)
+      await this.opts.store.setTagNames(this.model.id, this.model.tags);
+
+    // 2. The queue: present tracks not analysed at this version and not failed at it.
+    const pending = await this.pendingTracks(this.version, true);
+    if (runId !== this.runId) return;
+    this.queue = pending
+      // Longest first: the slowest tracks do not end up alone at the tail of the run.
+      .sort((a, b) => b.duration - a.duration || a.path.localeCompare(b.path))
+      .map((t) => ({ trackId: t.id, path: t.path, durationHint: t.duration, channelsHint: t.channels }));
+    this.total = this.queue.length;
+    this.emitProgress();
+
+    // 3. The workers.
+    const n = Math.min(this.workerCount, this.queue.length);
+    this.slots = new Array<Slot | null>(n).fill(null);
+    for (let i = 0; i < n; i++) this.spawn(i);
+    this.maybeFinish();
+  }
+
+  private async modelHash(path: string): Promise<string> {
+    const s = await stat(path);
+    const key = `${s.size}:${s.mtimeMs}`;
+    const cached = this.hashCache.get(path);
+    if (cached && cached.key === key) return cached.hash;
+    const hash = await sha256File(path);
+    this.hashCache.set(path, { key, hash });
+    return hash;
+  }
+
+  private spawn(index: number): void {
+    const host = (this.opts.hostFactory ?? forkWorkerHost)({
+      env: this.opts.workerEnv,
+      name: `analysis-${index}`,
+    });
+    const slot: Slot = {
+      index,
+      host,
+      ready: false,
+      job: null,
+      timer: null,
+      killReason: null,
+      startedAt: Date.now(),
+    };
+    this.slots[index] = slot;
+    const runId = this.runId;
+    host.onMessage((message) => {
+      if (runId === this.runId && this.slots[index] === slot) this.onMessage(slot, message);
+    });
+    host.onExit((exit) => {
+      if (runId === this.runId && this.slots[index] === slot) this.onExit(slot, exit);
+    });
+    const sent = host.send({
+      type: 'init',
+      model: this.model,
+      home: this.opts.home,
+      modelsDir: this.opts.modelsDir,
+      patches: this.patches,
+      ffmpegPath: this.opts.ffmpegPath,
+      analysisVersion: this.version ?? '',
+    });
+    if (!sent) host.kill();
+    this.emitProgress();
+  }
+
+  private onMessage(slot: Slot, message: WorkerMessage): void {
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true;
+        this.startFailures = 0;
+        this.stats.workerLoadMs.push(message.loadMs);
+        this.noteRss(message.maxRssKb, slot);
+        this.dispatch();
+        this.maybeFinish();
+        return;
+      case 'init-error':
+        this.fail(new Error(`analysis worker could not start: ${message.reason}`));
+        return;
+      case 'result': {
+        const job = this.takeJob(slot, message.trackId);
+        if (!job) return;
+        this.noteRss(message.maxRssKb, slot);
+        const result = reviveResult(message.result);
+        this.stats.analysed++;
+        this.stats.audioSeconds += job.durationHint;
+        this.stats.decodeMs += result.timings.decodeMs;
+        this.stats.featuresMs += result.timings.featuresMs;
+        this.stats.embeddingMs += result.timings.embeddingMs;
+        this.pendingResults.push(result);
+        this.completed(false);
+        return;
+      }
+      case 'error': {
+        const job = this.takeJob(slot, message.trackId);
+        if (!job) return;
+        this.noteRss(message.maxRssKb, slot);
+        this.recordFailure(job, message.reason);
+        return;
+      }
+    }
+  }
+
+  private onExit(slot: Slot, exit: WorkerExit): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    this.slots[slot.index] = null;
+    const job = slot.job;
+    slot.job = null;
+    if (this.state === 'cancelling' || this.state === 'idle') return;
+    if (job) {
+      this.recordFailure(job, slot.killReason ?? describeExit(exit), false);
+    } else if (!slot.ready && !slot.killReason) {
+      // Died before it could take a track: do not respawn in a loop.
+      if (++this.startFailures >= MAX_START_FAILURES) {
+        this.fail(new Error(`analysis worker keeps failing to start: ${describeExit(exit)}`));
+        return;
+      }
+    }
+    if (this.queue.length > 0 && (this.state === 'running' || this.state === 'paused'))
+      this.spawn(slot.index);
+    this.emitProgress();
+    this.dispatch();
+    this.maybeFinish();
+  }
+
+  private takeJob(slot: Slot, trackId: string): AnalysisJob | null {
+    const job = slot.job;
+    if (!job || job.trackId !== trackId) return null;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.job = null;
+    return job;
+  }
+
+  private recordFailure(job: AnalysisJob, reason: string, next = true): void {
+    this.stats.failed++;
+    this.failed++;
+    this.pendingErrors.push({
+      trackId: job.trackId,
+      path: job.path,
+      reason,
+      analysisVersion: this.version ?? '',
+      at: Date.now(),
+    });
+    this.completed(!next);
+  }
+
+  private completed(quiet: boolean): void {
+    this.done++;
+    this.completions.push(Date.now());
+    if (this.pendingResults.length + this.pendingErrors.length >= (this.opts.batchSize ?? 16))
+      void this.flush();
+    else this.scheduleFlush();
+    if (quiet) return;
+    this.emitProgress();
+    this.dispatch();
+    this.maybeFinish();
+  }
+
+  private dispatch(): void {
+    if (this.state !== 'running') return;
+    let handedOut = false;
+    for (const slot of this.slots) {
+      if (!slot || !slot.ready || slot.job || this.queue.length === 0) continue;
+      const job = this.queue.shift()!;
+      slot.job = job;
+      slot.killReason = null;
+      handedOut = true;
+      if (!slot.host.send({ type: 'job', job })) {
+        // Its exit handler charges the track to the crash.
+        continue;
+      }
+      const limit = (this.opts.trackTimeoutMs ?? defaultTrackTimeoutMs)(job.durationHint);
+      slot.timer = setTimeout(() => {
+        slot.killReason = `timed out after ${Math.round(limit / 1000)} s (worker killed)`;
+        slot.host.kill();
+      }, limit);
+    }
+    if (handedOut) this.emitProgress();
+  }
+
+  /** Finishes the run when nothing is left to hand out or in hand. */
+  private maybeFinish(): void {
+    if (this.state !== 'running' || this.version === null) return;
+    if (this.queue.length > 0 || this.slots.some((s) => s?.job)) return;
+    const runId = this.runId;
+    this.state = 'cancelling';
+    void this.stopWorkers(true)
+      .then(() => this.flush())
+      .then(() => this.opts.store.optimize())
+      .catch((err: unknown) => this.noteError(err))
+      .finally(() => {
+        if (runId === this.runId) this.toIdle();
+      });
+  }
+
+  private fail(err: Error): void {
+    this.noteError(err);
+    this.runId++;
+    this.queue = [];
+    this.state = 'cancelling';
+    void this.stopWorkers(false)
+      .then(() => this.flush())
+      .finally(() => this.toIdle());
+  }
+
+  private noteError(err: unknown): void {
+    this.lastError = err instanceof Error ? err : new Error(String(err));
+    if (this.listenerCount('error') > 0) this.emit('error', this.lastError);
+  }
+
+  /** Ends every worker (asking politely when `graceful`) and resolves when they have exited. */
+  private stopWorkers(graceful: boolean): Promise<void> {
+    const slots = this.slots.filter((s): s is Slot => s !== null);
+    this.slots = [];
+    return Promise.all(
+      slots.map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            if (slot.timer) clearTimeout(slot.timer);
+            const killTimer = setTimeout(() => slot.host.kill(), graceful ? 2_000 : 0);
+            const giveUp = setTimeout(resolve, 10_000);
+            slot.host.onExit(() => {
+              clearTimeout(killTimer);
+              clearTimeout(giveUp);
+              resolve();
+            });
+            if (graceful) slot.host.send({ type: 'shutdown' });
+            else slot.host.kill();
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  private toIdle(): void {
+    this.state = 'idle';
+    this.stats.finishedAt = Date.now();
+    const progress = this.status();
+    this.emit('progress', progress);
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w(progress);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.pendingResults.length + this.pendingErrors.length === 0) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush();
+    }, this.opts.flushIntervalMs ?? 2_000);
+  }
+
+  /** Writes everything finished so far (one batch at a time). */
+  private flush(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    const results = this.pendingResults;
+    const errors = this.pendingErrors;
+    this.pendingResults = [];
+    this.pendingErrors = [];
+    if (results.length + errors.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(async () => {
+      const t0 = performance.now();
+      try {
+        await this.opts.store.write(results, errors);
+      } catch (err) {
+        this.noteError(err);
+      } finally {
+        this.stats.writeMs += performance.now() - t0;
+      }
+    });
+    return this.flushing;
+  }
+
+  private noteRss(kb: number, slot: Slot): void {
+    const pid = slot.host.pid ?? -1 - slot.index;
+    this.stats.workerPeakRssKb[pid] = Math.max(this.stats.workerPeakRssKb[pid] ?? 0, kb);
+  }
+
+  private emitProgress(): void {
+    this.emit('progress', this.status());
+  }
+}
+
+function emptyStats(): RunStats {
+  return {
+    startedAt: Date.now(),
+    finishedAt: null,
+    analysed: 0,
+    failed: 0,
+    audioSeconds: 0,
+    decodeMs: 0,
+    featuresMs: 0,
+    embeddingMs: 0,
+    writeMs: 0,
+    workerPeakRssKb: {},
+    workerLoadMs: [],
+    analysisVersion: null,
+  };
+}

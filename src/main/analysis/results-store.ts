@@ -1,0 +1,477 @@
+/**
+ * Where analysis results live: LanceDB tables registered on the shared database (catalog.db).
+ *
+ * - `analysis`: one row per track (its latest analysis): version, time, the feature vector
+ *   (fixed-size list float32; its names in meta `analysis:featureNames`), the named scalars (JSON),
+ *   the models embedded in that analysis (JSON) and the time spent decoding/extracting/embedding.
+ * - `embeddings_<model>`: one row per track and model: the mean embedding, its std over patches and
+ *   the mean tag probabilities (fixed-size lists), with the analysis version that produced them.
+ *   Tag names are kept in meta `embeddings:<model>:tags`.
+ * - `analysis_errors`: the latest failure per track, with the version it failed at.
+ *
+ * Only the main process writes (the engine, in batches, with mergeInsert on trackId).
+ */
+import {
+  Field,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  Schema,
+  Type,
+  Utf8,
+  type Table as ArrowTable,
+} from 'apache-arrow';
+import { makeArrowTable } from '@lancedb/lancedb';
+import type { Database, Table } from '../library/db';
+import { sqlString } from '../library/db';
+import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
+import type { TrackAnalysisResult } from './types';
+
+export const ANALYSIS = 'analysis';
+export const ANALYSIS_ERRORS = 'analysis_errors';
+export const EMBEDDINGS_PREFIX = 'embeddings_';
+
+const FEATURE_NAMES_KEY = 'analysis:featureNames';
+const tagsKey = (model: string) => `embeddings:${model}:tags`;
+
+export interface AnalysisData {
+  ids: string[];
+  /** n × dF, row-major, raw (not normalised across the library). */
+  features: Float32Array;
+  featureNames: string[];
+  scalars: FeatureScalars[];
+  /** Mean embeddings of the chosen model, n × dim; rows of tracks without one are zeros (see `present`). */
+  embedding: { model: string; dim: number; data: Float32Array; present: Uint8Array } | null;
+  /** Mean tag probabilities of the same model, n × T. */
+  tags: { model: string; names: string[]; data: Float32Array; present: Uint8Array } | null;
+}
+
+export interface AnalysisCounts {
+  analysed: number;
+  failed: number;
+}
+
+const str = (name: string) => new Field(name, new Utf8(), false);
+const f64 = (name: string) => new Field(name, new Float64(), false);
+const f32list = (name: string, dim: number) =>
+  new Field(name, new FixedSizeList(dim, new Field('item', new Float32(), true)), false);
+
+function analysisSchema(featureDim: number): Schema {
+  return new Schema([
+    str('trackId'),
+    str('analysisVersion'),
+    f64('analysedAt'),
+    f32list('featureVector', featureDim),
+    /** JSON FeatureScalars. */
+    str('scalars'),
+    /** JSON array of the model ids embedded in this analysis. */
+    str('models'),
+    f64('decodeMs'),
+    f64('featuresMs'),
+    f64('embedMs'),
+  ]);
+}
+
+function embeddingsSchema(dim: number, tagCount: number): Schema {
+  const fields = [
+    str('trackId'),
+    str('model'),
+    str('analysisVersion'),
+    f32list('vector', dim),
+    f32list('std', dim),
+    new Field('patches', new Int32(), false),
+  ];
+  if (tagCount > 0) fields.push(f32list('tags', tagCount));
+  return new Schema(fields);
+}
+
+const errorsSchema = new Schema([
+  str('trackId'),
+  str('path'),
+  str('reason'),
+  str('analysisVersion'),
+  f64('at'),
+]);
+
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function parseJson<T>(s: unknown, fallback: T): T {
+  if (typeof s !== 'string') return fallback;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+const safeModel = (model: string): string => model.replace(/[^0-9a-zA-Z_-]/g, '_');
+const inList = (ids: string[]) => `trackId IN (${ids.map(sqlString).join(', ')})`;
+
+/** Copies a fixed-size-list float32 column of an Arrow table into one row-major Float32Array. */
+function fixedListColumn(table: ArrowTable, name: string, dim: number): Float32Array {
+  const out = new Float32Array(table.numRows * dim);
+  const column = table.getChild(name);
+  if (!column) return out;
+  let row = 0;
+  for (const data of column.data) {
+    const child = data.children[0];
+    const values = child.values as Float32Array;
+    const start = (data.offset * dim + child.offset) | 0;
+    out.set(values.subarray(start, start + data.length * dim), row * dim);
+    row += data.length;
+  }
+  return out;
+}
+
+function stringColumn(table: ArrowTable, name: string): string[] {
+  const column = table.getChild(name);
+  if (!column) return new Array<string>(table.numRows).fill('');
+  return Array.from(column.toArray() as ArrayLike<unknown>, text);
+}
+
+function listDim(schema: Schema, name: string): number {
+  // typeId, not instanceof: LanceDB may hand back types from its own copy of apache-arrow.
+  const type = schema.fields.find((f) => f.name === name)?.type as
+    { typeId?: number; listSize?: number } | undefined;
+  return type && type.typeId === Type.FixedSizeList ? (type.listSize ?? 0) : 0;
+}
+
+export class ResultsStore {
+  /** Null until the first result fixes the feature vector's length. */
+  private analysis: Table | null;
+  private readonly errorsTable: Table;
+  private readonly embeddings = new Map<string, Table>();
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly db: Database,
+    analysis: Table | null,
+    errorsTable: Table,
+  ) {
+    this.analysis = analysis;
+    this.errorsTable = errorsTable;
+  }
+
+  /** Registers (creating or migrating) the analysis tables on the shared database. */
+  static async open(db: Database): Promise<ResultsStore> {
+    const names = await db.connection.tableNames();
+    const analysis = names.includes(ANALYSIS) ? await registerExisting(db, ANALYSIS) : null;
+    const errorsTable = await db.registerTable({ name: ANALYSIS_ERRORS, schema: errorsSchema, version: 1 });
+    const store = new ResultsStore(db, analysis, errorsTable);
+    for (const name of names) {
+      if (name.startsWith(EMBEDDINGS_PREFIX)) store.embeddings.set(name, await registerExisting(db, name));
+    }
+    return store;
+  }
+
+  /** Tag names of a model (stored when its first results were written). */
+  tagNames(model: string): string[] {
+    return parseJson<string[]>(this.db.getMeta(tagsKey(model)), []);
+  }
+
+  /** Records the tag names of a model (from its manifest); needed before its tags can be named. */
+  async setTagNames(model: string, names: string[]): Promise<void> {
+    await this.db.setMeta(tagsKey(model), JSON.stringify(names));
+  }
+
+  get featureNames(): string[] {
+    return parseJson<string[]>(this.db.getMeta(FEATURE_NAMES_KEY), []);
+  }
+
+  /**
+   * Writes a batch: results upserted (analysis + embeddings), their old errors removed, errors
+   * upserted. Writes are serialised; a batch is written completely before the next starts.
+   */
+  write(results: TrackAnalysisResult[], errors: AnalysisErrorRecord[] = []): Promise<void> {
+    const run = this.writing.then(() => this.writeNow(results, errors));
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeNow(results: TrackAnalysisResult[], errors: AnalysisErrorRecord[]): Promise<void> {
+    if (results.length > 0) {
+      const analysis = await this.featureTable(results[0].features.vector.length, results[0].features.names);
+      const dim = listDim(await analysis.schema(), 'featureVector');
+      const now = Date.now();
+      const rows = results
+        .filter((r) => r.features.vector.length === dim)
+        .map((r) => ({
+          trackId: r.trackId,
+          analysisVersion: r.analysisVersion,
+          analysedAt: now,
+          featureVector: Array.from(r.features.vector),
+          scalars: JSON.stringify(r.features.scalars),
+          models: JSON.stringify(r.embeddings.map((e) => e.model)),
+          decodeMs: r.timings.decodeMs,
+          featuresMs: r.timings.featuresMs,
+          embedMs: r.timings.embeddingMs,
+        }));
+      if (rows.length !== results.length) {
+        throw new Error(`feature vectors of mixed lengths in one batch (table expects ${dim})`);
+      }
+      const byModel = new Map<string, Record<string, unknown>[]>();
+      for (const r of results) {
+        for (const e of r.embeddings) {
+          const list = byModel.get(e.model) ?? [];
+          list.push({
+            trackId: r.trackId,
+            model: e.model,
+            analysisVersion: r.analysisVersion,
+            vector: Array.from(e.mean),
+            std: Array.from(e.std),
+            patches: e.patches,
+            ...(e.tags.length > 0 ? { tags: Array.from(e.tags) } : {}),
+          });
+          byModel.set(e.model, list);
+        }
+      }
+      for (const [model, list] of byModel) {
+        const first = results.flatMap((r) => r.embeddings).find((e) => e.model === model);
+        if (!first) continue;
+        const table = await this.embeddingTable(model, first.mean.length, first.tags.length);
+        const schema = await table.schema();
+        await upsert(table, list, schema);
+      }
+      await upsert(analysis, rows, await analysis.schema());
+      await this.errorsTable.delete(inList(results.map((r) => r.trackId)));
+    }
+    if (errors.length > 0) {
+      await upsert(
+        this.errorsTable,
+        errors.map((e) => ({ ...e })),
+        errorsSchema,
+      );
+    }
+  }
+
+  /** Waits for writes in flight. */
+  flushed(): Promise<void> {
+    return this.writing;
+  }
+
+  private async featureTable(dim: number, names: string[]): Promise<Table> {
+    let table = this.analysis;
+    if (!table) {
+      table = await this.db.registerTable({ name: ANALYSIS, schema: analysisSchema(dim), version: 1 });
+    } else if (listDim(await table.schema(), 'featureVector') !== dim) {
+      // The feature extractor changed its vector length (a new FEATURES_VERSION): every stored
+      // row is stale anyway and cannot live in the new schema, so the table starts over.
+      await this.db.connection.dropTable(ANALYSIS);
+      table = await this.db.connection.createEmptyTable(ANALYSIS, analysisSchema(dim));
+    }
+    this.analysis = table;
+    if (this.db.getMeta(FEATURE_NAMES_KEY) !== JSON.stringify(names)) {
+      await this.db.setMeta(FEATURE_NAMES_KEY, JSON.stringify(names));
+    }
+    return table;
+  }
+
+  private async embeddingTable(model: string, dim: number, tagCount: number): Promise<Table> {
+    const name = EMBEDDINGS_PREFIX + safeModel(model);
+    const existing = this.embeddings.get(name);
+    if (existing) {
+      const schema = await existing.schema();
+      if (listDim(schema, 'vector') === dim && listDim(schema, 'tags') === tagCount) return existing;
+      // Same model id, different shape (a new conversion): the old rows cannot be kept.
+      await this.db.connection.dropTable(name);
+      const table = await this.db.connection.createEmptyTable(name, embeddingsSchema(dim, tagCount));
+      this.embeddings.set(name, table);
+      return table;
+    }
+    const table = await this.db.registerTable({ name, schema: embeddingsSchema(dim, tagCount), version: 1 });
+    this.embeddings.set(name, table);
+    return table;
+  }
+
+  /** trackId → analysis version of its stored results. */
+  async versions(): Promise<Map<string, string>> {
+    if (!this.analysis) return new Map();
+    const t = await this.analysis.query().select(['trackId', 'analysisVersion']).toArrow();
+    const ids = stringColumn(t, 'trackId');
+    const versions = stringColumn(t, 'analysisVersion');
+    return new Map(ids.map((id, i) => [id, versions[i]]));
+  }
+
+  /** trackId → analysis version it last failed at. */
+  async failedVersions(): Promise<Map<string, string>> {
+    const t = await this.errorsTable.query().select(['trackId', 'analysisVersion']).toArrow();
+    const ids = stringColumn(t, 'trackId');
+    const versions = stringColumn(t, 'analysisVersion');
+    return new Map(ids.map((id, i) => [id, versions[i]]));
+  }
+
+  /** Tracks analysed and failed; at one version when given, else at any. */
+  async counts(version?: string): Promise<AnalysisCounts> {
+    const filter = version ? `analysisVersion = ${sqlString(version)}` : undefined;
+    const [analysed, failed] = await Promise.all([
+      this.analysis ? this.analysis.countRows(filter) : 0,
+      this.errorsTable.countRows(filter),
+    ]);
+    return { analysed, failed };
+  }
+
+  /** Failures, most recent first. */
+  async errors(
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<{ total: number; errors: AnalysisErrorRecord[] }> {
+    const rows = (await this.errorsTable.query().toArray()) as Record<string, unknown>[];
+    const all = rows
+      .map((r) => ({
+        trackId: text(r.trackId),
+        path: text(r.path),
+        reason: text(r.reason),
+        analysisVersion: text(r.analysisVersion),
+        at: num(r.at),
+      }))
+      .sort((a, b) => b.at - a.at || a.path.localeCompare(b.path));
+    const offset = page.offset ?? 0;
+    const limit = page.limit ?? 100;
+    return { total: all.length, errors: all.slice(offset, offset + limit) };
+  }
+
+  /** What the UI shows about one track's analysis (top tags per model, named). */
+  async getTrackInfo(trackId: string, topTags = 10): Promise<TrackAnalysisInfo | null> {
+    if (!this.analysis) return null;
+    const rows = (await this.analysis
+      .query()
+      .where(`trackId = ${sqlString(trackId)}`)
+      .select(['trackId', 'analysisVersion', 'analysedAt', 'scalars', 'models'])
+      .limit(1)
+      .toArray()) as Record<string, unknown>[];
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    const version = text(row.analysisVersion);
+    const models = parseJson<string[]>(row.models, []);
+    const tags: Record<string, TagScore[]> = {};
+    for (const model of models) {
+      const table = this.embeddings.get(EMBEDDINGS_PREFIX + safeModel(model));
+      if (!table || listDim(await table.schema(), 'tags') === 0) continue;
+      const t = await table
+        .query()
+        .where(`trackId = ${sqlString(trackId)} AND analysisVersion = ${sqlString(version)}`)
+        .select(['tags'])
+        .limit(1)
+        .toArrow();
+      if (t.numRows === 0) continue;
+      const dim = listDim(t.schema, 'tags');
+      const scores = fixedListColumn(t, 'tags', dim);
+      const names = this.tagNames(model);
+      tags[model] = Array.from(scores, (score, i) => ({ tag: names[i] ?? `tag${i}`, score }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, topTags);
+    }
+    return {
+      trackId,
+      analysisVersion: version,
+      analysedAt: num(row.analysedAt),
+      features: parseJson<FeatureScalars>(row.scalars, {} as FeatureScalars),
+      tags,
+      models,
+    };
+  }
+
+  /**
+   * Everything similarity and clustering need, for every track's latest analysis. The embedding is
+   * the model given, else the one most analyses used; a track's embedding counts only when it was
+   * made by the same analysis (version) as its features.
+   */
+  async loadAll(options: { model?: string } = {}): Promise<AnalysisData> {
+    if (!this.analysis) {
+      return {
+        ids: [],
+        features: new Float32Array(0),
+        featureNames: [],
+        scalars: [],
+        embedding: null,
+        tags: null,
+      };
+    }
+    const t = await this.analysis
+      .query()
+      .select(['trackId', 'analysisVersion', 'featureVector', 'scalars', 'models'])
+      .toArrow();
+    const n = t.numRows;
+    const ids = stringColumn(t, 'trackId');
+    const versions = stringColumn(t, 'analysisVersion');
+    const dF = listDim(t.schema, 'featureVector');
+    const features = fixedListColumn(t, 'featureVector', dF);
+    const scalars = stringColumn(t, 'scalars').map((s) => parseJson<FeatureScalars>(s, {} as FeatureScalars));
+    const modelLists = stringColumn(t, 'models').map((s) => parseJson<string[]>(s, []));
+
+    let model = options.model ?? null;
+    if (!model) {
+      const counts = new Map<string, number>();
+      for (const list of modelLists) for (const m of list) counts.set(m, (counts.get(m) ?? 0) + 1);
+      let best = 0;
+      for (const [m, c] of counts) if (c > best) [model, best] = [m, c];
+    }
+    const table = model ? this.embeddings.get(EMBEDDINGS_PREFIX + safeModel(model)) : undefined;
+    let embedding: AnalysisData['embedding'] = null;
+    let tags: AnalysisData['tags'] = null;
+    if (model && table && n > 0) {
+      const e = await table.query().select(['trackId', 'analysisVersion', 'vector', 'tags']).toArrow();
+      const dim = listDim(e.schema, 'vector');
+      const tagDim = listDim(e.schema, 'tags');
+      const vectors = fixedListColumn(e, 'vector', dim);
+      const tagValues = tagDim > 0 ? fixedListColumn(e, 'tags', tagDim) : new Float32Array(0);
+      const eIds = stringColumn(e, 'trackId');
+      const eVersions = stringColumn(e, 'analysisVersion');
+      const rowOf = new Map(ids.map((id, i) => [id, i]));
+      const data = new Float32Array(n * dim);
+      const tagData = new Float32Array(n * tagDim);
+      const present = new Uint8Array(n);
+      for (let j = 0; j < eIds.length; j++) {
+        const i = rowOf.get(eIds[j]);
+        if (i === undefined || versions[i] !== eVersions[j]) continue;
+        present[i] = 1;
+        data.set(vectors.subarray(j * dim, (j + 1) * dim), i * dim);
+        if (tagDim > 0) tagData.set(tagValues.subarray(j * tagDim, (j + 1) * tagDim), i * tagDim);
+      }
+      if (present.some((p) => p === 1)) {
+        embedding = { model, dim, data, present };
+        if (tagDim > 0) tags = { model, names: this.tagNames(model), data: tagData, present };
+      }
+    }
+    return { ids, features, featureNames: this.featureNames, scalars, embedding, tags };
+  }
+
+  /** Removes every row of tracks no longer in the catalog; returns how many tracks were removed. */
+  async prune(existingIds: Iterable<string>): Promise<number> {
+    const keep = new Set(existingIds);
+    const removed = new Set<string>();
+    for (const table of this.tables()) {
+      const t = await table.query().select(['trackId']).toArrow();
+      const stale = [...new Set(stringColumn(t, 'trackId').filter((id) => !keep.has(id)))];
+      for (let i = 0; i < stale.length; i += 500) await table.delete(inList(stale.slice(i, i + 500)));
+      for (const id of stale) removed.add(id);
+    }
+    return removed.size;
+  }
+
+  private tables(): Table[] {
+    return [...(this.analysis ? [this.analysis] : []), this.errorsTable, ...this.embeddings.values()];
+  }
+
+  /** Compacts the small fragments batched writes leave behind (call after a run). */
+  async optimize(): Promise<void> {
+    for (const table of this.tables()) {
+      await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    }
+  }
+}
+
+/** Registers a table that already exists, with the schema it has. */
+async function registerExisting(db: Database, name: string): Promise<Table> {
+  const existing = await db.connection.openTable(name);
+  const schema = await existing.schema();
+  existing.close();
+  return db.registerTable({ name, schema, version: 1 });
+}
+
+async function upsert(table: Table, rows: Record<string, unknown>[], schema: Schema): Promise<void> {
+  if (rows.length === 0) return;
+  const data = makeArrowTable(rows, { schema });
+  await table.mergeInsert('trackId').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+}

@@ -1,0 +1,121 @@
+/**
+ * Browser mode: the whole app (same core, same renderer) served on 127.0.0.1 for a local browser.
+ * Used by `timbre serve` and by `npm start` when the Electron binary is not installed.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startHttpServer } from './http-server';
+import type { RunningHttpServer } from './http-server';
+import { createService } from './service';
+import type { TimbreService } from './service-types';
+
+export interface BrowserModeOptions {
+  /** User data folder; defaults to TIMBRE_HOME / the XDG data folder. */
+  home?: string;
+  /** 0 or undefined: a free port. */
+  port?: number;
+  /** Open the system browser on the URL. */
+  open?: boolean;
+  /** The built renderer; found beside package.json (out/renderer) by default. */
+  rendererDir?: string;
+  /** Why browser mode is used, printed for the user. */
+  reason?: string;
+  /** Start analysis after each scan, as the desktop app does (default true). */
+  autoAnalyze?: boolean;
+  /** Print the banner (default true). */
+  quiet?: boolean;
+  /** Stop on SIGINT/SIGTERM (default true; tests turn it off). */
+  handleSignals?: boolean;
+}
+
+export interface BrowserMode {
+  url: string;
+  server: RunningHttpServer;
+  service: TimbreService;
+  close(): Promise<void>;
+}
+
+/** The project folder: the nearest ancestor with Timbre's package.json (works from src/ and out/). */
+export function projectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = resolve(from);
+  for (let i = 0; i < 10; i++) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'timbre') return dir;
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error('cannot find the Timbre project folder (package.json)');
+}
+
+export function defaultRendererDir(): string {
+  return join(projectRoot(), 'out', 'renderer');
+}
+
+function openInBrowser(url: string): void {
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const child = spawn(command, [url], { detached: true, stdio: 'ignore' });
+    child.on('error', () => console.log(`(could not run ${command}; open the address above yourself)`));
+    child.unref();
+  } catch {
+    console.log(`(could not run ${command}; open the address above yourself)`);
+  }
+}
+
+export async function runBrowserMode(options: BrowserModeOptions = {}): Promise<BrowserMode> {
+  const rendererDir = options.rendererDir ?? defaultRendererDir();
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(`the renderer is not built (${rendererDir}/index.html is missing): run npm run build`);
+  }
+  const service = await createService({
+    home: options.home,
+    mode: 'browser',
+    autoAnalyze: options.autoAnalyze ?? true,
+  });
+  let server: RunningHttpServer;
+  try {
+    server = await startHttpServer(service, { port: options.port ?? 0, host: '127.0.0.1', rendererDir });
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await server.close();
+      await service.close();
+    })();
+    return closing;
+  };
+
+  if (!options.quiet) {
+    console.log(`Timbre is running in browser mode${options.reason ? `: ${options.reason}` : ''}.`);
+    console.log('It listens on 127.0.0.1 only; the address carries a one-time access token for this launch.');
+    console.log(`Open: ${server.url}`);
+    console.log('Press Ctrl+C to stop.');
+  }
+  if (options.open) openInBrowser(server.url);
+
+  if (options.handleSignals ?? true) {
+    const stop = (): void => {
+      void close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+  return { url: server.url, server, service, close };
+}

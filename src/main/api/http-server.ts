@@ -1,0 +1,547 @@
+/**
+ * Browser mode transport: the contract over loopback HTTP.
+ *
+ * Security model (see docs in README / DESIGN "Browser mode"):
+ * - Listens on 127.0.0.1 only, random port by default.
+ * - A random 256-bit token is created per launch. Nothing is served without it: it arrives as the
+ *   `x-timbre-token` header (fetch from the renderer), a `?token=` query parameter (EventSource,
+ *   <audio src>, the first page load) or, for GET/HEAD only, an HttpOnly, SameSite=Strict cookie
+ *   named per port (so API POSTs can never ride on the cookie: no CSRF).
+ *   `GET /?token=…` sets that cookie and redirects to `/`, so the token leaves the address bar and
+ *   reloads keep working. The served index.html carries the token in
+ *   `<meta name="timbre-token">` for the renderer's own fetch/EventSource/media URLs.
+ * - The Host header must be `127.0.0.1:<port>` or `localhost:<port>` (blocks DNS rebinding); a
+ *   present Origin header must be our own origin; API calls must be `application/json` POSTs
+ *   (cross-site forms cannot send them without a CORS preflight, which is never granted).
+ * - Every response has a strict CSP, nosniff, no-referrer (the token never leaks in Referer) and
+ *   frame-ancestors 'none'.
+ * - /media serves only the files the service resolves for a catalogued track id.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { ApiError, eventNames, isMethod } from '../../shared/contract';
+import type { ApiErrorCode, EventName, Events } from '../../shared/contract';
+import type { TimbreService } from './service-types';
+
+export interface HttpServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Only loopback is allowed. */
+  host?: '127.0.0.1';
+  /** The built renderer (out/renderer). */
+  rendererDir: string;
+  /** Fixed token (tests); a random one otherwise. */
+  token?: string;
+  /** Largest accepted JSON body in bytes (default 4 MiB). */
+  maxBodyBytes?: number;
+  /** SSE heartbeat interval (default 15 s). */
+  heartbeatMs?: number;
+}
+
+export interface RunningHttpServer {
+  /** Base URL including the token query, what a user opens. */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export const TOKEN_HEADER = 'x-timbre-token';
+
+export const browserCsp = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "media-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+const staticTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+const audioTypes: Record<string, string> = {
+  '.mp3': 'audio/mpeg',
+  '.mp2': 'audio/mpeg',
+  '.flac': 'audio/flac',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.spx': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.m4b': 'audio/mp4',
+  '.mp4': 'audio/mp4',
+  '.aac': 'audio/aac',
+  '.wav': 'audio/wav',
+  '.wave': 'audio/wav',
+  '.aif': 'audio/aiff',
+  '.aiff': 'audio/aiff',
+  '.aifc': 'audio/aiff',
+  '.wma': 'audio/x-ms-wma',
+  '.webm': 'audio/webm',
+  '.weba': 'audio/webm',
+  '.mka': 'audio/x-matroska',
+  '.ape': 'audio/x-ape',
+  '.wv': 'audio/x-wavpack',
+  '.mpc': 'audio/x-musepack',
+  '.mod': 'audio/x-mod',
+  '.xm': 'audio/x-xm',
+  '.it': 'audio/x-it',
+  '.s3m': 'audio/x-s3m',
+};
+
+/** Content-Type for an audio file, by extension. Shared with the Electron media protocol. */
+export function audioContentType(path: string): string {
+  return audioTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export type RangeResult =
+  { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
+
+/**
+ * Parses a Range header against a file size (RFC 9110 §14): one `bytes=` range (`a-b`, `a-`,
+ * `-n`); anything it does not understand (other units, several ranges, bad syntax) means the
+ * whole file. Shared with the Electron media protocol.
+ */
+export function parseRange(header: string | null | undefined, size: number): RangeResult {
+  if (!header) return { kind: 'full' };
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m) return { kind: 'full' };
+  const [, a, b] = m;
+  if (a === '' && b === '') return { kind: 'full' };
+  if (a === '') {
+    const suffix = Number(b);
+    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
+    return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(a);
+  let end = b === '' ? size - 1 : Number(b);
+  if (b !== '' && end < start) return { kind: 'full' };
+  if (start >= size) return { kind: 'unsatisfiable' };
+  end = Math.min(end, size - 1);
+  return { kind: 'partial', start, end };
+}
+
+export function httpStatusFor(code: ApiErrorCode): number {
+  switch (code) {
+    case 'bad_request':
+      return 400;
+    case 'not_found':
+      return 404;
+    case 'unavailable':
+      return 503;
+    case 'cancelled':
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+function sameToken(given: string | null | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieValue(req: IncomingMessage, name: string): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+function baseHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', browserCsp);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, code: ApiErrorCode, message: string): void {
+  sendJson(res, status, { ok: false, error: { code, message } });
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolveBody, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > limit) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > limit) {
+        req.removeAllListeners('data');
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function escapeAttr(value: string): string {
+  return value.replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' })[c] ?? c);
+}
+
+export async function startHttpServer(
+  service: TimbreService,
+  options: HttpServerOptions,
+): Promise<RunningHttpServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1') throw new Error('browser mode listens on 127.0.0.1 only');
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  if (!/^[A-Za-z0-9_-]{16,200}$/.test(token)) throw new Error('token must be 16–200 URL-safe characters');
+  const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const rendererDir = await realpath(resolve(options.rendererDir)).catch(() => resolve(options.rendererDir));
+  const sseClients = new Set<ServerResponse>();
+  let port = 0;
+  let cookieName = 'timbre_token';
+
+  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+
+  /** The cookie is accepted for GET requests only: API calls carry the header (no CSRF by cookie). */
+  const authorised = (req: IncomingMessage, url: URL): boolean => {
+    const header = req.headers[TOKEN_HEADER];
+    return (
+      sameToken(typeof header === 'string' ? header : null, token) ||
+      sameToken(url.searchParams.get('token'), token) ||
+      ((req.method === 'GET' || req.method === 'HEAD') && sameToken(cookieValue(req, cookieName), token))
+    );
+  };
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, method: string): Promise<void> => {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      sendError(res, 405, 'bad_request', 'API calls are POST requests');
+      return;
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      sendError(res, 415, 'bad_request', 'API calls need Content-Type: application/json');
+      return;
+    }
+    if (!isMethod(method)) {
+      sendError(res, 404, 'not_found', `unknown method ${JSON.stringify(method)}`);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBody);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        res.setHeader('Connection', 'close');
+        sendError(res, 413, 'bad_request', `request body larger than ${maxBody} bytes`);
+      } else {
+        sendError(res, 400, 'bad_request', 'could not read the request body');
+      }
+      return;
+    }
+    let request: unknown = {};
+    if (body.length > 0) {
+      try {
+        request = JSON.parse(body.toString('utf8'));
+      } catch {
+        sendError(res, 400, 'bad_request', 'request body is not valid JSON');
+        return;
+      }
+    }
+    try {
+      const result = await service.invoke(method, request);
+      sendJson(res, 200, { ok: true, result: result ?? null });
+    } catch (err) {
+      if (err instanceof ApiError) {
+        sendError(res, httpStatusFor(err.code), err.code, err.message);
+      } else {
+        sendError(res, 500, 'internal', err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+
+  const handleEvents = (req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n: connected\n\n');
+    sseClients.add(res);
+    const unsubscribe = service.subscribe(<E extends EventName>(event: E, payload: Events[E]) => {
+      if (!eventNames.includes(event)) return;
+      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
+    const done = (): void => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      sseClients.delete(res);
+    };
+    req.on('close', done);
+    res.on('close', done);
+  };
+
+  const handleMedia = async (req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendText(res, 405, 'method not allowed');
+      return;
+    }
+    let id: string;
+    try {
+      id = decodeURIComponent(rawId);
+    } catch {
+      sendText(res, 400, 'bad track id');
+      return;
+    }
+    const path = id ? await service.mediaPath(id) : null;
+    if (!path) {
+      sendText(res, 404, 'no such track');
+      return;
+    }
+    let size: number;
+    let mtime: Date;
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
+      mtime = st.mtime;
+    } catch {
+      sendText(res, 404, 'the track file is missing');
+      return;
+    }
+    const etag = `W/"${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}"`;
+    let range = parseRange(req.headers.range, size);
+    const ifRange = req.headers['if-range'];
+    if (ifRange && ifRange !== etag && ifRange !== mtime.toUTCString()) range = { kind: 'full' };
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Content-Type', audioContentType(path));
+    res.setHeader('ETag', etag);
+    res.setHeader('Last-Modified', mtime.toUTCString());
+    res.setHeader('Cache-Control', 'private, no-cache');
+    if (range.kind === 'unsatisfiable') {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    const start = range.kind === 'partial' ? range.start : 0;
+    const end = range.kind === 'partial' ? range.end : size - 1;
+    const length = size === 0 ? 0 : end - start + 1;
+    if (range.kind === 'partial') {
+      res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': length });
+    } else {
+      res.writeHead(200, { 'Content-Length': length });
+    }
+    if (req.method === 'HEAD' || length === 0) {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(path, { start, end });
+    stream.on('error', () => res.destroy());
+    res.on('close', () => stream.destroy());
+    stream.pipe(res);
+  };
+
+  const handleStatic = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendText(res, 405, 'method not allowed');
+      return;
+    }
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      sendText(res, 400, 'bad path');
+      return;
+    }
+    if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((seg) => seg === '..')) {
+      sendText(res, 400, 'bad path');
+      return;
+    }
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const candidate = resolve(join(rendererDir, rel));
+    if (!candidate.startsWith(rendererDir + sep)) {
+      sendText(res, 400, 'bad path');
+      return;
+    }
+    let file: string;
+    try {
+      file = await realpath(candidate);
+      if (!file.startsWith(rendererDir + sep) || !(await stat(file)).isFile()) throw new Error('not a file');
+    } catch {
+      sendText(
+        res,
+        404,
+        rel === '/index.html' ? 'the renderer is not built: run npm run build' : 'not found',
+      );
+      return;
+    }
+    const type = staticTypes[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    let data = await readFile(file);
+    if (rel === '/index.html') {
+      const meta = `<meta name="timbre-token" content="${escapeAttr(token)}">`;
+      const html = data.toString('utf8');
+      data = Buffer.from(
+        html.includes('<head>') ? html.replace('<head>', `<head>\n    ${meta}`) : meta + html,
+      );
+      res.setHeader('Cache-Control', 'no-store');
+    } else {
+      res.setHeader(
+        'Cache-Control',
+        rel.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-cache',
+      );
+    }
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': data.length });
+    res.end(req.method === 'HEAD' ? undefined : data);
+  };
+
+  const server = createServer((req, res) => {
+    baseHeaders(res);
+    const hostHeader = (req.headers.host ?? '').toLowerCase();
+    if (!allowedHosts().has(hostHeader)) {
+      sendText(res, 421, 'unexpected Host header');
+      return;
+    }
+    const origin = req.headers.origin;
+    if (
+      origin !== undefined &&
+      origin !== `http://127.0.0.1:${port}` &&
+      origin !== `http://localhost:${port}`
+    ) {
+      sendText(res, 403, 'cross-origin requests are not allowed');
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${hostHeader}`);
+    } catch {
+      sendText(res, 400, 'bad request');
+      return;
+    }
+    if (!authorised(req, url)) {
+      if (url.pathname.startsWith('/api/')) {
+        sendError(res, 401, 'bad_request', 'missing or wrong access token');
+      } else {
+        sendText(
+          res,
+          401,
+          'Timbre: open the address printed in the terminal (it contains the access token).',
+        );
+      }
+      return;
+    }
+    const path = url.pathname;
+    // First visit with ?token=: remember it in a cookie and drop it from the address bar.
+    if ((path === '/' || path === '/index.html') && url.searchParams.has('token') && req.method === 'GET') {
+      res.setHeader(
+        'Set-Cookie',
+        `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${60 * 60 * 24 * 30}`,
+      );
+      res.writeHead(303, { Location: '/', 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    const work =
+      path === '/api/events' && req.method === 'GET'
+        ? Promise.resolve(handleEvents(req, res))
+        : path.startsWith('/api/')
+          ? handleApi(req, res, path.slice('/api/'.length))
+          : path.startsWith('/media/')
+            ? handleMedia(req, res, path.slice('/media/'.length))
+            : handleStatic(req, res, path);
+    work.catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 500, 'internal', err instanceof Error ? err.message : String(err));
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  cookieName = `timbre_token_${port}`;
+  const origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port,
+    token,
+    close: async () => {
+      for (const res of sseClients) res.end();
+      sseClients.clear();
+      await new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * `timbre-media://track/<id>`: how the renderer's <audio> element reaches a catalogued file.
+ * The handler answers Range requests itself with 206 (a plain `net.fetch('file://…')` ignores
+ * Range, which breaks seeking) and serves only what `service.mediaPath` resolves.
+ */
+import { protocol } from 'electron';
+import type { TimbreService } from '../api/service-types';
+import { answerMediaRequest } from './media-response';
+
+export const MEDIA_SCHEME = 'timbre-media';
+
+/** Must run before the app is ready. */
+export function registerMediaScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    {
+      scheme: MEDIA_SCHEME,
+      privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true },
+    },
+  ]);
+}
+
+/** Installs the handler (after ready). */
+export function handleMediaProtocol(service: TimbreService): void {
+  protocol.handle(MEDIA_SCHEME, (request) => answerMediaRequest(service, request));
+}

@@ -1,0 +1,271 @@
+/**
+ * What the similarity engine is built from, and the vector spaces it searches.
+ *
+ * - features: z-scored per dimension over the library (non-finite values count as the mean),
+ *   then L2-normalised per track;
+ * - embedding: centred on the library mean (optional, on by default: audio-model activations
+ *   share a large common component that makes every cosine ≈ 1 and breeds hubs), L2-normalised;
+ *   a track without an embedding has a zero row;
+ * - blend: [√w_e · embedding | √w_f · features] renormalised per track (so a track missing a block
+ *   is compared on the block it has), cosine = w_e·cos_e + w_f·cos_f when both are present.
+ */
+import type { ClusterInfo, FeatureScalars, SimilaritySource, Track } from '../../shared/types';
+import type { RowSource } from './ann';
+import { IvfIndex } from './ann';
+import type { IvfOptions } from './ann';
+import type { HubStats } from './hubness';
+import { hubStats } from './hubness';
+import { normalize } from './vectors';
+
+export interface SimilarityInput {
+  /** Same order as the vectors. */
+  tracks: Track[];
+  /** n × featureNames.length, raw (not normalised). */
+  features: Float32Array;
+  featureNames: string[];
+  scalars: FeatureScalars[];
+  embedding: { model: string; dim: number; data: Float32Array } | null;
+  tags: { model: string; names: string[]; data: Float32Array } | null;
+  clusters?: { assignments: Int32Array; info: ClusterInfo[] };
+}
+
+/** Engine settings: the user's `Settings.similarity` plus internal knobs with measured defaults. */
+export interface EngineSettings {
+  source: SimilaritySource;
+  embeddingWeight: number;
+  featureWeight: number;
+  hubnessReduction: boolean;
+  centerEmbedding: boolean;
+  /** Libraries with more tracks than this get an IVF index; smaller ones are scanned exactly. */
+  annThreshold: number;
+  /** Fraction of IVF lists probed per query (upper bound; the row budget usually stops first). */
+  probeFraction: number;
+  /** Fraction of the library's rows scanned per IVF query. */
+  rowBudget: number;
+  /** IVF lists per √n. */
+  listsPerSqrtN: number;
+  /** Principal components the IVF scan works in before exact re-ranking (0 = full vectors). */
+  reducedDim: number;
+  /** Rows sampled to estimate each track's similarity distribution (mutual proximity). */
+  hubnessSample: number;
+  /** Re-rank this many cosine candidates (at least) with mutual proximity. */
+  hubnessRerank: number;
+  /** Embeddings at least this similar (cosine, uncentred) are duplicate versions. */
+  duplicateCosine: number;
+}
+
+export const defaultEngineSettings: EngineSettings = {
+  source: 'blend',
+  embeddingWeight: 0.7,
+  featureWeight: 0.3,
+  hubnessReduction: true,
+  centerEmbedding: true,
+  annThreshold: 20000,
+  probeFraction: 0.1,
+  rowBudget: 0.025,
+  listsPerSqrtN: 2,
+  reducedDim: 64,
+  hubnessSample: 128,
+  hubnessRerank: 100,
+  duplicateCosine: 0.995,
+};
+
+export function ivfOptions(s: EngineSettings, n: number): IvfOptions {
+  return {
+    lists: Math.max(1, Math.round(s.listsPerSqrtN * Math.sqrt(n))),
+    samplePerList: 24,
+    probeFraction: s.probeFraction,
+    rowBudget: s.rowBudget,
+    reducedDim: s.reducedDim,
+  };
+}
+
+/** A searchable space: unit rows (or zero rows) plus its index and hubness statistics. */
+export class Space implements RowSource {
+  ivf: IvfIndex | null = null;
+  hub: HubStats | null = null;
+  constructor(
+    readonly source: SimilaritySource,
+    public data: Float32Array,
+    readonly dim: number,
+    public count: number,
+  ) {}
+
+  row(i: number): Float32Array {
+    return this.data.subarray(i * this.dim, (i + 1) * this.dim);
+  }
+}
+
+export interface BlockStats {
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+/** Column means and standard deviations over n rows (non-finite values ignored). */
+export function columnStats(data: Float32Array, n: number, dim: number): BlockStats {
+  const mean = new Float64Array(dim);
+  const std = new Float64Array(dim);
+  const count = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    const o = i * dim;
+    for (let d = 0; d < dim; d++) {
+      const v = data[o + d];
+      if (Number.isFinite(v)) {
+        mean[d] += v;
+        count[d]++;
+      }
+    }
+  }
+  for (let d = 0; d < dim; d++) mean[d] = count[d] > 0 ? mean[d] / count[d] : 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * dim;
+    for (let d = 0; d < dim; d++) {
+      const v = data[o + d];
+      if (Number.isFinite(v)) std[d] += (v - mean[d]) * (v - mean[d]);
+    }
+  }
+  for (let d = 0; d < dim; d++) std[d] = count[d] > 1 ? Math.sqrt(std[d] / (count[d] - 1)) : 0;
+  return { mean, std };
+}
+
+/** z-scores (or only centres, when `scale` is false) and L2-normalises rows into `out`. */
+export function standardizeRows(
+  src: Float32Array,
+  from: number,
+  to: number,
+  dim: number,
+  stats: BlockStats,
+  scale: boolean,
+  out: Float32Array,
+  center = true,
+  zeroMissing = false,
+): void {
+  for (let i = from; i < to; i++) {
+    const o = i * dim;
+    const r = out.subarray(o, o + dim);
+    let raw = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = src[o + d];
+      raw += Number.isFinite(v) ? Math.abs(v) : 0;
+      if (!Number.isFinite(v)) r[d] = 0;
+      else {
+        const c = center ? v - stats.mean[d] : v;
+        r[d] = scale ? (stats.std[d] > 1e-12 ? c / stats.std[d] : 0) : c;
+      }
+    }
+    // An all-zero raw row means "not computed" (e.g. no embedding for this track): keep it zero.
+    if (zeroMissing && raw === 0) r.fill(0);
+    else normalize(r);
+  }
+}
+
+/** Per-track unit blocks and the spaces built from them (lazily, one per source). */
+export class Vectors {
+  readonly n: number;
+  readonly dF: number;
+  readonly dE: number;
+  /** Unit feature rows (n × dF). */
+  feat: Float32Array;
+  /** Unit embedding rows (n × dE), zero rows for tracks without one; null without a model. */
+  emb: Float32Array | null;
+  /** Raw (uncentred) unit embedding rows, for duplicate detection. */
+  embRaw: Float32Array | null;
+  readonly featStats: BlockStats;
+  readonly embStats: BlockStats | null;
+  private spaces = new Map<SimilaritySource, Space>();
+
+  constructor(
+    input: SimilarityInput,
+    readonly settings: EngineSettings,
+  ) {
+    const n = input.tracks.length;
+    this.n = n;
+    this.dF = input.featureNames.length;
+    if (input.features.length !== n * this.dF) {
+      throw new Error(`features: expected ${n}×${this.dF} values, got ${input.features.length}`);
+    }
+    this.featStats = columnStats(input.features, n, this.dF);
+    this.feat = new Float32Array(n * this.dF);
+    standardizeRows(input.features, 0, n, this.dF, this.featStats, true, this.feat);
+    const e = input.embedding;
+    if (e && e.dim > 0) {
+      if (e.data.length !== n * e.dim) throw new Error(`embedding: expected ${n}×${e.dim} values, got ${e.data.length}`);
+      this.dE = e.dim;
+      this.embStats = columnStats(e.data, n, e.dim);
+      this.emb = new Float32Array(n * e.dim);
+      standardizeRows(e.data, 0, n, e.dim, this.embStats, false, this.emb, settings.centerEmbedding, true);
+      this.embRaw = new Float32Array(n * e.dim);
+      standardizeRows(e.data, 0, n, e.dim, this.embStats, false, this.embRaw, false, true);
+    } else {
+      this.dE = 0;
+      this.embStats = null;
+      this.emb = null;
+      this.embRaw = null;
+    }
+  }
+
+  /** The source actually used for a request: without an embedding everything falls back to features. */
+  resolve(source: SimilaritySource | undefined): SimilaritySource {
+    const s = source ?? this.settings.source;
+    if (!this.emb && s !== 'features') return 'features';
+    if (s === 'blend' && this.settings.featureWeight <= 0) return 'embedding';
+    if (s === 'blend' && this.settings.embeddingWeight <= 0) return 'features';
+    return s;
+  }
+
+  space(source: SimilaritySource): Space {
+    const resolved = this.resolve(source);
+    let sp = this.spaces.get(resolved);
+    if (!sp) {
+      sp = this.makeSpace(resolved);
+      this.spaces.set(resolved, sp);
+    }
+    return sp;
+  }
+
+  private makeSpace(source: SimilaritySource): Space {
+    const n = this.n;
+    let space: Space;
+    if (source === 'features') space = new Space(source, this.feat, this.dF, n);
+    else if (source === 'embedding') space = new Space(source, this.emb as Float32Array, this.dE, n);
+    else {
+      const dim = this.dE + this.dF;
+      const data = new Float32Array(n * dim);
+      fillBlend(this, 0, n, data);
+      space = new Space(source, data, dim, n);
+    }
+    this.index(space);
+    return space;
+  }
+
+  index(space: Space): void {
+    const s = this.settings;
+    if (space.count > s.annThreshold) space.ivf = IvfIndex.build(space, ivfOptions(s, space.count));
+    if (s.hubnessReduction) space.hub = hubStats(space, s.hubnessSample);
+  }
+
+  /** Spaces built so far (to update them when tracks are added). */
+  builtSpaces(): Space[] {
+    return [...this.spaces.values()];
+  }
+
+  dropSpaces(): void {
+    this.spaces.clear();
+  }
+}
+
+/** Writes blend rows [from, to) of `v` into `out` (row-major, dim dE + dF). */
+export function fillBlend(v: Vectors, from: number, to: number, out: Float32Array): void {
+  const { dE, dF } = v;
+  const dim = dE + dF;
+  const total = v.settings.embeddingWeight + v.settings.featureWeight;
+  const we = Math.sqrt(v.settings.embeddingWeight / total);
+  const wf = Math.sqrt(v.settings.featureWeight / total);
+  const emb = v.emb as Float32Array;
+  for (let i = from; i < to; i++) {
+    const r = out.subarray(i * dim, (i + 1) * dim);
+    for (let d = 0; d < dE; d++) r[d] = we * emb[i * dE + d];
+    for (let d = 0; d < dF; d++) r[dE + d] = wf * v.feat[i * dF + d];
+    normalize(r);
+  }
+}

@@ -1,0 +1,650 @@
+/**
+ * The similarity engine: neighbours, "play similar" queues, radio, song paths, cluster-aware
+ * suggestions and explanations, over an in-memory copy of the analysed library.
+ * Everything is synchronous and stateless between requests (radio history comes in each request).
+ */
+import type { ClusterSuggestions, ParsedRequest } from '../../shared/contract';
+import { ApiError } from '../../shared/contract';
+import type {
+  ClusterInfo,
+  Explanation,
+  QueueResult,
+  Seed,
+  Settings,
+  SimilarResult,
+  SimilarTrack,
+  SimilaritySource,
+  Track,
+  TrackId,
+  VarietyRules,
+} from '../../shared/types';
+import { exactSearch, IvfIndex } from './ann';
+import type { EngineSettings, SimilarityInput, Space } from './corpus';
+import { Vectors, defaultEngineSettings, fillBlend, ivfOptions, standardizeRows } from './corpus';
+import { explainPair, scalarSpread, sharedTags } from './explain';
+import type { ScalarSpread } from './explain';
+import { hubStats, logOneMinusMp, queryStats } from './hubness';
+import { albumKey, artistKey, defaultVariety, duplicateKey, makeFilter } from './rules';
+import { TopK, dotRow, dotRows, normalize, slerp } from './vectors';
+
+export type { SimilarityInput } from './corpus';
+
+/** What `build` accepts: the app's Settings (or part of it) plus optional internal knobs. */
+export interface EngineConfig {
+  similarity?: Partial<Settings['similarity']>;
+  variety?: Partial<VarietyRules>;
+  engine?: Partial<EngineSettings>;
+}
+
+interface Query {
+  vec: Float32Array;
+  mu: number;
+  sigma: number;
+}
+
+interface Scored {
+  i: number;
+  /** Relevance: cosine, or −log(1 − MP) with hubness reduction (higher is closer). */
+  rel: number;
+}
+
+type Rules = Required<Omit<VarietyRules, 'recentlyPlayed'>> & { recentlyPlayed: TrackId[] };
+
+const MAX_SEEDS_SCORED = 24;
+
+export class SimilarityEngine {
+  readonly settings: EngineSettings;
+  readonly variety: Rules;
+  private tracks: Track[];
+  private input: SimilarityInput;
+  private vectors: Vectors;
+  private byId = new Map<TrackId, number>();
+  private artistKeys: string[] = [];
+  private albumKeys: string[] = [];
+  private dupKeys: string[] = [];
+  private spread: ScalarSpread;
+  private clusterOf: Int32Array | null = null;
+  private clusterInfo = new Map<number, ClusterInfo>();
+
+  private constructor(input: SimilarityInput, settings: EngineSettings, variety: Rules) {
+    this.settings = settings;
+    this.variety = variety;
+    this.input = input;
+    this.tracks = input.tracks;
+    this.vectors = new Vectors(input, settings);
+    this.indexMetadata(0);
+    this.spread = scalarSpread(input.scalars);
+    this.setClusters(input.clusters);
+    // Build the default space now so the first query is fast.
+    this.vectors.space(settings.source);
+  }
+
+  static build(input: SimilarityInput, config: EngineConfig = {}): SimilarityEngine {
+    const sim = config.similarity ?? {};
+    const settings: EngineSettings = {
+      ...defaultEngineSettings,
+      ...(sim.source !== undefined ? { source: sim.source } : {}),
+      ...(sim.embeddingWeight !== undefined ? { embeddingWeight: sim.embeddingWeight } : {}),
+      ...(sim.featureWeight !== undefined ? { featureWeight: sim.featureWeight } : {}),
+      ...(sim.hubnessReduction !== undefined ? { hubnessReduction: sim.hubnessReduction } : {}),
+      ...config.engine,
+    };
+    if (settings.embeddingWeight + settings.featureWeight <= 0) {
+      settings.embeddingWeight = defaultEngineSettings.embeddingWeight;
+      settings.featureWeight = defaultEngineSettings.featureWeight;
+    }
+    const variety: Rules = { ...defaultVariety, recentlyPlayed: [], ...stripUndefined(config.variety ?? {}) } as Rules;
+    return new SimilarityEngine(input, settings, variety);
+  }
+
+  get size(): number {
+    return this.tracks.length;
+  }
+
+  /** The space a request would use (after falling back when there is no embedding). */
+  sourceFor(source?: SimilaritySource): SimilaritySource {
+    return this.vectors.resolve(source);
+  }
+
+  setClusters(clusters: SimilarityInput['clusters']): void {
+    if (!clusters) {
+      this.clusterOf = null;
+      this.clusterInfo.clear();
+      return;
+    }
+    if (clusters.assignments.length !== this.tracks.length) throw new Error('clusters: one assignment per track expected');
+    this.clusterOf = clusters.assignments;
+    this.clusterInfo = new Map(clusters.info.map((c) => [c.id, c]));
+  }
+
+  private indexMetadata(from: number): void {
+    for (let i = from; i < this.tracks.length; i++) {
+      const t = this.tracks[i];
+      this.byId.set(t.id, i);
+      this.artistKeys[i] = artistKey(t);
+      this.albumKeys[i] = albumKey(t);
+      this.dupKeys[i] = duplicateKey(t);
+    }
+  }
+
+  // ---------------------------------------------------------------- incremental updates
+
+  /**
+   * Adds newly analysed tracks without a full rebuild: their vectors are normalised with the
+   * library statistics of the last build, appended to every built space and to the IVF lists.
+   * The IVF centroids are retrained once the library has grown by half since they were trained.
+   */
+  add(batch: SimilarityInput): void {
+    const v = this.vectors;
+    const m = batch.tracks.length;
+    if (m === 0) return;
+    if (batch.featureNames.length !== v.dF) throw new Error('add: feature layout differs from the engine’s');
+    const known = batch.tracks.filter((t) => this.byId.has(t.id));
+    if (known.length) throw new Error(`add: ${known.length} track(s) already present (rebuild to update)`);
+    const n0 = v.n;
+    const n1 = n0 + m;
+    const grow = (a: Float32Array, dim: number): Float32Array => {
+      const out = new Float32Array(n1 * dim);
+      out.set(a.subarray(0, n0 * dim));
+      return out;
+    };
+    const feat = grow(v.feat, v.dF);
+    const rawF = new Float32Array(n1 * v.dF);
+    rawF.set(batch.features, n0 * v.dF);
+    standardizeRows(rawF, n0, n1, v.dF, v.featStats, true, feat);
+    v.feat = feat;
+    if (v.emb && v.embRaw && v.embStats) {
+      const dE = v.dE;
+      const rawE = new Float32Array(n1 * dE);
+      if (batch.embedding && batch.embedding.dim === dE) rawE.set(batch.embedding.data, n0 * dE);
+      const emb = grow(v.emb, dE);
+      standardizeRows(rawE, n0, n1, dE, v.embStats, false, emb, v.settings.centerEmbedding, true);
+      v.emb = emb;
+      const embRaw = grow(v.embRaw, dE);
+      standardizeRows(rawE, n0, n1, dE, v.embStats, false, embRaw, false, true);
+      v.embRaw = embRaw;
+    }
+    (v as { n: number }).n = n1;
+    this.tracks = [...this.tracks, ...batch.tracks];
+    const tagNames = this.input.tags?.names.length ?? 0;
+    const tags = this.input.tags
+      ? (() => {
+          const out = new Float32Array(n1 * tagNames);
+          out.set(this.input.tags.data.subarray(0, n0 * tagNames));
+          if (batch.tags && batch.tags.names.length === tagNames) out.set(batch.tags.data, n0 * tagNames);
+          return { ...this.input.tags, data: out };
+        })()
+      : null;
+    this.input = {
+      ...this.input,
+      tracks: this.tracks,
+      scalars: [...this.input.scalars, ...batch.scalars],
+      tags,
+      clusters: undefined,
+    };
+    this.clusterOf = this.clusterOf ? Int32Array.from([...this.clusterOf, ...new Array<number>(m).fill(-1)]) : null;
+    this.indexMetadata(n0);
+    for (const sp of v.builtSpaces()) {
+      if (sp.source === 'features') sp.data = v.feat;
+      else if (sp.source === 'embedding') sp.data = v.emb as Float32Array;
+      else {
+        const data = grow(sp.data, sp.dim);
+        fillBlend(v, n0, n1, data);
+        sp.data = data;
+      }
+      sp.count = n1;
+      if (sp.ivf && n1 > sp.ivf.trainedOn * 1.5) sp.ivf = IvfIndex.build(sp, ivfOptions(this.settings, n1));
+      else if (sp.ivf) sp.ivf.addUpTo(sp);
+      else if (n1 > this.settings.annThreshold) sp.ivf = IvfIndex.build(sp, ivfOptions(this.settings, n1));
+      if (sp.hub) sp.hub = hubStats(sp, this.settings.hubnessSample, 7, n0, sp.hub);
+    }
+  }
+
+  // ---------------------------------------------------------------- primitives
+
+  private space(source?: SimilaritySource): Space {
+    return this.vectors.space(this.vectors.resolve(source));
+  }
+
+  private rowQuery(sp: Space, i: number): Query {
+    return { vec: sp.row(i), mu: sp.hub ? sp.hub.mu[i] : 0, sigma: sp.hub ? sp.hub.sigma[i] : 1 };
+  }
+
+  private vecQuery(sp: Space, vec: Float32Array): Query {
+    if (!sp.hub) return { vec, mu: 0, sigma: 1 };
+    const s = queryStats(sp, sp.hub, vec);
+    return { vec, mu: s.mu, sigma: s.sigma };
+  }
+
+  private relOf(sp: Space, q: Query, i: number, cos: number): number {
+    if (!sp.hub) return cos;
+    return Math.min(700, -logOneMinusMp(cos, q.mu, q.sigma, sp.hub.mu[i], sp.hub.sigma[i]));
+  }
+
+  /** Score shown to the user: cosine, or the mutual-proximity probability. */
+  private display(sp: Space, rel: number): number {
+    return sp.hub ? 1 - Math.exp(-rel) : rel;
+  }
+
+  /** k nearest rows to q that pass `accept`, best first (hubness re-ranked over an over-fetched set). */
+  private knn(sp: Space, q: Query, k: number, accept?: (i: number) => boolean): Scored[] {
+    const fetch = sp.hub ? Math.max(k * 2, this.settings.hubnessRerank) : k;
+    const hits = sp.ivf ? sp.ivf.search(sp, q.vec, fetch, accept) : exactSearch(sp, q.vec, fetch, accept);
+    const out = hits.map((h) => ({ i: h.id, rel: this.relOf(sp, q, h.id, h.score) }));
+    if (sp.hub) out.sort((a, b) => b.rel - a.rel || a.i - b.i);
+    return out.slice(0, k);
+  }
+
+  private seedIndices(seed: Seed): number[] {
+    const norm = (s: string): string => s.trim().toLowerCase();
+    let out: number[] = [];
+    if (seed.kind === 'track') {
+      const i = this.byId.get(seed.id);
+      if (i !== undefined) out = [i];
+    } else if (seed.kind === 'tracks') {
+      const seen = new Set<number>();
+      for (const id of seed.ids) {
+        const i = this.byId.get(id);
+        if (i !== undefined && !seen.has(i)) {
+          seen.add(i);
+          out.push(i);
+        }
+      }
+    } else if (seed.kind === 'album') {
+      const album = norm(seed.album);
+      const aa = seed.albumArtist !== undefined ? norm(seed.albumArtist) : null;
+      this.tracks.forEach((t, i) => {
+        if (norm(t.album) === album && (aa === null || norm(t.albumArtist || t.artist) === aa)) out.push(i);
+      });
+    } else {
+      const artist = norm(seed.artist);
+      this.tracks.forEach((t, i) => {
+        if (norm(t.artist) === artist || norm(t.albumArtist) === artist || t.artists.some((a) => norm(a) === artist)) {
+          out.push(i);
+        }
+      });
+    }
+    if (out.length === 0) throw new ApiError('not_found', 'No analysed track matches the seed.');
+    return out;
+  }
+
+  /** At most MAX_SEEDS_SCORED seeds, spread evenly over the list (albums, artists). */
+  private scoredSeeds(seeds: number[]): number[] {
+    if (seeds.length <= MAX_SEEDS_SCORED) return seeds;
+    const out: number[] = [];
+    for (let j = 0; j < MAX_SEEDS_SCORED; j++) out.push(seeds[Math.floor((j * seeds.length) / MAX_SEEDS_SCORED)]);
+    return out;
+  }
+
+  private centroidOf(sp: Space, rows: number[]): Float32Array {
+    const c = new Float32Array(sp.dim);
+    for (const i of rows) {
+      const r = sp.row(i);
+      for (let d = 0; d < sp.dim; d++) c[d] += r[d];
+    }
+    normalize(c);
+    return c;
+  }
+
+  /**
+   * The `count` best candidates for a set of seeds. One seed: its neighbours. Several: the
+   * union of each seed's neighbours and the centroid's, scored by the mean of the best half of
+   * the per-seed relevances (close to a good part of the seeds, not only to their average).
+   */
+  private candidates(sp: Space, seeds: number[], count: number, accept: (i: number) => boolean): Scored[] {
+    if (seeds.length === 1) return this.knn(sp, this.rowQuery(sp, seeds[0]), count, accept);
+    const used = this.scoredSeeds(seeds);
+    const pool = new Set<number>();
+    const per = Math.max(10, Math.ceil((2 * count) / used.length));
+    for (const s of used) for (const h of this.knn(sp, this.rowQuery(sp, s), per, accept)) pool.add(h.i);
+    const centroid = this.vecQuery(sp, this.centroidOf(sp, used));
+    for (const h of this.knn(sp, centroid, count, accept)) pool.add(h.i);
+    const queries = used.map((s) => this.rowQuery(sp, s));
+    const take = Math.ceil(queries.length / 2);
+    const rels = new Float64Array(queries.length);
+    const out: Scored[] = [];
+    for (const i of pool) {
+      for (let j = 0; j < queries.length; j++) rels[j] = this.relOf(sp, queries[j], i, dotRow(sp.data, i, queries[j].vec, sp.dim));
+      rels.sort();
+      let s = 0;
+      for (let j = rels.length - take; j < rels.length; j++) s += rels[j];
+      out.push({ i, rel: s / take });
+    }
+    out.sort((a, b) => b.rel - a.rel || a.i - b.i);
+    return out.slice(0, count);
+  }
+
+  private toSimilar(sp: Space, s: Scored): SimilarTrack {
+    const score = this.display(sp, s.rel);
+    const out: SimilarTrack = { track: this.tracks[s.i], score, distance: 1 - score };
+    if (this.clusterOf && this.clusterOf[s.i] >= 0) out.clusterId = this.clusterOf[s.i];
+    return out;
+  }
+
+  private accept(seeds: number[], filter: ((i: number) => boolean) | null, exclude?: Set<number>): (i: number) => boolean {
+    const seedSet = new Set(seeds);
+    return (i) => !seedSet.has(i) && (!exclude || !exclude.has(i)) && (!filter || filter(i));
+  }
+
+  private rules(partial: Partial<VarietyRules> | undefined): Rules {
+    return { ...this.variety, ...stripUndefined(partial ?? {}) } as Rules;
+  }
+
+  // ---------------------------------------------------------------- contract methods
+
+  similar(req: ParsedRequest<'similar.tracks'>): SimilarResult {
+    const t0 = performance.now();
+    const seeds = this.seedIndices(req.seed);
+    const sp = this.space(req.source);
+    const k = req.k ?? 20;
+    const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars);
+    const results = this.candidates(sp, seeds, k, this.accept(seeds, filter)).map((s) => this.toSimilar(sp, s));
+    return {
+      seedIds: seeds.map((i) => this.tracks[i].id),
+      source: sp.source,
+      results,
+      tookMs: performance.now() - t0,
+    };
+  }
+
+  queue(req: ParsedRequest<'similar.queue'>): QueueResult {
+    const t0 = performance.now();
+    const seeds = this.seedIndices(req.seed);
+    const sp = this.space(req.source);
+    const length = req.length ?? 25;
+    const rules = this.rules(req.variety);
+    const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars);
+    const accept = this.accept(seeds, filter);
+    let poolSize = Math.max(2 * length, 60);
+    let picked: Scored[] = [];
+    for (;;) {
+      const pool = this.candidates(sp, seeds, poolSize, accept);
+      picked = this.arrange(sp, pool, length, rules, seeds, []);
+      // Variety rules can reject much of a pool (one artist dominating): widen it and retry.
+      if (picked.length >= length || pool.length < poolSize || poolSize >= this.size) break;
+      poolSize = Math.min(this.size, poolSize * 4);
+    }
+    return {
+      seedIds: seeds.map((i) => this.tracks[i].id),
+      tracks: picked.map((s) => this.toSimilar(sp, s)),
+      tookMs: performance.now() - t0,
+    };
+  }
+
+  radio(req: ParsedRequest<'similar.radio'>): QueueResult {
+    const t0 = performance.now();
+    const seeds = this.seedIndices(req.seed);
+    const sp = this.space();
+    const count = req.count ?? 10;
+    const rules = this.rules(req.variety);
+    const history = (req.history ?? []).map((id) => this.byId.get(id)).filter((i): i is number => i !== undefined);
+    const skipped = (req.skipped ?? []).map((id) => this.byId.get(id)).filter((i): i is number => i !== undefined);
+    const target = this.radioTarget(sp, seeds, history);
+    const exclude = new Set([...history, ...skipped]);
+    const accept = this.accept(seeds, null, exclude);
+    const recentSkips = skipped.slice(-50);
+    let poolSize = Math.max(4 * count, 60);
+    let picked: Scored[] = [];
+    for (;;) {
+      const pool = this.knn(sp, this.vecQuery(sp, target), poolSize, accept);
+      const steered = this.steerBySkips(sp, pool, recentSkips);
+      picked = this.arrange(sp, steered, count, rules, seeds, history);
+      if (picked.length >= count || pool.length < poolSize || poolSize >= this.size) break;
+      poolSize = Math.min(this.size, poolSize * 4);
+    }
+    return {
+      seedIds: seeds.map((i) => this.tracks[i].id),
+      tracks: picked.map((s) => this.toSimilar(sp, s)),
+      tookMs: performance.now() - t0,
+    };
+  }
+
+  /**
+   * Where the radio aims next: an exponential moving average over the session's picks, started at
+   * the seed, blended back with the seed so the station drifts slowly instead of wandering off.
+   */
+  radioTarget(sp: Space, seeds: number[], history: number[], alpha = 0.25, anchor = 0.4): Float32Array {
+    const seed = this.centroidOf(sp, this.scoredSeeds(seeds));
+    const ema = Float32Array.from(seed);
+    for (const h of history.slice(-30)) {
+      const r = sp.row(h);
+      for (let d = 0; d < sp.dim; d++) ema[d] = (1 - alpha) * ema[d] + alpha * r[d];
+      normalize(ema);
+    }
+    const t = new Float32Array(sp.dim);
+    for (let d = 0; d < sp.dim; d++) t[d] = anchor * seed[d] + (1 - anchor) * ema[d];
+    normalize(t);
+    return t;
+  }
+
+  /** Pushes down candidates close to skipped tracks: relevance minus a penalty growing with that closeness. */
+  private steerBySkips(sp: Space, pool: Scored[], skipped: number[], threshold = 0.2, weight = 1): Scored[] {
+    if (skipped.length === 0 || pool.length === 0) return pool;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of pool) {
+      lo = Math.min(lo, p.rel);
+      hi = Math.max(hi, p.rel);
+    }
+    const range = hi - lo || 1;
+    const out = pool.map((p) => {
+      let worst = 0;
+      for (const s of skipped) worst = Math.max(worst, dotRows(sp.data, p.i, s, sp.dim));
+      const penalty = Math.max(0, worst - threshold) / (1 - threshold);
+      return { i: p.i, rel: (p.rel - lo) / range - weight * penalty };
+    });
+    out.sort((a, b) => b.rel - a.rel || a.i - b.i);
+    return out;
+  }
+
+  /**
+   * Orders a candidate pool (best first) into a queue under the variety rules, greedily with
+   * maximal marginal relevance: value = (1 − λ)·relevance − λ·(max cosine to what is already queued).
+   * `context` are tracks just before the queue (radio history): they count for the artist window,
+   * album adjacency and duplicates. Seeds count for duplicates. Recently played tracks are held
+   * back: used only when nothing else fits.
+   */
+  private arrange(sp: Space, pool: Scored[], length: number, rules: Rules, seeds: number[], context: number[]): Scored[] {
+    const n = pool.length;
+    if (n === 0) return [];
+    const lambda = Math.max(0, Math.min(1, rules.diversity)) * 0.7;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of pool) {
+      lo = Math.min(lo, p.rel);
+      hi = Math.max(hi, p.rel);
+    }
+    const range = hi - lo || 1;
+    const relN = pool.map((p) => (p.rel - lo) / range);
+    const maxSim = new Float64Array(n).fill(lambda > 0 ? -1 : 0);
+    const dead = new Uint8Array(n);
+    const recent = new Set(rules.recentlyPlayed.map((id) => this.byId.get(id)).filter((i) => i !== undefined));
+    const usedKeys = new Set<string>();
+    const before = [...seeds, ...context];
+    if (rules.collapseDuplicates) for (const i of before) usedKeys.add(this.dupKeys[i]);
+    const placed: number[] = [...context];
+    const dupRows: number[] = [...before];
+    const emb = this.vectors.embRaw;
+    const dE = this.vectors.dE;
+    const out: Scored[] = [];
+    const window = Math.max(1, rules.artistWindow) - 1;
+    const fits = (i: number): boolean => {
+      if (rules.noConsecutiveAlbum && placed.length > 0) {
+        const a = this.albumKeys[i];
+        if (a !== '' && a === this.albumKeys[placed[placed.length - 1]]) return false;
+      }
+      if (window >= 0) {
+        const artist = this.artistKeys[i];
+        let same = 0;
+        for (let j = placed.length - 1; j >= Math.max(0, placed.length - window); j--) {
+          if (this.artistKeys[placed[j]] === artist) same++;
+        }
+        if (same + 1 > rules.maxPerArtist) return false;
+      }
+      return true;
+    };
+    const isDuplicate = (i: number): boolean => {
+      if (!rules.collapseDuplicates) return false;
+      if (usedKeys.has(this.dupKeys[i])) return true;
+      if (emb) {
+        for (const j of dupRows) if (dotRows(emb, i, j, dE) > this.settings.duplicateCosine) return true;
+      }
+      return false;
+    };
+    while (out.length < length) {
+      let best = -1;
+      let bestV = -Infinity;
+      let held = -1;
+      let heldV = -Infinity;
+      for (let c = 0; c < n; c++) {
+        if (dead[c]) continue;
+        const i = pool[c].i;
+        if (!fits(i)) continue;
+        const v = (1 - lambda) * relN[c] - lambda * maxSim[c];
+        if (recent.has(i)) {
+          if (v > heldV) {
+            heldV = v;
+            held = c;
+          }
+        } else if (v > bestV) {
+          bestV = v;
+          best = c;
+        }
+      }
+      const c = best >= 0 ? best : held;
+      if (c < 0) break;
+      const i = pool[c].i;
+      dead[c] = 1;
+      if (isDuplicate(i)) continue;
+      out.push(pool[c]);
+      placed.push(i);
+      dupRows.push(i);
+      if (rules.collapseDuplicates) usedKeys.add(this.dupKeys[i]);
+      if (lambda > 0) {
+        const q = sp.row(i);
+        for (let d = 0; d < n; d++) {
+          if (dead[d]) continue;
+          const s = dotRow(sp.data, pool[d].i, q, sp.dim);
+          if (s > maxSim[d]) maxSim[d] = s;
+        }
+      }
+    }
+    return out;
+  }
+
+  path(req: ParsedRequest<'similar.path'>): QueueResult {
+    const t0 = performance.now();
+    const a = this.byId.get(req.from);
+    const b = this.byId.get(req.to);
+    if (a === undefined || b === undefined) throw new ApiError('not_found', 'Both ends of a path must be analysed tracks.');
+    const sp = this.space();
+    const steps = req.steps ?? 10;
+    const va = sp.row(a);
+    const vb = sp.row(b);
+    const progress = (i: number): number => dotRow(sp.data, i, vb, sp.dim) - dotRow(sp.data, i, va, sp.dim);
+    const used = new Set<number>([a, b]);
+    const picks: { i: number; score: number }[] = [{ i: a, score: 1 }];
+    let prev = a;
+    let lastProgress = progress(a);
+    for (let t = 1; t < steps && a !== b; t++) {
+      const point = slerp(va, vb, t / steps);
+      const pv = sp.row(prev);
+      let chosen = -1;
+      let chosenV = -Infinity;
+      let chosenS = 0;
+      for (const k of [50, 400]) {
+        const hits = sp.ivf ? sp.ivf.search(sp, point, k, (i) => !used.has(i)) : exactSearch(sp, point, k, (i) => !used.has(i));
+        for (const h of hits) {
+          // Never step backwards: each pick is at least as far along A→B as the previous one.
+          if (progress(h.id) < lastProgress) continue;
+          const v = 0.7 * h.score + 0.3 * dotRow(sp.data, h.id, pv, sp.dim);
+          if (v > chosenV) {
+            chosenV = v;
+            chosen = h.id;
+            chosenS = h.score;
+          }
+        }
+        if (chosen >= 0) break;
+      }
+      if (chosen < 0) continue;
+      used.add(chosen);
+      picks.push({ i: chosen, score: chosenS });
+      prev = chosen;
+      lastProgress = progress(chosen);
+    }
+    if (b !== a) picks.push({ i: b, score: 1 });
+    return {
+      seedIds: [this.tracks[a].id, this.tracks[b].id],
+      tracks: picks.map((p) => ({
+        track: this.tracks[p.i],
+        score: p.score,
+        distance: 1 - p.score,
+        ...(this.clusterOf && this.clusterOf[p.i] >= 0 ? { clusterId: this.clusterOf[p.i] } : {}),
+      })),
+      tookMs: performance.now() - t0,
+    };
+  }
+
+  /** Similarity of two tracks in the default space (what the lists show), with its display score. */
+  pairScore(a: number, b: number, source?: SimilaritySource): { cosine: number; score: number } {
+    const sp = this.space(source);
+    const cos = dotRows(sp.data, a, b, sp.dim);
+    return { cosine: cos, score: this.display(sp, this.relOf(sp, this.rowQuery(sp, a), b, cos)) };
+  }
+
+  explain(aId: TrackId, bId: TrackId): Explanation {
+    const a = this.byId.get(aId);
+    const b = this.byId.get(bId);
+    if (a === undefined || b === undefined) throw new ApiError('not_found', 'Both tracks must be analysed.');
+    const sp = this.space();
+    const { score } = this.pairScore(a, b);
+    let tags: string[] = [];
+    const t = this.input.tags;
+    if (t && t.names.length > 0) {
+      const m = t.names.length;
+      tags = sharedTags(t.names, t.data.subarray(a * m, (a + 1) * m), t.data.subarray(b * m, (b + 1) * m));
+    }
+    const words = explainPair(this.input.scalars[a], this.input.scalars[b], this.spread, tags, score, sp.hub !== null);
+    return { a: aId, b: bId, score, summary: words.summary, sharedTags: tags, closest: words.closest, mostDifferent: words.mostDifferent };
+  }
+
+  clusterSuggestions(req: ParsedRequest<'similar.clusterSuggestions'>): ClusterSuggestions {
+    const seed = this.byId.get(req.id);
+    if (seed === undefined) throw new ApiError('not_found', 'No analysed track with this id.');
+    const sp = this.space();
+    const same = req.sameCluster ?? 10;
+    const perOther = req.perOtherCluster ?? 3;
+    const clusterOf = this.clusterOf;
+    if (!clusterOf || this.clusterInfo.size === 0) {
+      const hits = this.knn(sp, this.rowQuery(sp, seed), same, (i) => i !== seed);
+      return { clustersAvailable: false, seedCluster: null, sameCluster: hits.map((s) => this.toSimilar(sp, s)), otherClusters: [] };
+    }
+    // One exact pass: the best few of every cluster.
+    const own = clusterOf[seed];
+    const q = this.rowQuery(sp, seed);
+    const heaps = new Map<number, TopK>();
+    for (const id of this.clusterInfo.keys()) heaps.set(id, new TopK(id === own ? same : perOther));
+    for (let i = 0; i < this.size; i++) {
+      if (i === seed) continue;
+      const h = heaps.get(clusterOf[i]);
+      if (!h || h.k === 0) continue;
+      const cos = dotRow(sp.data, i, q.vec, sp.dim);
+      h.push(i, this.relOf(sp, q, i, cos));
+    }
+    const list = (id: number): SimilarTrack[] =>
+      (heaps.get(id)?.sorted() ?? []).map((h) => this.toSimilar(sp, { i: h.id, rel: h.score }));
+    const sameCluster = own >= 0 && heaps.has(own) ? list(own) : this.knn(sp, q, same, (i) => i !== seed).map((s) => this.toSimilar(sp, s));
+    const otherClusters = [...this.clusterInfo.values()]
+      .filter((c) => c.id !== own)
+      .map((cluster) => ({ cluster, tracks: list(cluster.id) }))
+      .filter((c) => c.tracks.length > 0)
+      .sort((x, y) => y.tracks[0].score - x.tracks[0].score);
+    return { clustersAvailable: true, seedCluster: this.clusterInfo.get(own) ?? null, sameCluster, otherClusters };
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,222 @@
+/** The single window: sidebar, the current screen, notices and the player bar. */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { AnalysisProgress, LibraryStats, ScanProgress, Track } from '../../shared/types';
+import { client, errorMessage, mode, onConnectionChange } from './api/client';
+import { PlayerBar } from './components/PlayerBar';
+import { nf } from './format';
+import { AppContext, useApp, useEvent } from './hooks';
+import type { AppApi, Notice, Screen } from './hooks';
+import { PlayerProvider, usePlayer } from './player';
+import { AnalysisScreen } from './screens/Analysis';
+import { LibraryScreen } from './screens/Library';
+import { QueueScreen } from './screens/Queue';
+import { ScanScreen } from './screens/Scan';
+import { SettingsScreen } from './screens/Settings';
+import { SimilarScreen } from './screens/Similar';
+
+const nav: { id: Screen; label: string; icon: string }[] = [
+  { id: 'library', label: 'Library', icon: '♫' },
+  { id: 'queue', label: 'Now playing', icon: '▶' },
+  { id: 'similar', label: 'Similar', icon: '≈' },
+  { id: 'scan', label: 'Add music', icon: '+' },
+  { id: 'analysis', label: 'Analysis', icon: '◔' },
+  { id: 'settings', label: 'Settings', icon: '⚙' },
+];
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  const tag = target.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
+}
+
+function Shell({
+  screen,
+  stats,
+  statsError,
+  scan,
+  analysis,
+  onAnalysis,
+}: {
+  screen: Screen;
+  stats: LibraryStats | null;
+  statsError: string | null;
+  scan: ScanProgress | null;
+  analysis: AnalysisProgress | null;
+  onAnalysis(progress: AnalysisProgress): void;
+}) {
+  const { go } = useApp();
+  const player = usePlayer();
+  const { toggle } = player;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.code !== 'Space' || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      e.preventDefault();
+      toggle();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [toggle]);
+
+  const scanning = scan && scan.phase !== 'done' && scan.phase !== 'cancelled';
+  const analysing = analysis && (analysis.state === 'running' || analysis.state === 'paused');
+
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark">◉</span> Timbre
+        </div>
+        <nav>
+          {nav.map((item) => (
+            <button
+              key={item.id}
+              className={`nav-item${screen === item.id ? ' active' : ''}`}
+              onClick={() => go(item.id)}
+              data-screen={item.id}
+            >
+              <span className="nav-icon">{item.icon}</span>
+              {item.label}
+              {item.id === 'queue' && player.queue.length > 0 && (
+                <span className="badge">{player.queue.length}</span>
+              )}
+              {item.id === 'scan' && scanning && <span className="badge live">scanning</span>}
+              {item.id === 'analysis' && analysing && (
+                <span className="badge live">
+                  {analysis.total > 0
+                    ? Math.floor(((analysis.done + analysis.failed) / analysis.total) * 100)
+                    : 0}
+                  %
+                </span>
+              )}
+            </button>
+          ))}
+        </nav>
+        <div className="sidebar-stats">
+          {stats ? (
+            <>
+              <div>
+                <strong>{nf.format(stats.tracks)}</strong> tracks
+              </div>
+              <div>
+                <strong>{nf.format(stats.analysed)}</strong> analysed
+              </div>
+              <div>
+                {nf.format(stats.artists)} artists · {nf.format(stats.albums)} albums
+              </div>
+            </>
+          ) : (
+            <div className="muted" title={statsError ?? undefined}>
+              {statsError ? 'Library statistics unavailable' : 'Loading…'}
+            </div>
+          )}
+          <div className="muted small">
+            {mode === 'electron' ? 'Desktop app' : 'Browser mode (127.0.0.1)'}
+          </div>
+        </div>
+      </aside>
+      <main className="content">
+        {screen === 'library' && <LibraryScreen stats={stats} />}
+        {screen === 'queue' && <QueueScreen />}
+        {screen === 'similar' && <SimilarScreen />}
+        {screen === 'scan' && <ScanScreen progress={scan} />}
+        {screen === 'analysis' && (
+          <AnalysisScreen progress={analysis} stats={stats} onProgress={onAnalysis} />
+        )}
+        {screen === 'settings' && <SettingsScreen />}
+      </main>
+      <PlayerBar />
+    </div>
+  );
+}
+
+export function App() {
+  const [screen, setScreen] = useState<Screen>('library');
+  const [selected, setSelected] = useState<Track | null>(null);
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const [stats, setStats] = useState<LibraryStats | null>(null);
+  const [statsError, setStatsError] = useState<string | null>(null);
+  const [scan, setScan] = useState<ScanProgress | null>(null);
+  const [analysis, setAnalysis] = useState<AnalysisProgress | null>(null);
+  const [connected, setConnected] = useState(true);
+  const nextId = useRef(1);
+
+  const notify = useCallback((message: unknown, kind: Notice['kind'] = 'error') => {
+    const text = typeof message === 'string' ? message : errorMessage(message);
+    const id = nextId.current++;
+    setNotices((list) => [...list.slice(-3), { id, kind, text }]);
+    setTimeout(() => setNotices((list) => list.filter((n) => n.id !== id)), kind === 'error' ? 9000 : 4000);
+  }, []);
+
+  const refreshStats = useCallback(() => {
+    client
+      .invoke('library.stats', {})
+      .then((s) => {
+        setStats(s);
+        setStatsError(null);
+      })
+      .catch((err: unknown) => setStatsError(errorMessage(err)));
+  }, []);
+
+  useEffect(() => {
+    refreshStats();
+    client
+      .invoke('analysis.status', {})
+      .then(setAnalysis)
+      .catch(() => undefined);
+  }, [refreshStats]);
+
+  useEffect(() => onConnectionChange(setConnected), []);
+
+  useEvent('library.changed', () => refreshStats());
+  useEvent('scan.progress', (p) => setScan(p));
+  const lastStatsAt = useRef(0);
+  const onAnalysis = useCallback(
+    (p: AnalysisProgress) => {
+      setAnalysis(p);
+      refreshStats();
+    },
+    [refreshStats],
+  );
+  useEvent('analysis.progress', (p) => {
+    setAnalysis(p);
+    // The sidebar counts follow analysis, at most every 3 s (and once when it stops).
+    const now = Date.now();
+    if (p.state === 'idle' || now - lastStatsAt.current > 3000) {
+      lastStatsAt.current = now;
+      refreshStats();
+    }
+  });
+
+  const api = useMemo<AppApi>(
+    () => ({ go: setScreen, selected, select: setSelected, notify }),
+    [selected, notify],
+  );
+
+  return (
+    <AppContext.Provider value={api}>
+      <PlayerProvider>
+        <Shell
+          screen={screen}
+          stats={stats}
+          statsError={statsError}
+          scan={scan}
+          analysis={analysis}
+          onAnalysis={onAnalysis}
+        />
+      </PlayerProvider>
+      <div className="notices" role="status" aria-live="polite">
+        {!connected && <div className="notice error">Lost the connection to Timbre; retrying…</div>}
+        {notices.map((n) => (
+          <div
+            key={n.id}
+            className={`notice ${n.kind}`}
+            onClick={() => setNotices((l) => l.filter((x) => x.id !== n.id))}
+          >
+            {n.text}
+          </div>
+        ))}
+      </div>
+    </AppContext.Provider>
+  );
+}

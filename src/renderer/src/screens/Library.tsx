@@ -1,0 +1,335 @@
+/**
+ * The track table: search and filters through library.list, virtualised rows loaded page by page
+ * (only the rows in view are in the DOM, pages of 200 are fetched as they scroll into view).
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Request } from '../../../shared/contract';
+import type { LibraryStats, Track } from '../../../shared/types';
+import { client } from '../api/client';
+import { formatDuration, nf } from '../format';
+import { useApp, useEvent } from '../hooks';
+import { usePlayer } from '../player';
+
+const ROW_HEIGHT = 32;
+const PAGE_SIZE = 200;
+const OVERSCAN = 12;
+const QUEUE_FROM_LIST = 500;
+
+type Sort = NonNullable<Request<'library.list'>['sort']>;
+
+interface Query {
+  text: string;
+  artist: string;
+  album: string;
+  genre: string;
+  sort: Sort;
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return debounced;
+}
+
+export const notAnalysedHint = 'Not analysed yet — start analysis to enable Play similar';
+
+export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
+  const { select, selected, go, notify } = useApp();
+  const player = usePlayer();
+  const [query, setQuery] = useState<Query>({ text: '', artist: '', album: '', genre: '', sort: 'artist' });
+  const debounced = useDebounced(query, 250);
+  const [reloadKey, setReloadKey] = useState(0);
+  const [total, setTotal] = useState<number | null>(null);
+  const [pages, setPages] = useState<Map<number, Track[]>>(() => new Map());
+  const [viewport, setViewport] = useState({ top: 0, height: 600 });
+  const scroller = useRef<HTMLDivElement>(null);
+  const generation = useRef(0);
+  const inflight = useRef(new Set<number>());
+
+  const request = useCallback(
+    (page: number): Promise<{ total: number; tracks: Track[] }> =>
+      client.invoke('library.list', {
+        text: debounced.text.trim() || undefined,
+        artist: debounced.artist || undefined,
+        album: debounced.album || undefined,
+        genre: debounced.genre || undefined,
+        sort: debounced.sort,
+        offset: page * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      }),
+    [debounced],
+  );
+
+  // A new query (or a changed library) starts over from page 0.
+  useEffect(() => {
+    const gen = ++generation.current;
+    inflight.current = new Set([0]);
+    request(0)
+      .then((res) => {
+        if (gen !== generation.current) return;
+        setTotal(res.total);
+        setPages(new Map([[0, res.tracks]]));
+        scroller.current?.scrollTo({ top: 0 });
+      })
+      .catch((err: unknown) => notify(err))
+      .finally(() => inflight.current.delete(0));
+  }, [request, reloadKey, notify]);
+
+  useEvent('library.changed', (e) => {
+    if (e.reason === 'scan') setReloadKey((k) => k + 1);
+  });
+
+  // Keep the viewport size current.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => setViewport({ top: el.scrollTop, height: el.clientHeight }));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [total]);
+
+  const firstRow = Math.max(0, Math.floor(viewport.top / ROW_HEIGHT) - OVERSCAN);
+  const lastRow = Math.min(total ?? 0, Math.ceil((viewport.top + viewport.height) / ROW_HEIGHT) + OVERSCAN);
+
+  // Fetch the pages the viewport needs.
+  useEffect(() => {
+    if (total === null || total === 0) return;
+    const gen = generation.current;
+    for (
+      let page = Math.floor(firstRow / PAGE_SIZE);
+      page <= Math.floor(Math.max(0, lastRow - 1) / PAGE_SIZE);
+      page++
+    ) {
+      if (pages.has(page) || inflight.current.has(page)) continue;
+      inflight.current.add(page);
+      request(page)
+        .then((res) => {
+          if (gen !== generation.current) return;
+          setPages((m) => new Map(m).set(page, res.tracks));
+        })
+        .catch((err: unknown) => notify(err))
+        .finally(() => inflight.current.delete(page));
+    }
+  }, [firstRow, lastRow, total, pages, request, notify]);
+
+  // Suggestions for the exact-match filters, from the rows loaded so far.
+  const suggestions = useMemo(() => {
+    const artists = new Set<string>();
+    const albums = new Set<string>();
+    const genres = new Set<string>();
+    for (const page of pages.values()) {
+      for (const t of page) {
+        if (artists.size < 1000) artists.add(t.artist);
+        if (albums.size < 1000 && t.album) albums.add(t.album);
+        for (const g of t.genres) if (genres.size < 300) genres.add(g);
+      }
+    }
+    const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
+    return { artists: sorted(artists), albums: sorted(albums), genres: sorted(genres) };
+  }, [pages]);
+
+  const trackAt = (i: number): Track | undefined => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+
+  const playFrom = (i: number): void => {
+    const list: Track[] = [];
+    for (let j = i; j < (total ?? 0) && list.length < QUEUE_FROM_LIST; j++) {
+      const t = trackAt(j);
+      if (!t) break;
+      list.push(t);
+    }
+    player.playQueue(list, 0);
+  };
+
+  const analysed = (stats?.analysed ?? 0) > 0;
+  const filtered = !!(query.text || query.artist || query.album || query.genre);
+  const set = (patch: Partial<Query>): void => setQuery((q) => ({ ...q, ...patch }));
+
+  const rows = [];
+  for (let i = firstRow; i < lastRow; i++) {
+    const t = trackAt(i);
+    if (!t) {
+      rows.push(
+        <div key={`p${i}`} className="row placeholder" style={{ top: i * ROW_HEIGHT }}>
+          <span className="muted">…</span>
+        </div>,
+      );
+      continue;
+    }
+    const classes = ['row'];
+    if (selected?.id === t.id) classes.push('selected');
+    if (player.current?.id === t.id) classes.push('playing');
+    if (t.status === 'missing') classes.push('missing');
+    rows.push(
+      <div
+        key={t.id}
+        className={classes.join(' ')}
+        style={{ top: i * ROW_HEIGHT }}
+        onClick={() => select(t)}
+        onDoubleClick={() => playFrom(i)}
+        data-track-id={t.id}
+        role="row"
+      >
+        <span className="cell title" title={t.path}>
+          {player.current?.id === t.id && <span className="now">♪ </span>}
+          {t.title || t.path}
+        </span>
+        <span className="cell" title={t.artists.join(', ')}>
+          {t.artist}
+        </span>
+        <span className="cell" title={t.album}>
+          {t.album}
+        </span>
+        <span className="cell num">{formatDuration(t.duration)}</span>
+        <span className="cell">{t.genres.join(', ')}</span>
+        <span className="cell muted">{t.format}</span>
+        <span className="cell actions">
+          <button
+            className="small-button"
+            disabled={!analysed}
+            title={analysed ? 'Play this, then similar tracks' : notAnalysedHint}
+            onClick={(e) => {
+              e.stopPropagation();
+              void player.playSimilar(t);
+            }}
+          >
+            ≈ Play similar
+          </button>
+        </span>
+      </div>,
+    );
+  }
+
+  return (
+    <section className="screen library">
+      <header className="screen-header">
+        <h1>Library</h1>
+        <div className="muted">
+          {total === null ? 'Loading…' : `${nf.format(total)} ${filtered ? 'matching ' : ''}tracks`}
+        </div>
+      </header>
+      <div className="filters">
+        <input
+          type="search"
+          className="search"
+          placeholder="Search title, artist, album…"
+          value={query.text}
+          onChange={(e) => set({ text: e.target.value })}
+          aria-label="Search"
+        />
+        <FilterInput
+          label="Artist"
+          value={query.artist}
+          options={suggestions.artists}
+          onChange={(artist) => set({ artist })}
+        />
+        <FilterInput
+          label="Album"
+          value={query.album}
+          options={suggestions.albums}
+          onChange={(album) => set({ album })}
+        />
+        <FilterInput
+          label="Genre"
+          value={query.genre}
+          options={suggestions.genres}
+          onChange={(genre) => set({ genre })}
+        />
+        <label className="sort">
+          Sort
+          <select value={query.sort} onChange={(e) => set({ sort: e.target.value as Sort })}>
+            <option value="artist">Artist</option>
+            <option value="album">Album</option>
+            <option value="title">Title</option>
+            <option value="added">Recently added</option>
+            <option value="duration">Duration</option>
+            <option value="path">File path</option>
+          </select>
+        </label>
+      </div>
+      {stats && stats.tracks > 0 && !analysed && (
+        <div className="banner">
+          {notAnalysedHint}.{' '}
+          <button className="link-button" onClick={() => go('analysis')}>
+            Open Analysis
+          </button>
+        </div>
+      )}
+      {total === 0 ? (
+        <div className="empty">
+          {filtered ? (
+            <p>No tracks match these filters.</p>
+          ) : (
+            <>
+              <p className="empty-title">No music yet — add a folder</p>
+              <button className="primary" onClick={() => go('scan')}>
+                Add music
+              </button>
+            </>
+          )}
+        </div>
+      ) : (
+        <div className="table" role="table">
+          <div className="row head" role="row">
+            <span className="cell">Title</span>
+            <span className="cell">Artist</span>
+            <span className="cell">Album</span>
+            <span className="cell num">Time</span>
+            <span className="cell">Genre</span>
+            <span className="cell">Format</span>
+            <span className="cell" />
+          </div>
+          <div
+            className="table-body"
+            ref={scroller}
+            onScroll={(e) =>
+              setViewport({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })
+            }
+          >
+            <div className="table-spacer" style={{ height: (total ?? 0) * ROW_HEIGHT }}>
+              {rows}
+            </div>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function FilterInput({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: string[];
+  onChange(v: string): void;
+}) {
+  const listId = `filter-${label.toLowerCase()}`;
+  return (
+    <span className={`filter${value ? ' active' : ''}`}>
+      <input
+        placeholder={label}
+        value={value}
+        list={listId}
+        onChange={(e) => onChange(e.target.value)}
+        aria-label={label}
+        title={`${label} (exact name; suggestions from the list)`}
+      />
+      <datalist id={listId}>
+        {options.map((o) => (
+          <option key={o} value={o} />
+        ))}
+      </datalist>
+      {value && (
+        <button className="clear" onClick={() => onChange('')} aria-label={`Clear ${label}`}>
+          ×
+        </button>
+      )}
+    </span>
+  );
+}

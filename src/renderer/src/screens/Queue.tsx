@@ -1,0 +1,155 @@
+/** Now playing: the current track with what analysis knows about it, and the queue. */
+import { useEffect, useState } from 'react';
+import type { TrackAnalysisInfo } from '../../../shared/types';
+import { client } from '../api/client';
+import { formatDuration } from '../format';
+import { useApp } from '../hooks';
+import { usePlayer } from '../player';
+
+export function QueueScreen() {
+  const player = usePlayer();
+  const { go, select } = useApp();
+  const { current } = player;
+  const [info, setInfo] = useState<{ id: string; info: TrackAnalysisInfo | null } | null>(null);
+  const currentId = current?.id ?? null;
+
+  useEffect(() => {
+    if (!currentId) return;
+    let live = true;
+    client
+      .invoke('analysis.track', { id: currentId })
+      .then((result) => {
+        if (live) setInfo({ id: currentId, info: result });
+      })
+      .catch(() => {
+        if (live) setInfo({ id: currentId, info: null });
+      });
+    return () => {
+      live = false;
+    };
+  }, [currentId]);
+
+  const analysis = info && info.id === currentId ? info.info : null;
+  const tags = analysis ? Object.values(analysis.tags)[0]?.slice(0, 6) : undefined;
+
+  return (
+    <section className="screen queue">
+      <header className="screen-header">
+        <h1>Now playing</h1>
+      </header>
+      {!current ? (
+        <div className="empty">
+          <p className="empty-title">Nothing is playing</p>
+          <p className="muted">Double-click a track in the library, or use “Play similar”.</p>
+          <button className="primary" onClick={() => go('library')}>
+            Open the library
+          </button>
+        </div>
+      ) : (
+        <div className="card now-playing">
+          <div className="np-main">
+            <div className="np-title">{current.title || current.path}</div>
+            <div className="np-artist">
+              {current.artist}
+              {current.album ? ` — ${current.album}` : ''}
+              {current.year ? ` (${current.year})` : ''}
+            </div>
+            <div className="muted small">
+              {current.format} {current.codec} · {formatDuration(current.duration)}
+              {current.bitrate > 0 ? ` · ${Math.round(current.bitrate / 1000)} kbps` : ''}
+              {current.genres.length > 0 ? ` · ${current.genres.join(', ')}` : ''}
+            </div>
+            {analysis ? (
+              <div className="chips">
+                <span className="chip">{Math.round(Number(analysis.features.bpm))} BPM</span>
+                <span className="chip">
+                  {analysis.features.key} {analysis.features.scale}
+                </span>
+                <span className="chip">{Number(analysis.features.loudness).toFixed(1)} LUFS</span>
+                {tags?.map((t) => (
+                  <span key={t.tag} className="chip tag">
+                    {t.tag}
+                  </span>
+                ))}
+              </div>
+            ) : (
+              <div className="muted small">Not analysed yet.</div>
+            )}
+          </div>
+          <div className="np-actions">
+            <button
+              className="primary"
+              disabled={player.similarLoading}
+              onClick={() => void player.playSimilar(current)}
+              title="Replace the upcoming tracks with tracks that sound like this one"
+            >
+              {player.similarLoading ? 'Finding…' : '≈ Play similar'}
+            </button>
+            <button
+              onClick={() => {
+                select(current);
+                go('similar');
+              }}
+            >
+              Show similar
+            </button>
+            <label className={`toggle${player.radio ? ' on' : ''}`}>
+              <input
+                type="checkbox"
+                checked={player.radio}
+                onChange={(e) => player.setRadio(e.target.checked)}
+              />
+              Radio
+            </label>
+            {player.radio && player.radioSeed && (
+              <span className="muted small">
+                based on “{player.radioSeed.title || player.radioSeed.path}”
+              </span>
+            )}
+          </div>
+        </div>
+      )}
+
+      {player.queue.length > 0 && (
+        <div className="card">
+          <div className="card-head">
+            <h2>Queue</h2>
+            <span className="muted">
+              {player.queue.length - player.index - 1} up next
+              {player.radioLoading ? ' · radio is adding tracks…' : ''}
+            </span>
+            <button className="small-button" onClick={player.clearUpcoming}>
+              Clear upcoming
+            </button>
+          </div>
+          <ol className="queue-list">
+            {player.queue.map((t, i) => (
+              <li
+                key={`${t.id}-${i}`}
+                className={i === player.index ? 'current' : i < player.index ? 'played' : ''}
+                onDoubleClick={() => player.jump(i)}
+              >
+                <span className="q-index">{i === player.index ? '♪' : i + 1}</span>
+                <span className="q-title">{t.title || t.path}</span>
+                <span className="q-artist muted">{t.artist}</span>
+                <span className="q-time muted">{formatDuration(t.duration)}</span>
+                <span className="q-actions">
+                  {i !== player.index && (
+                    <>
+                      <button className="small-button" onClick={() => player.jump(i)} aria-label="Play now">
+                        ▶
+                      </button>
+                      <button className="small-button" onClick={() => player.remove(i)} aria-label="Remove">
+                        ×
+                      </button>
+                    </>
+                  )}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
+    </section>
+  );
+}

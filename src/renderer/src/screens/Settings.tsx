@@ -1,0 +1,245 @@
+/** Settings: analysis workers and model, similarity source and weights, queue variety rules. */
+import { useEffect, useState } from 'react';
+import type { AppInfo, Settings } from '../../../shared/types';
+import { client } from '../api/client';
+import { useApp } from '../hooks';
+
+export function SettingsScreen() {
+  const { notify } = useApp();
+  const [saved, setSaved] = useState<Settings | null>(null);
+  const [draft, setDraft] = useState<Settings | null>(null);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    client
+      .invoke('settings.get', {})
+      .then((s) => {
+        setSaved(s);
+        setDraft(s);
+      })
+      .catch((err: unknown) => notify(err));
+    client
+      .invoke('app.info', {})
+      .then(setInfo)
+      .catch(() => undefined);
+  }, [notify]);
+
+  if (!draft || !saved) {
+    return (
+      <section className="screen settings">
+        <header className="screen-header">
+          <h1>Settings</h1>
+        </header>
+        <p className="muted">Loading…</p>
+      </section>
+    );
+  }
+
+  const dirty = JSON.stringify(draft) !== JSON.stringify(saved);
+  const set = (patch: Partial<Settings>): void => setDraft({ ...draft, ...patch });
+  const setSim = (patch: Partial<Settings['similarity']>): void =>
+    setDraft({ ...draft, similarity: { ...draft.similarity, ...patch } });
+  const setVar = (patch: Partial<Settings['variety']>): void =>
+    setDraft({ ...draft, variety: { ...draft.variety, ...patch } });
+
+  const save = async (): Promise<void> => {
+    setSaving(true);
+    try {
+      const { recentlyPlayed: _recent, ...variety } = draft.variety;
+      const next = await client.invoke('settings.set', {
+        ffmpegPath: draft.ffmpegPath,
+        workers: draft.workers,
+        model: draft.model,
+        patchesPerTrack: draft.patchesPerTrack,
+        similarity: draft.similarity,
+        variety,
+      });
+      setSaved(next);
+      setDraft(next);
+      notify('Settings saved.', 'info');
+    } catch (err) {
+      notify(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const num = (value: string, fallback: number): number => {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : fallback;
+  };
+
+  return (
+    <section className="screen settings">
+      <header className="screen-header">
+        <h1>Settings</h1>
+        <div className="actions-row">
+          <button disabled={!dirty || saving} onClick={() => setDraft(saved)}>
+            Revert
+          </button>
+          <button className="primary" disabled={!dirty || saving} onClick={() => void save()}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      </header>
+
+      <div className="card form-grid">
+        <h2>Analysis</h2>
+        <label className="field">
+          Worker processes
+          <input
+            type="number"
+            min={1}
+            max={64}
+            value={draft.workers}
+            onChange={(e) => set({ workers: Math.round(num(e.target.value, draft.workers)) })}
+          />
+          <span className="hint">One per CPU core is a good start.</span>
+        </label>
+        <label className="field">
+          Embedding model
+          <select value={draft.model} onChange={(e) => set({ model: e.target.value })}>
+            <option value="msd">MusiCNN (Million Song Dataset)</option>
+            <option value="mtt">MusiCNN (MagnaTagATune)</option>
+            <option value="none">None — audio features only</option>
+            {!['msd', 'mtt', 'none'].includes(draft.model) && (
+              <option value={draft.model}>{draft.model}</option>
+            )}
+          </select>
+        </label>
+        <label className="field">
+          Patches per track
+          <input
+            type="number"
+            min={0}
+            max={10000}
+            value={draft.patchesPerTrack}
+            onChange={(e) => set({ patchesPerTrack: Math.round(num(e.target.value, draft.patchesPerTrack)) })}
+          />
+          <span className="hint">3-second excerpts spread over the track; 0 = the whole track (slower).</span>
+        </label>
+        <label className="field">
+          ffmpeg path
+          <input
+            value={draft.ffmpegPath}
+            placeholder="(PATH, then the bundled ffmpeg)"
+            spellCheck={false}
+            onChange={(e) => set({ ffmpegPath: e.target.value })}
+          />
+        </label>
+      </div>
+
+      <div className="card form-grid">
+        <h2>Similarity</h2>
+        <label className="field">
+          Compare tracks by
+          <select
+            value={draft.similarity.source}
+            onChange={(e) => setSim({ source: e.target.value as Settings['similarity']['source'] })}
+          >
+            <option value="embedding">Sound embedding (MusiCNN)</option>
+            <option value="features">Audio features (tempo, key, timbre…)</option>
+            <option value="blend">Blend of both</option>
+          </select>
+        </label>
+        <Slider
+          label="Embedding weight"
+          value={draft.similarity.embeddingWeight}
+          onChange={(embeddingWeight) => setSim({ embeddingWeight })}
+        />
+        <Slider
+          label="Feature weight"
+          value={draft.similarity.featureWeight}
+          onChange={(featureWeight) => setSim({ featureWeight })}
+        />
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={draft.similarity.hubnessReduction}
+            onChange={(e) => setSim({ hubnessReduction: e.target.checked })}
+          />
+          Hubness reduction (stops a few tracks from being “similar to everything”)
+        </label>
+      </div>
+
+      <div className="card form-grid">
+        <h2>Queue variety</h2>
+        <label className="field">
+          At most this many tracks per artist…
+          <input
+            type="number"
+            min={1}
+            max={100}
+            value={draft.variety.maxPerArtist}
+            onChange={(e) =>
+              setVar({ maxPerArtist: Math.round(num(e.target.value, draft.variety.maxPerArtist)) })
+            }
+          />
+        </label>
+        <label className="field">
+          …within this many tracks
+          <input
+            type="number"
+            min={1}
+            max={1000}
+            value={draft.variety.artistWindow}
+            onChange={(e) =>
+              setVar({ artistWindow: Math.round(num(e.target.value, draft.variety.artistWindow)) })
+            }
+          />
+        </label>
+        <Slider
+          label="Explore (0 = more of the same, 1 = wander)"
+          value={draft.variety.diversity}
+          onChange={(diversity) => setVar({ diversity })}
+        />
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={draft.variety.noConsecutiveAlbum}
+            onChange={(e) => setVar({ noConsecutiveAlbum: e.target.checked })}
+          />
+          Never two tracks from the same album in a row
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={draft.variety.collapseDuplicates}
+            onChange={(e) => setVar({ collapseDuplicates: e.target.checked })}
+          />
+          Skip duplicates (same recording in several places)
+        </label>
+      </div>
+
+      {info && (
+        <div className="card about">
+          <h2>About</h2>
+          <div>
+            Timbre {info.version} · {info.mode === 'electron' ? 'desktop app' : 'browser mode'}
+          </div>
+          <div className="muted small">Data folder: {info.home}</div>
+          {info.modelNote && <div className="note">{info.modelNote}</div>}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Slider({ label, value, onChange }: { label: string; value: number; onChange(v: number): void }) {
+  return (
+    <label className="field">
+      <span>
+        {label} <span className="muted">{value.toFixed(2)}</span>
+      </span>
+      <input
+        type="range"
+        min={0}
+        max={1}
+        step={0.05}
+        value={value}
+        onChange={(e) => onChange(Number(e.target.value))}
+      />
+    </label>
+  );
+}

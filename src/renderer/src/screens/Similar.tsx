@@ -1,0 +1,302 @@
+/**
+ * Similar: nearest tracks to the selected (or playing) track with their scores; clicking one
+ * explains the match in words; cluster suggestions when clusters exist.
+ */
+import { useEffect, useState } from 'react';
+import type { ClusterSuggestions } from '../../../shared/contract';
+import type {
+  Explanation,
+  SimilarResult,
+  SimilaritySource,
+  SimilarTrack,
+  Track,
+} from '../../../shared/types';
+import { client, errorMessage } from '../api/client';
+import { formatDuration } from '../format';
+import { useApp } from '../hooks';
+import { usePlayer } from '../player';
+import { notAnalysedHint } from './Library';
+
+type Loaded<T> = { key: string; value: T | null; error: string | null };
+
+export function SimilarScreen() {
+  const { selected, go } = useApp();
+  const player = usePlayer();
+  const [follow, setFollow] = useState<'selected' | 'playing'>(selected ? 'selected' : 'playing');
+  const [source, setSource] = useState<SimilaritySource | 'default'>('default');
+  const [similar, setSimilar] = useState<Loaded<SimilarResult> | null>(null);
+  const [clusters, setClusters] = useState<Loaded<ClusterSuggestions> | null>(null);
+  const [picked, setPicked] = useState<string | null>(null);
+  const [explanation, setExplanation] = useState<Loaded<Explanation> | null>(null);
+
+  const seed: Track | null =
+    follow === 'selected' ? (selected ?? player.current) : (player.current ?? selected);
+  const seedId = seed?.id ?? null;
+  const key = `${seedId}|${source}`;
+
+  useEffect(() => {
+    if (!seedId) return;
+    let live = true;
+    const k = `${seedId}|${source}`;
+    client
+      .invoke('similar.tracks', {
+        seed: { kind: 'track', id: seedId },
+        k: 25,
+        source: source === 'default' ? undefined : source,
+      })
+      .then((value) => live && setSimilar({ key: k, value, error: null }))
+      .catch((err: unknown) => live && setSimilar({ key: k, value: null, error: errorMessage(err) }));
+    client
+      .invoke('similar.clusterSuggestions', { id: seedId, sameCluster: 8, perOtherCluster: 3 })
+      .then((value) => live && setClusters({ key: seedId, value, error: null }))
+      .catch((err: unknown) => live && setClusters({ key: seedId, value: null, error: errorMessage(err) }));
+    return () => {
+      live = false;
+    };
+  }, [seedId, source]);
+
+  useEffect(() => {
+    if (!seedId || !picked) return;
+    let live = true;
+    const k = `${seedId}|${picked}`;
+    client
+      .invoke('similar.explain', { a: seedId, b: picked })
+      .then((value) => live && setExplanation({ key: k, value, error: null }))
+      .catch((err: unknown) => live && setExplanation({ key: k, value: null, error: errorMessage(err) }));
+    return () => {
+      live = false;
+    };
+  }, [seedId, picked]);
+
+  if (!seed) {
+    return (
+      <section className="screen similar">
+        <header className="screen-header">
+          <h1>Similar</h1>
+        </header>
+        <div className="empty">
+          <p className="empty-title">Pick a track</p>
+          <p className="muted">Select a track in the library (or play one) to see what sounds like it.</p>
+          <button className="primary" onClick={() => go('library')}>
+            Open the library
+          </button>
+        </div>
+      </section>
+    );
+  }
+
+  const current = similar && similar.key === key ? similar : null;
+  const suggestions = clusters && clusters.key === seedId ? clusters.value : null;
+  const explained = explanation && explanation.key === `${seedId}|${picked}` ? explanation : null;
+  const results = current?.value?.results ?? [];
+
+  return (
+    <section className="screen similar">
+      <header className="screen-header">
+        <h1>Similar</h1>
+        <div className="seed">
+          to <strong>{seed.title || seed.path}</strong> <span className="muted">by {seed.artist}</span>
+        </div>
+      </header>
+      <div className="filters">
+        <label className="sort">
+          Seed
+          <select value={follow} onChange={(e) => setFollow(e.target.value as 'selected' | 'playing')}>
+            <option value="selected">Selected track</option>
+            <option value="playing">Playing track</option>
+          </select>
+        </label>
+        <label className="sort">
+          Compare by
+          <select value={source} onChange={(e) => setSource(e.target.value as SimilaritySource | 'default')}>
+            <option value="default">Settings default</option>
+            <option value="embedding">Sound embedding</option>
+            <option value="features">Audio features</option>
+            <option value="blend">Blend</option>
+          </select>
+        </label>
+        <button
+          className="primary"
+          disabled={results.length === 0}
+          onClick={() => player.playQueue([seed, ...results.map((r) => r.track)], 0)}
+        >
+          Play these
+        </button>
+        {current?.value && <span className="muted small">{current.value.tookMs.toFixed(1)} ms</span>}
+      </div>
+
+      <div className="similar-grid">
+        <div className="card">
+          {!current ? (
+            <p className="muted">Searching…</p>
+          ) : current.error ? (
+            <div className="empty-inline">
+              <p>{current.error}</p>
+              <p className="muted">{notAnalysedHint}.</p>
+              <button onClick={() => go('analysis')}>Open Analysis</button>
+            </div>
+          ) : results.length === 0 ? (
+            <p className="muted">No similar tracks found.</p>
+          ) : (
+            <ol className="similar-list">
+              {results.map((r) => (
+                <SimilarRow
+                  key={r.track.id}
+                  item={r}
+                  active={picked === r.track.id}
+                  onPick={() => setPicked(r.track.id)}
+                  onPlay={() => player.playQueue([r.track], 0)}
+                />
+              ))}
+            </ol>
+          )}
+        </div>
+
+        <div className="side-column">
+          <div className="card explain">
+            <h2>Why similar?</h2>
+            {!picked ? (
+              <p className="muted">Click a result to see what the two tracks share.</p>
+            ) : !explained ? (
+              <p className="muted">Comparing…</p>
+            ) : explained.error ? (
+              <p className="error-text">{explained.error}</p>
+            ) : explained.value ? (
+              <ExplanationView e={explained.value} />
+            ) : null}
+          </div>
+
+          <div className="card">
+            <h2>By cluster</h2>
+            {!suggestions ? (
+              <p className="muted">{clusters?.error ?? 'Loading…'}</p>
+            ) : !suggestions.clustersAvailable ? (
+              <p className="muted">
+                Clusters are not computed yet; they appear here once the library is clustered.
+              </p>
+            ) : (
+              <div className="clusters">
+                <ClusterGroup
+                  title={`Same cluster${suggestions.seedCluster ? `: ${suggestions.seedCluster.label}` : ''}`}
+                  tracks={suggestions.sameCluster}
+                  onPlay={(t) => player.playQueue([t], 0)}
+                />
+                {suggestions.otherClusters.map((g) => (
+                  <ClusterGroup
+                    key={g.cluster.id}
+                    title={g.cluster.label}
+                    subtitle={g.cluster.topTags.slice(0, 3).join(', ')}
+                    tracks={g.tracks}
+                    onPlay={(t) => player.playQueue([t], 0)}
+                  />
+                ))}
+              </div>
+            )}
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function SimilarRow({
+  item,
+  active,
+  onPick,
+  onPlay,
+}: {
+  item: SimilarTrack;
+  active: boolean;
+  onPick(): void;
+  onPlay(): void;
+}) {
+  const pct = Math.max(0, Math.min(1, (item.score + 1) / 2));
+  return (
+    <li className={active ? 'active' : ''} onClick={onPick} onDoubleClick={onPlay}>
+      <span className="score" title={`score ${item.score.toFixed(3)}`}>
+        <span className="score-bar">
+          <span className="score-fill" style={{ width: `${(pct * 100).toFixed(0)}%` }} />
+        </span>
+        {item.score.toFixed(2)}
+      </span>
+      <span className="s-title">{item.track.title || item.track.path}</span>
+      <span className="s-artist muted">{item.track.artist}</span>
+      <span className="s-time muted">{formatDuration(item.track.duration)}</span>
+      <button
+        className="small-button"
+        onClick={(e) => {
+          e.stopPropagation();
+          onPlay();
+        }}
+        aria-label="Play"
+      >
+        ▶
+      </button>
+    </li>
+  );
+}
+
+function ExplanationView({ e }: { e: Explanation }) {
+  return (
+    <div>
+      <p className="summary">{e.summary}</p>
+      {e.sharedTags.length > 0 && (
+        <div className="chips">
+          {e.sharedTags.map((t) => (
+            <span key={t} className="chip tag">
+              {t}
+            </span>
+          ))}
+        </div>
+      )}
+      {e.closest.length > 0 && (
+        <>
+          <h3>Alike</h3>
+          <ul className="features">
+            {e.closest.map((f) => (
+              <li key={f.name}>{f.text}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      {e.mostDifferent.length > 0 && (
+        <>
+          <h3>Different</h3>
+          <ul className="features">
+            {e.mostDifferent.map((f) => (
+              <li key={f.name}>{f.text}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+function ClusterGroup({
+  title,
+  subtitle,
+  tracks,
+  onPlay,
+}: {
+  title: string;
+  subtitle?: string;
+  tracks: SimilarTrack[];
+  onPlay(t: Track): void;
+}) {
+  if (tracks.length === 0) return null;
+  return (
+    <div className="cluster-group">
+      <div className="cluster-title">
+        {title} {subtitle && <span className="muted small">{subtitle}</span>}
+      </div>
+      <ul>
+        {tracks.map((s) => (
+          <li key={s.track.id} onDoubleClick={() => onPlay(s.track)}>
+            <span>{s.track.title || s.track.path}</span> <span className="muted">{s.track.artist}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,205 @@
+/**
+ * End to end in browser mode: the built renderer (out/renderer, `npm run build` runs first) served
+ * by the real service on a temp home, driven in Debian Chromium: scan a folder through the UI, see
+ * the tracks, play one and check the <audio> element plays through a 206 Range response.
+ * Skipped only when /usr/bin/chromium is absent.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot, runBrowserMode } from '../../src/main/api/browser-main';
+import type { BrowserMode } from '../../src/main/api/browser-main';
+import { fixtureLibraryDir, musicnnDir } from '../helpers/shared';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** The parts of HTMLAudioElement the test reads (this file compiles without the DOM lib). */
+interface AudioLike {
+  src: string;
+  paused: boolean;
+  seeking: boolean;
+  readyState: number;
+  currentTime: number;
+  duration: number;
+  error: { code: number } | null;
+}
+
+const audioState = (page: Page) =>
+  page.locator('#timbre-audio').evaluate((a: AudioLike) => ({
+    src: a.src,
+    paused: a.paused,
+    seeking: a.seeking,
+    readyState: a.readyState,
+    time: a.currentTime,
+    duration: a.duration,
+    error: a.error ? a.error.code : null,
+  }));
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`e2e UI test skipped: ${CHROMIUM} is not installed (apt install chromium).`);
+
+const rendererDir = join(projectRoot(), 'out', 'renderer');
+const fixtures = [
+  'Wesnoth/Mattias Westlund/Breaking the Chains.mp3',
+  'Obsidian Shell/M.A.R.S/Farewell.ogg',
+  'Maxstack/Singularity/01 Awakening.flac',
+];
+
+describe.skipIf(!hasChromium)('browser-mode UI', () => {
+  let dir: string;
+  let music: string;
+  let app: BrowserMode;
+  let browser: Browser;
+  let page: Page;
+  const mediaStatuses: number[] = [];
+  const pageProblems: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(rendererDir, 'index.html'))) {
+      throw new Error(`${rendererDir}/index.html is missing: run \`npm run build\` before this test`);
+    }
+    dir = mkdtempSync(join(tmpdir(), 'timbre-e2e-'));
+    music = join(dir, 'Music');
+    mkdirSync(music);
+    for (const rel of fixtures) copyFileSync(join(fixtureLibraryDir, rel), join(music, basename(rel)));
+    // The model manager converts MusiCNN from the shared folder (no download).
+    process.env.TIMBRE_MODELS_DIR = musicnnDir;
+    app = await runBrowserMode({
+      home: join(dir, 'home'),
+      rendererDir,
+      open: false,
+      quiet: true,
+      autoAnalyze: false,
+      handleSignals: false,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('response', (res) => {
+      if (new URL(res.url()).pathname.startsWith('/media/')) mediaStatuses.push(res.status());
+    });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') pageProblems.push(msg.text());
+    });
+    page.on('pageerror', (err) => pageProblems.push(err.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens with the token, scans a folder, lists the tracks and plays one', async () => {
+    // The token URL sets the cookie and redirects to a clean address.
+    await page.goto(app.url);
+    expect(new URL(page.url()).search).toBe('');
+    await expect
+      .poll(() => page.getByText('No music yet — add a folder').count(), { timeout: 15_000 })
+      .toBe(1);
+
+    // Scan through the UI.
+    await page.click('[data-screen="scan"]');
+    await page.fill('input[aria-label="Music folder"]', music);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('[data-phase="done"]', { timeout: 30_000 });
+    const progressText = await page.textContent('[data-phase="done"]');
+    expect(progressText).toContain('3 added');
+
+    // The library lists them.
+    await page.click('[data-screen="library"]');
+    await page.waitForSelector('[data-track-id]', { timeout: 10_000 });
+    expect(await page.locator('.table-body [data-track-id]').count()).toBe(3);
+    const titles = await page.locator('.table-body [data-track-id] .title').allTextContents();
+    expect(titles.join(' | ')).toMatch(/Breaking the Chains/);
+
+    // Search narrows the list (library.list with text).
+    await page.fill('input[aria-label="Search"]', 'Farewell');
+    await expect.poll(() => page.locator('.table-body [data-track-id]').count(), { timeout: 5_000 }).toBe(1);
+    await page.fill('input[aria-label="Search"]', '');
+    await expect.poll(() => page.locator('.table-body [data-track-id]').count(), { timeout: 5_000 }).toBe(3);
+
+    // Double-click plays.
+    await page.locator('.table-body [data-track-id]', { hasText: 'Breaking the Chains' }).dblclick();
+    await expect
+      .poll(
+        async () => {
+          const a = await audioState(page);
+          return a.readyState >= 2 && a.time > 0.3 && !a.paused;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    const playing = await audioState(page);
+    expect(playing.src).toMatch(/\/media\/[^?]+\?token=/);
+    expect(playing.error).toBeNull();
+    expect(mediaStatuses).toContain(206);
+
+    // Space pauses (the keyboard shortcut).
+    await page.locator('.brand').click();
+    await page.keyboard.press('Space');
+    await expect.poll(async () => (await audioState(page)).paused).toBe(true);
+
+    // Seeking issues a ranged request that the server answers with 206.
+    const before = mediaStatuses.length;
+    await page.locator('#timbre-audio').evaluate((a: AudioLike) => {
+      a.currentTime = Math.max(0, a.duration - 5);
+    });
+    await expect
+      .poll(async () => {
+        const a = await audioState(page);
+        return !a.seeking && a.readyState >= 2 && a.time > 20;
+      })
+      .toBe(true);
+    expect(mediaStatuses.slice(before).every((s) => s === 206)).toBe(true);
+
+    await page.keyboard.press('Space');
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: '/tmp/timbre-ui.png' });
+
+    // No CSP violations or script errors along the way.
+    expect(pageProblems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+  });
+
+  it('analyses through the UI, then Play similar fills the queue and Similar explains', async () => {
+    await page.click('[data-screen="analysis"]');
+    await page.getByRole('button', { name: 'Start analysis' }).click();
+    // The done line appears when analysis is idle with nothing pending.
+    await page.locator('.done-line').waitFor({ state: 'visible', timeout: 150_000 });
+    expect(await page.textContent('.done-line')).toBe('Every track is analysed.');
+    expect(await page.locator('.analysis .counters').first().textContent()).toMatch(/0 failed/);
+    await page.screenshot({ path: '/tmp/timbre-ui-analysis.png' });
+
+    await page.click('[data-screen="library"]');
+    const row = page.locator('.table-body [data-track-id]', { hasText: 'Farewell' });
+    await row.click();
+    await row.getByRole('button', { name: /Play similar/ }).click();
+    await expect
+      .poll(() => page.locator('[data-screen="queue"] .badge').textContent(), { timeout: 15_000 })
+      .toBe('3');
+    await page.click('[data-screen="queue"]');
+    await expect(page.locator('.np-title').textContent()).resolves.toContain('Farewell');
+    expect(await page.locator('.queue-list li').count()).toBe(3);
+
+    await page.click('[data-screen="similar"]');
+    await page.waitForSelector('.similar-list li', { timeout: 15_000 });
+    expect(await page.locator('.similar-list li').count()).toBe(2);
+    await page.locator('.similar-list li').first().click();
+    await page.waitForSelector('.explain .summary', { timeout: 15_000 });
+    expect((await page.textContent('.explain .summary'))?.length).toBeGreaterThan(10);
+    await page.screenshot({ path: '/tmp/timbre-ui-similar.png' });
+    expect(pageProblems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+  }, 240_000);
+});

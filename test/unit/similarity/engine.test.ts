@@ -1,0 +1,359 @@
+import { describe, expect, it } from 'vitest';
+import type { SimilarityFilters, Track } from '../../../src/shared/types';
+import { SimilarityEngine } from '../../../src/main/similarity/engine';
+import type { SimilarityInput } from '../../../src/main/similarity/corpus';
+import { keysCompatible, makeFilter, normalizeTitle, duplicateKey } from '../../../src/main/similarity/rules';
+import { makeScalars, makeTrack, syntheticCatalog } from '../../../src/main/similarity/synthetic';
+import { joinSimilarityInput } from '../../../src/main/similarity/load';
+import { rng } from '../../../src/main/similarity/vectors';
+
+const small = syntheticCatalog({ tracks: 2000, artists: 120, albums: 200, embeddingDim: 48, featureDim: 20, seed: 3 });
+
+function engines(input: SimilarityInput) {
+  return {
+    exact: SimilarityEngine.build(input),
+    ivf: SimilarityEngine.build(input, { engine: { annThreshold: 100 } }),
+  };
+}
+const both = engines(small.input);
+
+describe('filters', () => {
+  const filters: SimilarityFilters[] = [
+    { excludeSameArtist: true },
+    { excludeSameAlbum: true, minDuration: 200, maxDuration: 260 },
+    { minBpm: 100, maxBpm: 104 },
+    { compatibleKey: true },
+    { genre: 'style 3' },
+    { folder: '/music/Artist 7' },
+    { excludeSameArtist: true, compatibleKey: true, minBpm: 90, maxBpm: 130 },
+  ];
+  for (const [name, engine] of Object.entries(both)) {
+    it(`never return short and always hold (${name})`, () => {
+      for (const f of filters) {
+        for (const seed of [1, 500]) {
+          const res = engine.similar({ seed: { kind: 'track', id: `t${seed}` }, k: 40, filters: f });
+          const pass = makeFilter(f, [seed], small.input.tracks, small.input.scalars);
+          expect(pass).not.toBeNull();
+          let qualifying = 0;
+          for (let i = 0; i < small.input.tracks.length; i++) if (i !== seed && pass!(i)) qualifying++;
+          expect(res.results.length).toBe(Math.min(40, qualifying));
+          for (const r of res.results) expect(pass!(Number(r.track.id.slice(1)))).toBe(true);
+          expect(res.results.some((r) => r.track.id === `t${seed}`)).toBe(false);
+        }
+      }
+    });
+  }
+
+  it('key compatibility follows the circle of fifths', () => {
+    const k = (key: string, scale: 'major' | 'minor') => ({ key, scale });
+    expect(keysCompatible(k('A', 'minor'), k('A', 'minor'))).toBe(true);
+    expect(keysCompatible(k('A', 'minor'), k('C', 'major'))).toBe(true); // relative
+    expect(keysCompatible(k('A', 'minor'), k('E', 'minor'))).toBe(true); // a fifth up
+    expect(keysCompatible(k('A', 'minor'), k('D', 'minor'))).toBe(true); // a fifth down
+    expect(keysCompatible(k('C', 'major'), k('F#', 'major'))).toBe(false);
+    expect(keysCompatible(k('A', 'minor'), k('A', 'major'))).toBe(false);
+    expect(keysCompatible(k('Bb', 'major'), k('A#', 'major'))).toBe(true); // enharmonic
+    expect(keysCompatible(k('Eb', 'major'), k('C', 'minor'))).toBe(true);
+    expect(keysCompatible(k('C', 'major'), k('E', 'minor'))).toBe(false); // relative of G, other mode
+  });
+});
+
+describe('duplicate versions', () => {
+  it('normalises titles', () => {
+    expect(normalizeTitle('Paint It, Black (Remastered 2011)')).toBe('paint it black');
+    expect(normalizeTitle('Paint It Black - Live at Wembley')).toBe('paint it black');
+    expect(normalizeTitle('Paint it black feat. Someone')).toBe('paint it black');
+    expect(normalizeTitle('Song [Mono Version]')).toBe('song');
+    expect(normalizeTitle('Song (Part 2)')).toBe('song part 2');
+    expect(duplicateKey(makeTrack('a', { title: 'Song (Remastered)', artist: 'The Band' }))).toBe(
+      duplicateKey(makeTrack('b', { title: 'song', artist: 'Band' })),
+    );
+  });
+});
+
+/** A catalog where one artist dominates the neighbourhood and versions repeat. */
+function crowded(): { input: SimilarityInput; extra: Track[] } {
+  const base = syntheticCatalog({ tracks: 600, artists: 30, albums: 60, embeddingDim: 32, featureDim: 12, seed: 9 });
+  const input = base.input;
+  const dE = 32;
+  // Tracks 0..9 get remastered/live copies (same title and artist), and 10..14 near-identical embeddings.
+  const extra: Track[] = [];
+  const n0 = input.tracks.length;
+  const copies = 15;
+  const tracks = [...input.tracks];
+  const emb = new Float32Array((n0 + copies) * dE);
+  emb.set(input.embedding!.data);
+  const feats = new Float32Array((n0 + copies) * 12);
+  feats.set(input.features);
+  const tags = new Float32Array((n0 + copies) * 50);
+  tags.set(input.tags!.data);
+  const scalars = [...input.scalars];
+  for (let c = 0; c < copies; c++) {
+    const src = input.tracks[c];
+    const t = makeTrack(`dup${c}`, {
+      title: c < 10 ? `${src.title} (Remastered 2011)` : `Other name ${c}`,
+      artist: c < 10 ? src.artist : `Someone ${c}`,
+      artists: [c < 10 ? src.artist : `Someone ${c}`],
+      album: `Best of ${c}`,
+    });
+    tracks.push(t);
+    extra.push(t);
+    emb.set(input.embedding!.data.subarray(c * dE, (c + 1) * dE), (n0 + c) * dE);
+    feats.set(input.features.subarray(c * 12, (c + 1) * 12), (n0 + c) * 12);
+    scalars.push(input.scalars[c]);
+  }
+  return {
+    input: { ...input, tracks, embedding: { model: 'x', dim: dE, data: emb }, features: feats, scalars, tags: { ...input.tags!, data: tags } },
+    extra,
+  };
+}
+
+function checkVariety(queue: Track[], maxPerArtist: number, window: number) {
+  for (let i = 0; i < queue.length; i++) {
+    const slice = queue.slice(Math.max(0, i - window + 1), i + 1);
+    const counts = new Map<string, number>();
+    for (const t of slice) counts.set(t.artist, (counts.get(t.artist) ?? 0) + 1);
+    for (const c of counts.values()) expect(c).toBeLessThanOrEqual(maxPerArtist);
+    if (i > 0) expect(queue[i].album === queue[i - 1].album && queue[i].albumArtist === queue[i - 1].albumArtist).toBe(false);
+  }
+  expect(new Set(queue.map((t) => t.id)).size).toBe(queue.length);
+  const keys = queue.map((t) => duplicateKey(t));
+  expect(new Set(keys).size).toBe(keys.length);
+}
+
+describe('queues', () => {
+  const { input } = crowded();
+  const engine = SimilarityEngine.build(input);
+  const ivfEngine = SimilarityEngine.build(input, { engine: { annThreshold: 50 } });
+
+  for (const [name, e] of [
+    ['exact', engine],
+    ['ivf', ivfEngine],
+  ] as const) {
+    it(`hold the variety rules for every kind of seed (${name})`, () => {
+      const seeds = [
+        { kind: 'track' as const, id: 't0' },
+        { kind: 'tracks' as const, ids: ['t3', 't4', 't5'] },
+        { kind: 'album' as const, album: input.tracks[7].album },
+        { kind: 'artist' as const, artist: input.tracks[12].artist },
+      ];
+      for (const seed of seeds) {
+        for (const diversity of [0, 0.5, 1]) {
+          const res = e.queue({ seed, length: 40, variety: { maxPerArtist: 2, artistWindow: 8, diversity } });
+          expect(res.tracks.length).toBe(40);
+          const q = res.tracks.map((t) => t.track);
+          checkVariety(q, 2, 8);
+          for (const id of res.seedIds) expect(q.some((t) => t.id === id)).toBe(false);
+          // Seeds' other versions are not offered either.
+          const seedKeys = new Set(res.seedIds.map((id) => duplicateKey(input.tracks.find((t) => t.id === id)!)));
+          expect(q.some((t) => seedKeys.has(duplicateKey(t)))).toBe(false);
+        }
+      }
+    });
+  }
+
+  it('collapses near-identical embeddings and holds back recently played tracks', () => {
+    // dup10..14 have other titles but the same embedding as t10..14.
+    const res = engine.queue({ seed: { kind: 'track', id: 't10' }, length: 30 });
+    expect(res.tracks.some((t) => t.track.id === 'dup10')).toBe(false);
+    const plain = engine.queue({ seed: { kind: 'track', id: 't10' }, length: 30, variety: { collapseDuplicates: false } });
+    expect(plain.tracks.slice(0, 3).some((t) => t.track.id === 'dup10')).toBe(true);
+    const held = res.tracks.slice(0, 10).map((t) => t.track.id);
+    const again = engine.queue({ seed: { kind: 'track', id: 't10' }, length: 30, variety: { recentlyPlayed: held } });
+    expect(again.tracks.length).toBe(30);
+    expect(again.tracks.some((t) => held.includes(t.track.id))).toBe(false);
+  });
+
+  it('diversity spreads the queue out', () => {
+    const meanPairwise = (ids: string[]) => {
+      const ex = ids.map((id) => engine.explain('t0', id).score);
+      return ex.reduce((a, b) => a + b, 0) / ex.length;
+    };
+    const same = engine.queue({ seed: { kind: 'track', id: 't0' }, length: 20, variety: { diversity: 0 } });
+    const explore = engine.queue({ seed: { kind: 'track', id: 't0' }, length: 20, variety: { diversity: 1 } });
+    expect(meanPairwise(explore.tracks.map((t) => t.track.id))).toBeLessThan(meanPairwise(same.tracks.map((t) => t.track.id)));
+  });
+
+  it('returns as many tracks as the rules allow when one artist is all there is', () => {
+    const tracks = Array.from({ length: 30 }, (_, i) => makeTrack(`s${i}`, { artist: 'Solo', album: `A${i % 3}` }));
+    const r = rng(1);
+    const input1: SimilarityInput = {
+      tracks,
+      features: Float32Array.from({ length: 30 * 4 }, () => r()),
+      featureNames: ['a', 'b', 'c', 'd'],
+      scalars: tracks.map(() => makeScalars()),
+      embedding: null,
+      tags: null,
+    };
+    const e = SimilarityEngine.build(input1);
+    const res = e.queue({ seed: { kind: 'track', id: 's0' }, length: 20, variety: { maxPerArtist: 2, artistWindow: 5 } });
+    // 2 per window of 5 and nobody else: the rules stop the queue at 2.
+    expect(res.tracks.length).toBe(2);
+    expect(e.similar({ seed: { kind: 'track', id: 's0' } }).source).toBe('features');
+  });
+});
+
+describe('radio', () => {
+  const engine = SimilarityEngine.build(small.input);
+  const styleOf = (id: string) => small.style[Number(id.slice(1))];
+
+  it('is stateless, excludes history and skips, and drifts with the history', () => {
+    const seed = { kind: 'track' as const, id: 't1' };
+    const a = engine.radio({ seed, count: 10 });
+    const b = engine.radio({ seed, count: 10 });
+    expect(a.tracks.map((t) => t.track.id)).toEqual(b.tracks.map((t) => t.track.id));
+    // A long history from another style pulls the target towards it (but not all the way).
+    const other = small.input.tracks.filter((_, i) => small.style[i] !== small.style[1]).slice(0, 40);
+    const otherStyle = styleOf(other[0].id);
+    const history = small.input.tracks.filter((_, i) => small.style[i] === otherStyle).slice(0, 30).map((t) => t.id);
+    const drifted = engine.radio({ seed, count: 10, history });
+    const towards = (ids: string[]) => ids.filter((id) => styleOf(id) === otherStyle).length;
+    expect(towards(drifted.tracks.map((t) => t.track.id))).toBeGreaterThan(towards(a.tracks.map((t) => t.track.id)));
+    for (const t of drifted.tracks) expect(history.includes(t.track.id)).toBe(false);
+  });
+
+  it('pushes down the neighbourhood of skipped tracks', () => {
+    const seed = { kind: 'track' as const, id: 't2' };
+    const first = engine.radio({ seed, count: 10 });
+    const skipped = [first.tracks[0].track.id];
+    const after = engine.radio({ seed, count: 10, skipped });
+    expect(after.tracks.some((t) => t.track.id === skipped[0])).toBe(false);
+    const sk = Number(skipped[0].slice(1));
+    const closeness = (ids: string[]) =>
+      ids.map((id) => engine.pairScore(sk, Number(id.slice(1))).cosine).reduce((s, v) => s + v, 0) / ids.length;
+    expect(closeness(after.tracks.map((t) => t.track.id))).toBeLessThan(closeness(first.tracks.slice(1).map((t) => t.track.id)));
+  });
+});
+
+describe('song path', () => {
+  const engine = SimilarityEngine.build(small.input);
+  it('goes from A to B without reuse, making progress at every step', () => {
+    for (const [from, to] of [
+      ['t0', 't1500'],
+      ['t5', 't77'],
+    ]) {
+      const res = engine.path({ from, to, steps: 8 });
+      const ids = res.tracks.map((t) => t.track.id);
+      expect(ids[0]).toBe(from);
+      expect(ids[ids.length - 1]).toBe(to);
+      expect(ids.length).toBeGreaterThanOrEqual(5);
+      expect(ids.length).toBeLessThanOrEqual(9);
+      expect(new Set(ids).size).toBe(ids.length);
+      const a = Number(from.slice(1));
+      const b = Number(to.slice(1));
+      const prog = ids.map((id) => {
+        const i = Number(id.slice(1));
+        return engine.pairScore(i, b, 'blend').cosine - engine.pairScore(i, a, 'blend').cosine;
+      });
+      for (let i = 1; i < prog.length; i++) expect(prog[i]).toBeGreaterThanOrEqual(prog[i - 1] - 1e-6);
+    }
+  });
+});
+
+describe('explanations', () => {
+  it('speak in listener words', () => {
+    const tracks = ['a', 'b', 'c', 'd'].map((id) => makeTrack(id, { artist: id }));
+    const scalars = [
+      makeScalars({ bpm: 128, loudness: -14, key: 'A', scale: 'minor', spectralCentroid: 1200 }),
+      makeScalars({ bpm: 128.4, loudness: -8, key: 'A', scale: 'minor', spectralCentroid: 2600 }),
+      makeScalars({ bpm: 90, loudness: -12, key: 'C', scale: 'major', spectralCentroid: 1400 }),
+      makeScalars({ bpm: 150, loudness: -10, key: 'F#', scale: 'major', spectralCentroid: 1800 }),
+    ];
+    const input: SimilarityInput = {
+      tracks,
+      features: Float32Array.from([1, 0, 0, 1, 0.9, 0.1, 0.1, 1, 0, 1, 1, 0, 0.5, 0.5, 0.5, 0.5]),
+      featureNames: ['w', 'x', 'y', 'z'],
+      scalars,
+      embedding: null,
+      tags: { model: 'm', names: ['rock', 'electronic', 'guitar'], data: Float32Array.from([0.6, 0.05, 0.3, 0.5, 0.02, 0.4, 0, 1, 0, 0.2, 0.2, 0.2]) },
+    };
+    const e = SimilarityEngine.build(input, { similarity: { hubnessReduction: false } });
+    const x = e.explain('a', 'b');
+    const texts = [...x.closest, ...x.mostDifferent].map((f) => f.text);
+    expect(texts).toContain('both around 128 BPM');
+    expect(texts).toContain('same key: A minor');
+    expect(texts).toContain('B is much louder (−8 vs −14 LUFS)');
+    expect(texts.some((t) => t.startsWith('B is much brighter'))).toBe(true);
+    expect(x.sharedTags).toEqual(['rock', 'guitar']);
+    expect(x.summary).toMatch(/both around 128 BPM/);
+    expect(x.score).toBeGreaterThan(0.9);
+    const y = e.explain('a', 'c');
+    expect([...y.closest, ...y.mostDifferent].map((f) => f.text)).toContain('compatible keys: A minor and C major');
+    expect(y.sharedTags).toEqual([]);
+    expect(y.score).toBeLessThan(x.score);
+  });
+});
+
+describe('cluster suggestions', () => {
+  it('without clusters: plain neighbours', () => {
+    const e = SimilarityEngine.build(small.input);
+    const s = e.clusterSuggestions({ id: 't3', sameCluster: 7 });
+    expect(s.clustersAvailable).toBe(false);
+    expect(s.sameCluster.length).toBe(7);
+    expect(s.otherClusters).toEqual([]);
+  });
+
+  it('with clusters: own cluster first, the nearest few of each other cluster', () => {
+    const info = Array.from(new Set(small.style)).map((id) => ({ id, label: `S${id}`, size: 0, topTags: [], exemplarIds: [] }));
+    const e = SimilarityEngine.build({ ...small.input, clusters: { assignments: small.style, info } });
+    const s = e.clusterSuggestions({ id: 't3', sameCluster: 5, perOtherCluster: 2 });
+    expect(s.clustersAvailable).toBe(true);
+    expect(s.seedCluster?.id).toBe(small.style[3]);
+    expect(s.sameCluster.length).toBe(5);
+    for (const t of s.sameCluster) expect(t.clusterId).toBe(small.style[3]);
+    expect(s.otherClusters.length).toBe(info.length - 1);
+    for (const c of s.otherClusters) {
+      expect(c.tracks.length).toBe(2);
+      for (const t of c.tracks) expect(t.clusterId).toBe(c.cluster.id);
+    }
+    // Nearest of a cluster really is the nearest member.
+    const c0 = s.otherClusters[0];
+    const members = small.input.tracks.map((t, i) => ({ t, i })).filter(({ i }) => small.style[i] === c0.cluster.id);
+    const best = members.map(({ i }) => ({ i, s: e.pairScore(3, i).score })).sort((a, b) => b.s - a.s)[0];
+    expect(c0.tracks[0].track.id).toBe(`t${best.i}`);
+  });
+});
+
+describe('incremental updates and loading', () => {
+  it('added tracks are found like in a rebuilt engine', () => {
+    const cat = syntheticCatalog({ tracks: 1200, embeddingDim: 32, featureDim: 12, seed: 17 });
+    const split = 1000;
+    const slice = (n0: number, n1: number): SimilarityInput => ({
+      tracks: cat.input.tracks.slice(n0, n1),
+      features: cat.input.features.slice(n0 * 12, n1 * 12),
+      featureNames: cat.input.featureNames,
+      scalars: cat.input.scalars.slice(n0, n1),
+      embedding: { model: 'm', dim: 32, data: cat.input.embedding!.data.slice(n0 * 32, n1 * 32) },
+      tags: { ...cat.input.tags!, data: cat.input.tags!.data.slice(n0 * 50, n1 * 50) },
+    });
+    for (const annThreshold of [1e9, 200]) {
+      const e = SimilarityEngine.build(slice(0, split), { similarity: { hubnessReduction: false }, engine: { annThreshold } });
+      e.add(slice(split, 1200));
+      expect(e.size).toBe(1200);
+      const res = e.similar({ seed: { kind: 'track', id: 't1100' }, k: 5 });
+      expect(res.results.length).toBe(5);
+      expect(res.results[0].track.id).not.toBe('t1100');
+      // The new track's album-mates (old or new) are among its neighbours.
+      const album = cat.input.tracks[1100].album;
+      const mates = cat.input.tracks.filter((t) => t.album === album && t.id !== 't1100').map((t) => t.id);
+      if (mates.length) expect(res.results.some((r) => mates.includes(r.track.id))).toBe(true);
+      expect(() => e.explain('t1100', 't1')).not.toThrow();
+    }
+  });
+
+  it('joins catalog tracks and analysis rows by id', () => {
+    const tracks = [makeTrack('x'), makeTrack('y'), makeTrack('z', { status: 'missing' })];
+    const input = joinSimilarityInput(tracks, {
+      ids: ['y', 'gone', 'x', 'z'],
+      features: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+      featureNames: ['a', 'b'],
+      scalars: [makeScalars({ bpm: 1 }), makeScalars({ bpm: 2 }), makeScalars({ bpm: 3 }), makeScalars({ bpm: 4 })],
+      embedding: { model: 'm', dim: 1, data: Float32Array.from([10, 20, 30, 40]), present: Uint8Array.from([1, 1, 1, 1]) },
+      tags: null,
+    });
+    expect(input.tracks.map((t) => t.id)).toEqual(['y', 'x']);
+    expect(Array.from(input.features)).toEqual([1, 2, 5, 6]);
+    expect(input.scalars.map((s) => s.bpm)).toEqual([1, 3]);
+    expect(Array.from(input.embedding!.data)).toEqual([10, 30]);
+  });
+});
