@@ -85,7 +85,9 @@ try {
     `  process CPU during the first scan: ${((cpu1.user + cpu1.system) / 1000 / first.processed).toFixed(2)} ms/file (user ${(cpu1.user / 1e6).toFixed(1)} s, system ${(cpu1.system / 1e6).toFixed(1)} s; all threads)`,
   );
   await catalog.close();
+  const tOpen = performance.now();
   catalog = await Catalog.open(home); // a restart: the rescan starts from the database
+  console.log(`reopen (loads the catalog into memory): ${(performance.now() - tOpen).toFixed(0)} ms`);
   const cpu2 = process.cpuUsage();
   const again = await catalog.scan([libDir], { concurrency });
   const cpu3 = process.cpuUsage(cpu2);

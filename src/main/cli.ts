@@ -245,7 +245,11 @@ async function run(argv: string[]): Promise<number> {
           if (values.json) process.stderr.write(JSON.stringify(payload) + '\n');
           else status.show(analysisLine(payload as Parameters<typeof analysisLine>[0]));
         });
-        const release = onInterrupt(() => void service.handlers['analysis.cancel']({}));
+        let interrupted = false;
+        const release = onInterrupt(() => {
+          interrupted = true;
+          void service.handlers['analysis.cancel']({});
+        });
         const started = await service.handlers['analysis.start']({ workers, model: values.model });
         if (started.modelNote && !values.json) process.stderr.write(`note: ${started.modelNote}\n`);
         const final = await service.engine.whenIdle();
@@ -257,7 +261,7 @@ async function run(argv: string[]): Promise<number> {
           console.log(`Analysed ${final.done} tracks, ${final.failed} failed.`);
           if (final.failed > 0) console.log('See why with: timbre errors --analysis');
         }
-        return final.cancelled ? 130 : 0;
+        return interrupted ? 130 : final.failed > 0 && final.done === 0 ? 1 : 0;
       }
       case 'similar': {
         if (args.length !== 1) throw new UsageError('similar needs one track');

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Settings } from '../shared/types';
 import { settingsPatchSchema } from '../shared/contract';
+import { DEFAULT_PATCHES_PER_TRACK } from './analysis/models/embedder';
 import type { z } from 'zod';
 
 export type SettingsPatch = z.output<typeof settingsPatchSchema>;
@@ -13,7 +14,7 @@ export function defaultSettings(): Settings {
     ffmpegPath: '',
     workers: Math.max(1, availableParallelism()),
     model: 'msd',
-    patchesPerTrack: 0,
+    patchesPerTrack: DEFAULT_PATCHES_PER_TRACK,
     similarity: { source: 'blend', embeddingWeight: 0.7, featureWeight: 0.3, hubnessReduction: true },
     variety: {
       maxPerArtist: 2,

@@ -45,6 +45,8 @@ const fixtures = [
   'Wesnoth/Mattias Westlund/Breaking the Chains.mp3',
   'Obsidian Shell/M.A.R.S/Farewell.ogg',
   'Maxstack/Singularity/01 Awakening.flac',
+  // Chromium cannot decode AIFF: the player falls back to an ffmpeg transcode.
+  'Maxstack/Singularity/02 Inevitable.aiff',
 ];
 
 describe.skipIf(!hasChromium)('browser-mode UI', () => {
@@ -116,12 +118,12 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await page.click('button[type="submit"]');
     await page.waitForSelector('[data-phase="done"]', { timeout: 30_000 });
     const progressText = await page.textContent('[data-phase="done"]');
-    expect(progressText).toContain('3 added');
+    expect(progressText).toContain('4 added');
 
     // The library lists them.
     await page.click('[data-screen="library"]');
     await page.waitForSelector('[data-track-id]', { timeout: 10_000 });
-    expect(await page.locator('.table-body [data-track-id]').count()).toBe(3);
+    expect(await page.locator('.table-body [data-track-id]').count()).toBe(4);
     const titles = await page.locator('.table-body [data-track-id] .title').allTextContents();
     expect(titles.join(' | ')).toMatch(/Breaking the Chains/);
 
@@ -129,7 +131,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await page.fill('input[aria-label="Search"]', 'Farewell');
     await expect.poll(() => page.locator('.table-body [data-track-id]').count(), { timeout: 5_000 }).toBe(1);
     await page.fill('input[aria-label="Search"]', '');
-    await expect.poll(() => page.locator('.table-body [data-track-id]').count(), { timeout: 5_000 }).toBe(3);
+    await expect.poll(() => page.locator('.table-body [data-track-id]').count(), { timeout: 5_000 }).toBe(4);
 
     // Double-click plays.
     await page.locator('.table-body [data-track-id]', { hasText: 'Breaking the Chains' }).dblclick();
@@ -165,6 +167,18 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
       .toBe(true);
     expect(mediaStatuses.slice(before).every((s) => s === 206)).toBe(true);
 
+    // AIFF does not play natively: the player retries through the server's ffmpeg transcode.
+    await page.locator('.table-body [data-track-id]', { hasText: 'Inevitable' }).dblclick();
+    await expect
+      .poll(
+        async () => {
+          const a = await audioState(page);
+          return a.src.includes('transcode=1') && a.time > 0.3 && !a.paused;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+
     await page.keyboard.press('Space');
     await page.waitForTimeout(600);
     await page.screenshot({ path: '/tmp/timbre-ui.png' });
@@ -184,22 +198,54 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
 
     await page.click('[data-screen="library"]');
     const row = page.locator('.table-body [data-track-id]', { hasText: 'Farewell' });
+    const farewellId = await row.getAttribute('data-track-id');
     await row.click();
     await row.getByRole('button', { name: /Play similar/ }).click();
-    await expect
-      .poll(() => page.locator('[data-screen="queue"] .badge').textContent(), { timeout: 15_000 })
-      .toBe('3');
     await page.click('[data-screen="queue"]');
-    await expect(page.locator('.np-title').textContent()).resolves.toContain('Farewell');
-    expect(await page.locator('.queue-list li').count()).toBe(3);
+    await expect
+      .poll(() => page.locator('.np-title').textContent(), { timeout: 15_000 })
+      .toContain('Farewell');
+    // The seed first, then what similar.queue chose (variety rules may hold some tracks back).
+    const queued = await page.locator('.queue-list li .q-title').allTextContents();
+    expect(queued[0]).toBe('Farewell');
+    expect(queued.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(queued).size).toBe(queued.length);
+    expect(await page.locator('[data-screen="queue"] .badge').textContent()).toBe(String(queued.length));
+    await page.screenshot({ path: '/tmp/timbre-ui-queue.png' });
+
+    // Radio tops the queue up through similar.radio with the history; Next before 30 s is a skip.
+    const radioCalls: { seed: { id: string }; history: string[]; skipped: string[] }[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/api/similar.radio')) radioCalls.push(JSON.parse(req.postData() ?? '{}'));
+    });
+    await page.locator('.np-actions .toggle input').check();
+    await expect.poll(() => radioCalls.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(radioCalls[0].seed.id).toBe(farewellId);
+    expect(radioCalls[0].history).toContain(farewellId);
+    expect(radioCalls[0].skipped).toEqual([]);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => radioCalls.length, { timeout: 10_000 }).toBeGreaterThan(1);
+    expect(radioCalls.at(-1)?.skipped).toEqual([farewellId]);
+    await page.locator('.np-actions .toggle input').uncheck();
 
     await page.click('[data-screen="similar"]');
     await page.waitForSelector('.similar-list li', { timeout: 15_000 });
-    expect(await page.locator('.similar-list li').count()).toBe(2);
+    // The other three tracks, best first, each with a score.
+    expect(await page.locator('.similar-list li').count()).toBe(3);
+    expect(await page.locator('.similar-list li .score').first().textContent()).toMatch(/-?\d\.\d\d/);
     await page.locator('.similar-list li').first().click();
     await page.waitForSelector('.explain .summary', { timeout: 15_000 });
     expect((await page.textContent('.explain .summary'))?.length).toBeGreaterThan(10);
     await page.screenshot({ path: '/tmp/timbre-ui-similar.png' });
+
+    // Settings round-trip through settings.get / settings.set.
+    await page.click('[data-screen="settings"]');
+    const workers = page.locator('label.field', { hasText: 'Worker processes' }).locator('input');
+    await workers.fill('1');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Settings saved.').waitFor({ timeout: 10_000 });
+    expect(((await app.service.invoke('settings.get', {})) as { workers: number }).workers).toBe(1);
+    await page.screenshot({ path: '/tmp/timbre-ui-settings.png' });
     expect(pageProblems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
   }, 240_000);
 });

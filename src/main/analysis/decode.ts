@@ -225,6 +225,9 @@ function runOnce(
     let headerDone = false;
     let stderr = '';
     let stderrTail = '';
+    let stderrHead = '';
+    let stderrRest = '';
+    let stderrCut = false;
     let settled = false;
     let stallTimer: NodeJS.Timeout | null = null;
     let failure: Error | null = null;
@@ -293,12 +296,18 @@ function runOnce(
     };
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => {
-      if (stderr.length < STDERR_LIMIT) stderr += text.slice(0, STDERR_LIMIT - stderr.length);
-      else
-        stderr =
-          stderr.slice(0, STDERR_LIMIT / 2) +
-          '\n…\n' +
-          (stderr.slice(STDERR_LIMIT / 2) + text).slice(-STDERR_LIMIT / 2);
+      // Keep the first and the last STDERR_LIMIT/2 characters (the banner and the reason).
+      if (!stderrCut && stderr.length + text.length <= STDERR_LIMIT) {
+        stderr += text;
+      } else {
+        if (!stderrCut) {
+          stderrHead = stderr.slice(0, STDERR_LIMIT / 2);
+          stderrRest = stderr.slice(STDERR_LIMIT / 2);
+          stderrCut = true;
+        }
+        stderrRest = (stderrRest + text).slice(-STDERR_LIMIT / 2);
+        stderr = `${stderrHead}\n…\n${stderrRest}`;
+      }
       const lines = (stderrTail + text).split(/\r?\n/);
       stderrTail = lines.pop() ?? '';
       for (const l of lines) onHeaderLine(l);

@@ -125,6 +125,8 @@ interface Slot {
 
 const RATE_WINDOW_MS = 60_000;
 const MAX_START_FAILURES = 3;
+/** A worker that has not loaded its model by then is killed (and counts as a failed start). */
+const INIT_TIMEOUT_MS = 120_000;
 
 export const defaultTrackTimeoutMs = (durationSeconds: number): number =>
   Math.max(120_000, Math.ceil(durationSeconds * 1000));
@@ -161,6 +163,7 @@ export class AnalysisEngine extends EventEmitter {
   private version: string | null = null;
   private patches = 0;
   private startFailures = 0;
+  private finishing = false;
   private runId = 0;
   private pendingResults: TrackAnalysisResult[] = [];
   private pendingErrors: AnalysisErrorRecord[] = [];
@@ -198,6 +201,7 @@ export class AnalysisEngine extends EventEmitter {
     this.completions = [];
     this.runStartedAt = Date.now();
     this.startFailures = 0;
+    this.finishing = false;
     this.lastError = null;
     this.workerCount = Math.max(
       1,
@@ -424,6 +428,7 @@ export class AnalysisEngine extends EventEmitter {
       startedAt: Date.now(),
     };
     this.slots[index] = slot;
+    slot.timer = setTimeout(() => host.kill(), INIT_TIMEOUT_MS);
     const runId = this.runId;
     host.onMessage((message) => {
       if (runId === this.runId && this.slots[index] === slot) this.onMessage(slot, message);
@@ -447,6 +452,8 @@ export class AnalysisEngine extends EventEmitter {
   private onMessage(slot: Slot, message: WorkerMessage): void {
     switch (message.type) {
       case 'ready':
+        if (slot.timer) clearTimeout(slot.timer);
+        slot.timer = null;
         slot.ready = true;
         this.startFailures = 0;
         this.stats.workerLoadMs.push(message.loadMs);
@@ -561,10 +568,11 @@ export class AnalysisEngine extends EventEmitter {
 
   /** Finishes the run when nothing is left to hand out or in hand. */
   private maybeFinish(): void {
-    if (this.state !== 'running' || this.version === null) return;
+    if (this.state !== 'running' || this.version === null || this.finishing) return;
     if (this.queue.length > 0 || this.slots.some((s) => s?.job)) return;
     const runId = this.runId;
-    this.state = 'cancelling';
+    // Still 'running' (not 'cancelling') while the last results are written.
+    this.finishing = true;
     void this.stopWorkers(true)
       .then(() => this.flush())
       .then(() => this.opts.store.optimize())
@@ -614,6 +622,7 @@ export class AnalysisEngine extends EventEmitter {
 
   private toIdle(): void {
     this.state = 'idle';
+    this.finishing = false;
     this.stats.finishedAt = Date.now();
     const progress = this.status();
     this.emit('progress', progress);

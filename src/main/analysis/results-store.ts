@@ -106,6 +106,9 @@ function parseJson<T>(s: unknown, fallback: T): T {
   }
 }
 
+/** Writes between two compactions. */
+const OPTIMIZE_EVERY = 50;
+
 const safeModel = (model: string): string => model.replace(/[^0-9a-zA-Z_-]/g, '_');
 const inList = (ids: string[]) => `trackId IN (${ids.map(sqlString).join(', ')})`;
 
@@ -144,6 +147,8 @@ export class ResultsStore {
   private readonly errorsTable: Table;
   private readonly embeddings = new Map<string, Table>();
   private writing: Promise<void> = Promise.resolve();
+  private readonly idCache = new WeakMap<Table, Set<string>>();
+  private writesSinceOptimize = 0;
 
   private constructor(
     private readonly db: Database,
@@ -231,19 +236,58 @@ export class ResultsStore {
         const first = results.flatMap((r) => r.embeddings).find((e) => e.model === model);
         if (!first) continue;
         const table = await this.embeddingTable(model, first.mean.length, first.tags.length);
-        const schema = await table.schema();
-        await upsert(table, list, schema);
+        await this.put(table, list, await table.schema());
       }
-      await upsert(analysis, rows, await analysis.schema());
-      await this.errorsTable.delete(inList(results.map((r) => r.trackId)));
+      await this.put(analysis, rows, await analysis.schema());
+      // A success clears the track's earlier failure, if it has one.
+      const failedIds = await this.idsOf(this.errorsTable);
+      const cleared = results.map((r) => r.trackId).filter((id) => failedIds.has(id));
+      if (cleared.length > 0) {
+        await this.errorsTable.delete(inList(cleared));
+        for (const id of cleared) failedIds.delete(id);
+      }
     }
     if (errors.length > 0) {
-      await upsert(
+      await this.put(
         this.errorsTable,
         errors.map((e) => ({ ...e })),
         errorsSchema,
       );
     }
+    // Each write adds a fragment and a version: compact now and then during long runs.
+    if (++this.writesSinceOptimize >= OPTIMIZE_EVERY) await this.optimize();
+  }
+
+  /** The trackIds a table holds (read once, then kept up to date by this store's own writes). */
+  private async idsOf(table: Table): Promise<Set<string>> {
+    let ids = this.idCache.get(table);
+    if (!ids) {
+      ids = new Set(stringColumn(await table.query().select(['trackId']).toArrow(), 'trackId'));
+      this.idCache.set(table, ids);
+    }
+    return ids;
+  }
+
+  /**
+   * Upsert by trackId: rows of tracks the table does not hold yet are appended (cheap), the others
+   * go through mergeInsert (which has to look up the existing rows).
+   */
+  private async put(table: Table, rows: Record<string, unknown>[], schema: Schema): Promise<void> {
+    const last = new Map<string, Record<string, unknown>>();
+    for (const r of rows) last.set(r.trackId as string, r);
+    const known = await this.idsOf(table);
+    const fresh: Record<string, unknown>[] = [];
+    const existing: Record<string, unknown>[] = [];
+    for (const [id, r] of last) (known.has(id) ? existing : fresh).push(r);
+    if (fresh.length > 0) await table.add(makeArrowTable(fresh, { schema }));
+    if (existing.length > 0) {
+      await table
+        .mergeInsert('trackId')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(makeArrowTable(existing, { schema }));
+    }
+    for (const id of last.keys()) known.add(id);
   }
 
   /** Waits for writes in flight. */
@@ -445,6 +489,8 @@ export class ResultsStore {
       const t = await table.query().select(['trackId']).toArrow();
       const stale = [...new Set(stringColumn(t, 'trackId').filter((id) => !keep.has(id)))];
       for (let i = 0; i < stale.length; i += 500) await table.delete(inList(stale.slice(i, i + 500)));
+      const cached = this.idCache.get(table);
+      for (const id of stale) cached?.delete(id);
       for (const id of stale) removed.add(id);
     }
     return removed.size;
@@ -456,6 +502,7 @@ export class ResultsStore {
 
   /** Compacts the small fragments batched writes leave behind (call after a run). */
   async optimize(): Promise<void> {
+    this.writesSinceOptimize = 0;
     for (const table of this.tables()) {
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     }
@@ -468,10 +515,4 @@ async function registerExisting(db: Database, name: string): Promise<Table> {
   const schema = await existing.schema();
   existing.close();
   return db.registerTable({ name, schema, version: 1 });
-}
-
-async function upsert(table: Table, rows: Record<string, unknown>[], schema: Schema): Promise<void> {
-  if (rows.length === 0) return;
-  const data = makeArrowTable(rows, { schema });
-  await table.mergeInsert('trackId').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
 }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHttpServer } from './http-server';
+import { ffmpegForService, startHttpServer } from './http-server';
 import type { RunningHttpServer } from './http-server';
 import { createService } from './service';
 import type { TimbreService } from './service-types';
@@ -84,7 +84,12 @@ export async function runBrowserMode(options: BrowserModeOptions = {}): Promise<
   });
   let server: RunningHttpServer;
   try {
-    server = await startHttpServer(service, { port: options.port ?? 0, host: '127.0.0.1', rendererDir });
+    server = await startHttpServer(service, {
+      port: options.port ?? 0,
+      host: '127.0.0.1',
+      rendererDir,
+      ffmpeg: ffmpegForService(service),
+    });
   } catch (err) {
     await service.close();
     throw err;

@@ -18,14 +18,19 @@
  * - /media serves only the files the service resolves for a catalogued track id.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { ApiError, eventNames, isMethod } from '../../shared/contract';
 import type { ApiErrorCode, EventName, Events } from '../../shared/contract';
+import { resolveFfmpeg } from '../analysis/ffmpeg';
+import type { Settings } from '../../shared/types';
 import type { TimbreService } from './service-types';
 
 export interface HttpServerOptions {
@@ -41,6 +46,11 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
+  /**
+   * The ffmpeg binary for `/media/<id>?transcode=1` (formats the browser cannot decode: AIFF, WMA,
+   * tracker modules, …). Without it such requests answer 501.
+   */
+  ffmpeg?: () => Promise<string>;
 }
 
 export interface RunningHttpServer {
@@ -150,6 +160,28 @@ export function parseRange(header: string | null | undefined, size: number): Ran
   return { kind: 'partial', start, end };
 }
 
+/** The Content-Type of a transcoded stream. */
+export const TRANSCODE_TYPE = 'audio/ogg';
+
+/**
+ * Starts ffmpeg turning any audio file it can read (AIFF, WMA, APE, tracker modules, …) into an
+ * Ogg/Opus stream on stdout, for formats the browser engine cannot decode. The stream has no
+ * length and cannot be ranged: the player cannot seek in it. Shared with the Electron protocol.
+ */
+export function spawnTranscoder(ffmpeg: string, path: string): ChildProcessByStdio<null, Readable, Readable> {
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path];
+  args.push('-map', '0:a:0', '-vn', '-c:a', 'libopus', '-b:a', '160k', '-f', 'ogg', 'pipe:1');
+  return spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The ffmpeg a service's settings point to (setting, then PATH, then the bundled one). */
+export function ffmpegForService(service: TimbreService): () => Promise<string> {
+  return async () => {
+    const settings = (await service.invoke('settings.get', {})) as Settings;
+    return (await resolveFfmpeg(settings.ffmpegPath || undefined)).path;
+  };
+}
+
 export function httpStatusFor(code: ApiErrorCode): number {
   switch (code) {
     case 'bad_request':
@@ -256,6 +288,7 @@ export async function startHttpServer(
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const rendererDir = await realpath(resolve(options.rendererDir)).catch(() => resolve(options.rendererDir));
   const sseClients = new Set<ServerResponse>();
+  const transcoders = new Set<ChildProcessByStdio<null, Readable, Readable>>();
   let port = 0;
   let cookieName = 'timbre_token';
 
@@ -342,7 +375,47 @@ export async function startHttpServer(
     res.on('close', done);
   };
 
-  const handleMedia = async (req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> => {
+  const sendTranscoded = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    if (!options.ffmpeg) {
+      sendText(res, 501, 'transcoding is not available');
+      return;
+    }
+    let bin: string;
+    try {
+      bin = await options.ffmpeg();
+    } catch (err) {
+      sendText(res, 503, `no ffmpeg to transcode with: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': TRANSCODE_TYPE,
+      'Cache-Control': 'no-store',
+      'Accept-Ranges': 'none',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const child = spawnTranscoder(bin, path);
+    transcoders.add(child);
+    child.stderr.resume();
+    child.stdout.pipe(res);
+    child.on('error', () => res.destroy());
+    child.on('close', (code) => {
+      transcoders.delete(child);
+      if (code !== 0) res.destroy();
+    });
+    res.on('close', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+  };
+
+  const handleMedia = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawId: string,
+    url: URL,
+  ): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       sendText(res, 405, 'method not allowed');
@@ -369,6 +442,10 @@ export async function startHttpServer(
       mtime = st.mtime;
     } catch {
       sendText(res, 404, 'the track file is missing');
+      return;
+    }
+    if (url.searchParams.get('transcode') === '1') {
+      await sendTranscoded(req, res, path);
       return;
     }
     const etag = `W/"${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}"`;
@@ -495,10 +572,8 @@ export async function startHttpServer(
     const path = url.pathname;
     // First visit with ?token=: remember it in a cookie and drop it from the address bar.
     if ((path === '/' || path === '/index.html') && url.searchParams.has('token') && req.method === 'GET') {
-      res.setHeader(
-        'Set-Cookie',
-        `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${60 * 60 * 24 * 30}`,
-      );
+      // A session cookie: the token only lives as long as this launch anyway.
+      res.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
       res.writeHead(303, { Location: '/', 'Content-Length': 0 });
       res.end();
       return;
@@ -509,7 +584,7 @@ export async function startHttpServer(
         : path.startsWith('/api/')
           ? handleApi(req, res, path.slice('/api/'.length))
           : path.startsWith('/media/')
-            ? handleMedia(req, res, path.slice('/media/'.length))
+            ? handleMedia(req, res, path.slice('/media/'.length), url)
             : handleStatic(req, res, path);
     work.catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'internal', err instanceof Error ? err.message : String(err));
@@ -538,6 +613,7 @@ export async function startHttpServer(
     close: async () => {
       for (const res of sseClients) res.end();
       sseClients.clear();
+      for (const child of transcoders) child.kill('SIGKILL');
       await new Promise<void>((resolveClose) => {
         server.close(() => resolveClose());
         server.closeAllConnections();

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ApiError, isMethod, parseRequest } from '../../shared/contract';
 import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
-import type { Settings } from '../../shared/types';
+import type { AnalysisProgress, Settings } from '../../shared/types';
 import { AnalysisEngine } from '../analysis/engine';
 import type { WorkerHostFactory } from '../analysis/worker-host';
 import { ResultsStore } from '../analysis/results-store';
@@ -65,19 +65,41 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     }
   };
 
+  const initialSettings = await settings.get();
   const engine = new AnalysisEngine({
     home,
     catalog,
-    results,
+    store: results,
     modelsDir: options.modelsDir ?? process.env.TIMBRE_MODELS_DIR,
+    // The weights are fetched once from their pinned upstream address; offline this fails fast
+    // and the engine says it runs on features alone.
+    allowDownload: true,
     hostFactory: options.workerHostFactory,
-    settings: () => settings.get(),
+    ffmpegPath: initialSettings.ffmpegPath || undefined,
   });
-  engine.on('progress', (p) => emit('analysis.progress', p));
-  engine.on('results', () => {
-    similarity.invalidate();
-    emit('library.changed', { reason: 'analysis' });
+  // New results change what "similar" answers; tell clients at most every few seconds.
+  let lastDone = -1;
+  let lastChangedAt = 0;
+  engine.on('progress', (p: AnalysisProgress) => {
+    emit('analysis.progress', p);
+    if (p.done !== lastDone) {
+      lastDone = p.done;
+      similarity.invalidate();
+      const now = Date.now();
+      if (p.state === 'idle' || now - lastChangedAt > 5000) {
+        lastChangedAt = now;
+        emit('library.changed', { reason: 'analysis' });
+      }
+    }
   });
+  const startAnalysis = async (req: { workers?: number; model?: string }) => {
+    const s = await settings.get();
+    return engine.start({
+      workers: req.workers ?? s.workers,
+      model: req.model ?? s.model,
+      patches: s.patchesPerTrack,
+    });
+  };
 
   const similarity = new SimilarityCache(catalog, results, () => settings.get());
 
@@ -105,12 +127,10 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
           signal: scanAbort.signal,
           onProgress: (p) => emit('scan.progress', p),
         });
-        const removed = await results.prune(new Set((await catalog.allTracks({ includeMissing: true })).map((t) => t.id)));
-        if (removed > 0 || summary.added + summary.updated + summary.moved + summary.removed > 0) {
-          similarity.invalidate();
-        }
+        if (summary.removed > 0) await results.prune((await catalog.allTracks({ includeMissing: true })).map((t) => t.id));
+        similarity.invalidate();
         emit('library.changed', { reason: 'scan' });
-        if (options.autoAnalyze && summary.phase === 'done') engine.start({});
+        if (options.autoAnalyze && summary.phase === 'done') await startAnalysis({});
         return summary;
       } catch (err) {
         throw err instanceof ApiError ? err : new ApiError('bad_request', (err as Error).message);
@@ -127,18 +147,17 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'library.track': (req) => catalog.get(req.id),
     'library.stats': async () => {
       const stats = await catalog.stats();
-      const counts = await results.counts();
-      const status = engine.status();
+      const counts = await results.counts(engine.currentVersion ?? undefined);
       return {
         ...stats,
         analysed: counts.analysed,
         analysisFailed: counts.failed,
-        analysisPending: status.state === 'idle' ? await engine.pendingCount() : status.total - status.done - status.failed,
+        analysisPending: Math.max(0, stats.tracks - counts.analysed - counts.failed),
       };
     },
     'library.errors': (req) => catalog.errors(req),
     'library.roots': () => catalog.roots(),
-    'analysis.start': async (req) => engine.start(req),
+    'analysis.start': (req) => startAnalysis(req),
     'analysis.pause': async () => engine.pause(),
     'analysis.resume': async () => engine.resume(),
     'analysis.cancel': async () => engine.cancel(),

@@ -39,6 +39,7 @@ function createWindow(): BrowserWindow {
     title: 'Timbre',
     backgroundColor: '#15171c',
     autoHideMenuBar: true,
+    icon: join(app.getAppPath(), 'resources', 'icon.png'),
     webPreferences: {
       preload: join(app.getAppPath(), 'out', 'preload', 'index.cjs'),
       contextIsolation: true,

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { audioContentType, parseRange } from '../api/http-server';
+import { audioContentType, parseRange, spawnTranscoder, TRANSCODE_TYPE } from '../api/http-server';
 import type { TimbreService } from '../api/service-types';
 
 function plain(status: number, text: string, headers: Record<string, string> = {}): Response {
@@ -13,7 +13,11 @@ function plain(status: number, text: string, headers: Record<string, string> = {
 }
 
 /** Answers one `timbre-media://track/<id>` request: 200, 206 for a Range, 416, or 404 for anything not catalogued. */
-export async function answerMediaRequest(service: TimbreService, request: Request): Promise<Response> {
+export async function answerMediaRequest(
+  service: TimbreService,
+  request: Request,
+  ffmpeg?: () => Promise<string>,
+): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'method not allowed');
   const url = new URL(request.url);
   if (url.host !== 'track') return plain(404, 'not found');
@@ -33,6 +37,7 @@ export async function answerMediaRequest(service: TimbreService, request: Reques
   } catch {
     return plain(404, 'the track file is missing');
   }
+  if (url.searchParams.get('transcode') === '1') return transcoded(request, path, ffmpeg);
   const headers: Record<string, string> = {
     'Content-Type': audioContentType(path),
     'Accept-Ranges': 'bytes',
@@ -48,4 +53,23 @@ export async function answerMediaRequest(service: TimbreService, request: Reques
   if (request.method === 'HEAD' || length === 0) return new Response(null, { status, headers });
   const body = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream<Uint8Array>;
   return new Response(body, { status, headers });
+}
+
+/** `?transcode=1`: an Ogg/Opus stream made by ffmpeg, for formats Chromium cannot decode (no seeking). */
+async function transcoded(request: Request, path: string, ffmpeg?: () => Promise<string>): Promise<Response> {
+  if (!ffmpeg) return plain(501, 'transcoding is not available');
+  let bin: string;
+  try {
+    bin = await ffmpeg();
+  } catch (err) {
+    return plain(503, `no ffmpeg to transcode with: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const headers = { 'Content-Type': TRANSCODE_TYPE, 'Accept-Ranges': 'none' };
+  if (request.method === 'HEAD') return new Response(null, { status: 200, headers });
+  const child = spawnTranscoder(bin, path);
+  child.stderr.resume();
+  child.on('error', () => child.stdout.destroy());
+  request.signal.addEventListener('abort', () => child.kill('SIGKILL'));
+  const body = Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>;
+  return new Response(body, { status: 200, headers });
 }

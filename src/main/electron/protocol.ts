@@ -4,6 +4,7 @@
  * Range, which breaks seeking) and serves only what `service.mediaPath` resolves.
  */
 import { protocol } from 'electron';
+import { ffmpegForService } from '../api/http-server';
 import type { TimbreService } from '../api/service-types';
 import { answerMediaRequest } from './media-response';
 
@@ -21,5 +22,6 @@ export function registerMediaScheme(): void {
 
 /** Installs the handler (after ready). */
 export function handleMediaProtocol(service: TimbreService): void {
-  protocol.handle(MEDIA_SCHEME, (request) => answerMediaRequest(service, request));
+  const ffmpeg = ffmpegForService(service);
+  protocol.handle(MEDIA_SCHEME, (request) => answerMediaRequest(service, request, ffmpeg));
 }

@@ -164,7 +164,8 @@ export class Projection {
     const matrix: number[][] = [];
     for (let a = 0; a < dim; a++) {
       const rowA: number[] = new Array<number>(dim);
-      for (let b = 0; b < dim; b++) rowA[b] = (a <= b ? cov[a * dim + b] : cov[b * dim + a]) / Math.max(1, n - 1);
+      for (let b = 0; b < dim; b++)
+        rowA[b] = (a <= b ? cov[a * dim + b] : cov[b * dim + a]) / Math.max(1, n - 1);
       matrix.push(rowA);
     }
     const pca = new PCA(matrix, { isCovarianceMatrix: true });
@@ -196,7 +197,7 @@ export class Projection {
 }
 
 /** Reduced rows of a source, growable. */
-class ReducedRows {
+export class ReducedRows {
   data: Float32Array;
   bias: Float32Array;
   count = 0;
@@ -224,6 +225,17 @@ class ReducedRows {
       this.bias[i] = this.proj.project(src.data.subarray(i * src.dim, (i + 1) * src.dim), out);
     }
     this.count = to;
+  }
+
+  /** Approximate dot product of rows i and j of the source. */
+  dot(i: number, j: number): number {
+    const r = this.proj.r;
+    const d = this.data;
+    let s = 0;
+    const oi = i * r;
+    const oj = j * r;
+    for (let k = 0; k < r; k++) s += d[oi + k] * d[oj + k];
+    return s + this.bias[i] + this.proj.offset(this.bias[j]);
   }
 }
 
@@ -259,7 +271,13 @@ export class IvfIndex {
   readonly trainedOn: number;
   private indexed = 0;
 
-  private constructor(dim: number, centroids: Float32Array, lists: number, nprobe: number, trainedOn: number) {
+  private constructor(
+    dim: number,
+    centroids: Float32Array,
+    lists: number,
+    nprobe: number,
+    trainedOn: number,
+  ) {
     this.dim = dim;
     this.centroids = centroids;
     this.lists = lists;
@@ -324,7 +342,8 @@ export class IvfIndex {
       const proj = Projection.fit(src, sample.slice(0, Math.min(sampleSize, 10000)), reducedDim);
       index.reduced = new ReducedRows(proj, n);
       const rc = new Float32Array(total * proj.r);
-      for (let c = 0; c < total; c++) proj.project(centroids.subarray(c * dim, (c + 1) * dim), rc.subarray(c * proj.r, (c + 1) * proj.r));
+      for (let c = 0; c < total; c++)
+        proj.project(centroids.subarray(c * dim, (c + 1) * dim), rc.subarray(c * proj.r, (c + 1) * proj.r));
       index.reducedCentroids = rc;
     }
     index.addUpTo(src);
@@ -359,7 +378,10 @@ export class IvfIndex {
         const g = nearestCentroid(this.coarse, dim, 0, top, q);
         const from = this.groupStart[g];
         const to = this.groupStart[g + 1];
-        list = to > from ? nearestCentroid(this.centroids, dim, from, to, q) : nearestCentroid(this.centroids, dim, 0, this.lists, q);
+        list =
+          to > from
+            ? nearestCentroid(this.centroids, dim, from, to, q)
+            : nearestCentroid(this.centroids, dim, 0, this.lists, q);
       } else {
         list = nearestCentroid(this.centroids, dim, 0, this.lists, q);
       }

@@ -11,7 +11,7 @@
  */
 import type { ClusterInfo, FeatureScalars, SimilaritySource, Track } from '../../shared/types';
 import type { RowSource } from './ann';
-import { IvfIndex } from './ann';
+import { IvfIndex, Projection, ReducedRows } from './ann';
 import type { IvfOptions } from './ann';
 import type { HubStats } from './hubness';
 import { hubStats } from './hubness';
@@ -44,6 +44,8 @@ export interface EngineSettings {
   rowBudget: number;
   /** IVF lists per √n. */
   listsPerSqrtN: number;
+  /** Principal components of the diversity sketch used by queues in large libraries (0 = full rows). */
+  sketchDim: number;
   /** Principal components the IVF scan works in before exact re-ranking (0 = full vectors). */
   reducedDim: number;
   /** Rows sampled to estimate each track's similarity distribution (mutual proximity). */
@@ -60,11 +62,12 @@ export const defaultEngineSettings: EngineSettings = {
   featureWeight: 0.3,
   hubnessReduction: true,
   centerEmbedding: true,
-  annThreshold: 20000,
+  annThreshold: 4000,
   probeFraction: 0.1,
   rowBudget: 0.025,
   listsPerSqrtN: 2,
-  reducedDim: 64,
+  reducedDim: 0,
+  sketchDim: 32,
   hubnessSample: 128,
   hubnessRerank: 100,
   duplicateCosine: 0.995,
@@ -84,6 +87,11 @@ export function ivfOptions(s: EngineSettings, n: number): IvfOptions {
 export class Space implements RowSource {
   ivf: IvfIndex | null = null;
   hub: HubStats | null = null;
+  /**
+   * Principal-component sketch of every row (large libraries only): what the queue's diversity
+   * term (MMR) compares, 8× cheaper than full rows and close for the directions that matter.
+   */
+  sketch: ReducedRows | null = null;
   constructor(
     readonly source: SimilaritySource,
     public data: Float32Array,
@@ -189,7 +197,8 @@ export class Vectors {
     standardizeRows(input.features, 0, n, this.dF, this.featStats, true, this.feat);
     const e = input.embedding;
     if (e && e.dim > 0) {
-      if (e.data.length !== n * e.dim) throw new Error(`embedding: expected ${n}×${e.dim} values, got ${e.data.length}`);
+      if (e.data.length !== n * e.dim)
+        throw new Error(`embedding: expected ${n}×${e.dim} values, got ${e.data.length}`);
       this.dE = e.dim;
       this.embStats = columnStats(e.data, n, e.dim);
       this.emb = new Float32Array(n * e.dim);
@@ -240,7 +249,16 @@ export class Vectors {
 
   index(space: Space): void {
     const s = this.settings;
-    if (space.count > s.annThreshold) space.ivf = IvfIndex.build(space, ivfOptions(s, space.count));
+    if (space.count > s.annThreshold) {
+      space.ivf = IvfIndex.build(space, ivfOptions(s, space.count));
+      if (s.sketchDim > 0 && s.sketchDim < space.dim) {
+        const sample = new Int32Array(Math.min(space.count, 5000));
+        const step = space.count / sample.length;
+        for (let j = 0; j < sample.length; j++) sample[j] = Math.floor(j * step);
+        space.sketch = new ReducedRows(Projection.fit(space, sample, s.sketchDim), space.count);
+        space.sketch.add(space, 0, space.count);
+      }
+    }
     if (s.hubnessReduction) space.hub = hubStats(space, s.hubnessSample);
   }
 

@@ -59,8 +59,10 @@ export class SimilarityEngine {
   private input: SimilarityInput;
   private vectors: Vectors;
   private byId = new Map<TrackId, number>();
-  private artistKeys: string[] = [];
-  private albumKeys: string[] = [];
+  /** Normalised artist and album of every track as small integers (−1: no album). */
+  private artistIds = new Int32Array(0);
+  private albumIds = new Int32Array(0);
+  private keyIds = new Map<string, number>();
   private dupKeys: string[] = [];
   private spread: ScalarSpread;
   private clusterOf: Int32Array | null = null;
@@ -93,7 +95,11 @@ export class SimilarityEngine {
       settings.embeddingWeight = defaultEngineSettings.embeddingWeight;
       settings.featureWeight = defaultEngineSettings.featureWeight;
     }
-    const variety: Rules = { ...defaultVariety, recentlyPlayed: [], ...stripUndefined(config.variety ?? {}) } as Rules;
+    const variety: Rules = {
+      ...defaultVariety,
+      recentlyPlayed: [],
+      ...stripUndefined(config.variety ?? {}),
+    } as Rules;
     return new SimilarityEngine(input, settings, variety);
   }
 
@@ -112,19 +118,37 @@ export class SimilarityEngine {
       this.clusterInfo.clear();
       return;
     }
-    if (clusters.assignments.length !== this.tracks.length) throw new Error('clusters: one assignment per track expected');
+    if (clusters.assignments.length !== this.tracks.length)
+      throw new Error('clusters: one assignment per track expected');
     this.clusterOf = clusters.assignments;
     this.clusterInfo = new Map(clusters.info.map((c) => [c.id, c]));
   }
 
+  private keyId(key: string): number {
+    let id = this.keyIds.get(key);
+    if (id === undefined) {
+      id = this.keyIds.size;
+      this.keyIds.set(key, id);
+    }
+    return id;
+  }
+
   private indexMetadata(from: number): void {
-    for (let i = from; i < this.tracks.length; i++) {
+    const n = this.tracks.length;
+    const artists = new Int32Array(n);
+    artists.set(this.artistIds.subarray(0, from));
+    const albums = new Int32Array(n);
+    albums.set(this.albumIds.subarray(0, from));
+    for (let i = from; i < n; i++) {
       const t = this.tracks[i];
       this.byId.set(t.id, i);
-      this.artistKeys[i] = artistKey(t);
-      this.albumKeys[i] = albumKey(t);
+      artists[i] = this.keyId(`artist\u0000${artistKey(t)}`);
+      const album = albumKey(t);
+      albums[i] = album === '' ? -1 : this.keyId(`album\u0000${album}`);
       this.dupKeys[i] = duplicateKey(t);
     }
+    this.artistIds = artists;
+    this.albumIds = albums;
   }
 
   // ---------------------------------------------------------------- incremental updates
@@ -182,7 +206,9 @@ export class SimilarityEngine {
       tags,
       clusters: undefined,
     };
-    this.clusterOf = this.clusterOf ? Int32Array.from([...this.clusterOf, ...new Array<number>(m).fill(-1)]) : null;
+    this.clusterOf = this.clusterOf
+      ? Int32Array.from([...this.clusterOf, ...new Array<number>(m).fill(-1)])
+      : null;
     this.indexMetadata(n0);
     for (const sp of v.builtSpaces()) {
       if (sp.source === 'features') sp.data = v.feat;
@@ -196,6 +222,7 @@ export class SimilarityEngine {
       if (sp.ivf && n1 > sp.ivf.trainedOn * 1.5) sp.ivf = IvfIndex.build(sp, ivfOptions(this.settings, n1));
       else if (sp.ivf) sp.ivf.addUpTo(sp);
       else if (n1 > this.settings.annThreshold) sp.ivf = IvfIndex.build(sp, ivfOptions(this.settings, n1));
+      if (sp.sketch) sp.sketch.add(sp, n0, n1);
       if (sp.hub) sp.hub = hubStats(sp, this.settings.hubnessSample, 7, n0, sp.hub);
     }
   }
@@ -259,7 +286,11 @@ export class SimilarityEngine {
     } else {
       const artist = norm(seed.artist);
       this.tracks.forEach((t, i) => {
-        if (norm(t.artist) === artist || norm(t.albumArtist) === artist || t.artists.some((a) => norm(a) === artist)) {
+        if (
+          norm(t.artist) === artist ||
+          norm(t.albumArtist) === artist ||
+          t.artists.some((a) => norm(a) === artist)
+        ) {
           out.push(i);
         }
       });
@@ -272,7 +303,8 @@ export class SimilarityEngine {
   private scoredSeeds(seeds: number[]): number[] {
     if (seeds.length <= MAX_SEEDS_SCORED) return seeds;
     const out: number[] = [];
-    for (let j = 0; j < MAX_SEEDS_SCORED; j++) out.push(seeds[Math.floor((j * seeds.length) / MAX_SEEDS_SCORED)]);
+    for (let j = 0; j < MAX_SEEDS_SCORED; j++)
+      out.push(seeds[Math.floor((j * seeds.length) / MAX_SEEDS_SCORED)]);
     return out;
   }
 
@@ -304,7 +336,8 @@ export class SimilarityEngine {
     const rels = new Float64Array(queries.length);
     const out: Scored[] = [];
     for (const i of pool) {
-      for (let j = 0; j < queries.length; j++) rels[j] = this.relOf(sp, queries[j], i, dotRow(sp.data, i, queries[j].vec, sp.dim));
+      for (let j = 0; j < queries.length; j++)
+        rels[j] = this.relOf(sp, queries[j], i, dotRow(sp.data, i, queries[j].vec, sp.dim));
       rels.sort();
       let s = 0;
       for (let j = rels.length - take; j < rels.length; j++) s += rels[j];
@@ -321,7 +354,11 @@ export class SimilarityEngine {
     return out;
   }
 
-  private accept(seeds: number[], filter: ((i: number) => boolean) | null, exclude?: Set<number>): (i: number) => boolean {
+  private accept(
+    seeds: number[],
+    filter: ((i: number) => boolean) | null,
+    exclude?: Set<number>,
+  ): (i: number) => boolean {
     const seedSet = new Set(seeds);
     return (i) => !seedSet.has(i) && (!exclude || !exclude.has(i)) && (!filter || filter(i));
   }
@@ -338,7 +375,9 @@ export class SimilarityEngine {
     const sp = this.space(req.source);
     const k = req.k ?? 20;
     const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars);
-    const results = this.candidates(sp, seeds, k, this.accept(seeds, filter)).map((s) => this.toSimilar(sp, s));
+    const results = this.candidates(sp, seeds, k, this.accept(seeds, filter)).map((s) =>
+      this.toSimilar(sp, s),
+    );
     return {
       seedIds: seeds.map((i) => this.tracks[i].id),
       source: sp.source,
@@ -356,7 +395,7 @@ export class SimilarityEngine {
     const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars);
     const accept = this.accept(seeds, filter);
     let poolSize = Math.max(2 * length, 60);
-    let picked: Scored[] = [];
+    let picked: Scored[];
     for (;;) {
       const pool = this.candidates(sp, seeds, poolSize, accept);
       picked = this.arrange(sp, pool, length, rules, seeds, []);
@@ -377,14 +416,18 @@ export class SimilarityEngine {
     const sp = this.space();
     const count = req.count ?? 10;
     const rules = this.rules(req.variety);
-    const history = (req.history ?? []).map((id) => this.byId.get(id)).filter((i): i is number => i !== undefined);
-    const skipped = (req.skipped ?? []).map((id) => this.byId.get(id)).filter((i): i is number => i !== undefined);
+    const history = (req.history ?? [])
+      .map((id) => this.byId.get(id))
+      .filter((i): i is number => i !== undefined);
+    const skipped = (req.skipped ?? [])
+      .map((id) => this.byId.get(id))
+      .filter((i): i is number => i !== undefined);
     const target = this.radioTarget(sp, seeds, history);
     const exclude = new Set([...history, ...skipped]);
     const accept = this.accept(seeds, null, exclude);
     const recentSkips = skipped.slice(-50);
     let poolSize = Math.max(4 * count, 60);
-    let picked: Scored[] = [];
+    let picked: Scored[];
     for (;;) {
       const pool = this.knn(sp, this.vecQuery(sp, target), poolSize, accept);
       const steered = this.steerBySkips(sp, pool, recentSkips);
@@ -444,7 +487,14 @@ export class SimilarityEngine {
    * album adjacency and duplicates. Seeds count for duplicates. Recently played tracks are held
    * back: used only when nothing else fits.
    */
-  private arrange(sp: Space, pool: Scored[], length: number, rules: Rules, seeds: number[], context: number[]): Scored[] {
+  private arrange(
+    sp: Space,
+    pool: Scored[],
+    length: number,
+    rules: Rules,
+    seeds: number[],
+    context: number[],
+  ): Scored[] {
     const n = pool.length;
     if (n === 0) return [];
     const lambda = Math.max(0, Math.min(1, rules.diversity)) * 0.7;
@@ -457,31 +507,37 @@ export class SimilarityEngine {
     const range = hi - lo || 1;
     const relN = pool.map((p) => (p.rel - lo) / range);
     const maxSim = new Float64Array(n).fill(lambda > 0 ? -1 : 0);
-    const dead = new Uint8Array(n);
-    const recent = new Set(rules.recentlyPlayed.map((id) => this.byId.get(id)).filter((i) => i !== undefined));
+    const recentRows = new Set(
+      rules.recentlyPlayed.map((id) => this.byId.get(id)).filter((i) => i !== undefined),
+    );
+    const recent = new Uint8Array(n);
+    for (let c = 0; c < n; c++) if (recentRows.has(pool[c].i)) recent[c] = 1;
     const usedKeys = new Set<string>();
     const before = [...seeds, ...context];
     if (rules.collapseDuplicates) for (const i of before) usedKeys.add(this.dupKeys[i]);
-    const placed: number[] = [...context];
+    const placed: number[] = [];
     const dupRows: number[] = [...before];
     const emb = this.vectors.embRaw;
     const dE = this.vectors.dE;
     const out: Scored[] = [];
+    // Artist counts over the last (window − 1) placed tracks: with the candidate, one full window.
     const window = Math.max(1, rules.artistWindow) - 1;
+    const artistIds = this.artistIds;
+    const albumIds = this.albumIds;
+    const inWindow = new Int32Array(this.keyIds.size);
+    const place = (i: number): void => {
+      placed.push(i);
+      if (window === 0) return;
+      inWindow[artistIds[i]]++;
+      if (placed.length > window) inWindow[artistIds[placed[placed.length - 1 - window]]]--;
+    };
+    for (const i of context) place(i);
     const fits = (i: number): boolean => {
       if (rules.noConsecutiveAlbum && placed.length > 0) {
-        const a = this.albumKeys[i];
-        if (a !== '' && a === this.albumKeys[placed[placed.length - 1]]) return false;
+        const a = albumIds[i];
+        if (a >= 0 && a === albumIds[placed[placed.length - 1]]) return false;
       }
-      if (window >= 0) {
-        const artist = this.artistKeys[i];
-        let same = 0;
-        for (let j = placed.length - 1; j >= Math.max(0, placed.length - window); j--) {
-          if (this.artistKeys[placed[j]] === artist) same++;
-        }
-        if (same + 1 > rules.maxPerArtist) return false;
-      }
-      return true;
+      return inWindow[artistIds[i]] + 1 <= rules.maxPerArtist;
     };
     const isDuplicate = (i: number): boolean => {
       if (!rules.collapseDuplicates) return false;
@@ -491,43 +547,50 @@ export class SimilarityEngine {
       }
       return false;
     };
-    while (out.length < length) {
-      let best = -1;
-      let bestV = -Infinity;
-      let held = -1;
-      let heldV = -Infinity;
-      for (let c = 0; c < n; c++) {
-        if (dead[c]) continue;
-        const i = pool[c].i;
-        if (!fits(i)) continue;
-        const v = (1 - lambda) * relN[c] - lambda * maxSim[c];
-        if (recent.has(i)) {
-          if (v > heldV) {
-            heldV = v;
-            held = c;
-          }
-        } else if (v > bestV) {
-          bestV = v;
-          best = c;
+    // Lazy MMR: a candidate's value only drops as the queue grows (its max similarity to the queue
+    // can only rise), so a stale value is an upper bound. A max-heap of stale values: the top is
+    // brought up to date and taken only when still on top. Recently played tracks rank below all
+    // others (held back). Candidates the rules refuse now are set aside for this step only.
+    const seenPicks = new Int32Array(n);
+    const key = new Float64Array(n);
+    const value = (c: number): number => (1 - lambda) * relN[c] - lambda * maxSim[c] - (recent[c] ? 100 : 0);
+    const heap = new MaxHeap(key);
+    for (let c = 0; c < n; c++) {
+      key[c] = value(c);
+      heap.push(c);
+    }
+    while (out.length < length && heap.size > 0) {
+      const aside: number[] = [];
+      let c = -1;
+      while (heap.size > 0) {
+        const top = heap.pop();
+        const i = pool[top].i;
+        if (!fits(i)) {
+          aside.push(top);
+          continue;
         }
+        if (lambda > 0 && seenPicks[top] < out.length) {
+          const sketch = sp.sketch;
+          for (let p = seenPicks[top]; p < out.length; p++) {
+            const s = sketch ? sketch.dot(i, out[p].i) : dotRows(sp.data, i, out[p].i, sp.dim);
+            if (s > maxSim[top]) maxSim[top] = s;
+          }
+          seenPicks[top] = out.length;
+          key[top] = value(top);
+          heap.push(top);
+          continue;
+        }
+        if (isDuplicate(i)) continue;
+        c = top;
+        break;
       }
-      const c = best >= 0 ? best : held;
+      for (const d of aside) heap.push(d);
       if (c < 0) break;
       const i = pool[c].i;
-      dead[c] = 1;
-      if (isDuplicate(i)) continue;
       out.push(pool[c]);
-      placed.push(i);
+      place(i);
       dupRows.push(i);
       if (rules.collapseDuplicates) usedKeys.add(this.dupKeys[i]);
-      if (lambda > 0) {
-        const q = sp.row(i);
-        for (let d = 0; d < n; d++) {
-          if (dead[d]) continue;
-          const s = dotRow(sp.data, pool[d].i, q, sp.dim);
-          if (s > maxSim[d]) maxSim[d] = s;
-        }
-      }
     }
     return out;
   }
@@ -536,7 +599,8 @@ export class SimilarityEngine {
     const t0 = performance.now();
     const a = this.byId.get(req.from);
     const b = this.byId.get(req.to);
-    if (a === undefined || b === undefined) throw new ApiError('not_found', 'Both ends of a path must be analysed tracks.');
+    if (a === undefined || b === undefined)
+      throw new ApiError('not_found', 'Both ends of a path must be analysed tracks.');
     const sp = this.space();
     const steps = req.steps ?? 10;
     const va = sp.row(a);
@@ -553,7 +617,9 @@ export class SimilarityEngine {
       let chosenV = -Infinity;
       let chosenS = 0;
       for (const k of [50, 400]) {
-        const hits = sp.ivf ? sp.ivf.search(sp, point, k, (i) => !used.has(i)) : exactSearch(sp, point, k, (i) => !used.has(i));
+        const hits = sp.ivf
+          ? sp.ivf.search(sp, point, k, (i) => !used.has(i))
+          : exactSearch(sp, point, k, (i) => !used.has(i));
         for (const h of hits) {
           // Never step backwards: each pick is at least as far along A→B as the previous one.
           if (progress(h.id) < lastProgress) continue;
@@ -604,8 +670,23 @@ export class SimilarityEngine {
       const m = t.names.length;
       tags = sharedTags(t.names, t.data.subarray(a * m, (a + 1) * m), t.data.subarray(b * m, (b + 1) * m));
     }
-    const words = explainPair(this.input.scalars[a], this.input.scalars[b], this.spread, tags, score, sp.hub !== null);
-    return { a: aId, b: bId, score, summary: words.summary, sharedTags: tags, closest: words.closest, mostDifferent: words.mostDifferent };
+    const words = explainPair(
+      this.input.scalars[a],
+      this.input.scalars[b],
+      this.spread,
+      tags,
+      score,
+      sp.hub !== null,
+    );
+    return {
+      a: aId,
+      b: bId,
+      score,
+      summary: words.summary,
+      sharedTags: tags,
+      closest: words.closest,
+      mostDifferent: words.mostDifferent,
+    };
   }
 
   clusterSuggestions(req: ParsedRequest<'similar.clusterSuggestions'>): ClusterSuggestions {
@@ -617,7 +698,12 @@ export class SimilarityEngine {
     const clusterOf = this.clusterOf;
     if (!clusterOf || this.clusterInfo.size === 0) {
       const hits = this.knn(sp, this.rowQuery(sp, seed), same, (i) => i !== seed);
-      return { clustersAvailable: false, seedCluster: null, sameCluster: hits.map((s) => this.toSimilar(sp, s)), otherClusters: [] };
+      return {
+        clustersAvailable: false,
+        seedCluster: null,
+        sameCluster: hits.map((s) => this.toSimilar(sp, s)),
+        otherClusters: [],
+      };
     }
     // One exact pass: the best few of every cluster.
     const own = clusterOf[seed];
@@ -633,13 +719,68 @@ export class SimilarityEngine {
     }
     const list = (id: number): SimilarTrack[] =>
       (heaps.get(id)?.sorted() ?? []).map((h) => this.toSimilar(sp, { i: h.id, rel: h.score }));
-    const sameCluster = own >= 0 && heaps.has(own) ? list(own) : this.knn(sp, q, same, (i) => i !== seed).map((s) => this.toSimilar(sp, s));
+    const sameCluster =
+      own >= 0 && heaps.has(own)
+        ? list(own)
+        : this.knn(sp, q, same, (i) => i !== seed).map((s) => this.toSimilar(sp, s));
     const otherClusters = [...this.clusterInfo.values()]
       .filter((c) => c.id !== own)
       .map((cluster) => ({ cluster, tracks: list(cluster.id) }))
       .filter((c) => c.tracks.length > 0)
       .sort((x, y) => y.tracks[0].score - x.tracks[0].score);
-    return { clustersAvailable: true, seedCluster: this.clusterInfo.get(own) ?? null, sameCluster, otherClusters };
+    return {
+      clustersAvailable: true,
+      seedCluster: this.clusterInfo.get(own) ?? null,
+      sameCluster,
+      otherClusters,
+    };
+  }
+}
+
+/** Max-heap of indices ordered by an external key array (keys change only while an index is out). */
+class MaxHeap {
+  private items: number[] = [];
+  constructor(private readonly key: Float64Array) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(c: number): void {
+    const h = this.items;
+    const k = this.key;
+    let i = h.length;
+    h.push(c);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (k[h[p]] > k[c] || (k[h[p]] === k[c] && h[p] < c)) break;
+      h[i] = h[p];
+      i = p;
+    }
+    h[i] = c;
+  }
+
+  pop(): number {
+    const h = this.items;
+    const k = this.key;
+    const top = h[0];
+    const last = h.pop() as number;
+    if (h.length > 0) {
+      let i = 0;
+      const n = h.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && (k[h[r]] > k[h[l]] || (k[h[r]] === k[h[l]] && h[r] < h[l])) ? r : l;
+        const hc = h[c];
+        if (!(k[hc] > k[last] || (k[hc] === k[last] && hc < last))) break;
+        h[i] = h[c];
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
   }
 }
 

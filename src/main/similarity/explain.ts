@@ -19,8 +19,24 @@ const fmt1 = (v: number): string => (Math.round(v * 10) / 10).toString().replace
 const fmt2 = (v: number): string => (Math.round(v * 100) / 100).toString();
 
 const DESCRIPTORS: Descriptor[] = [
-  { name: 'bpm', label: 'Tempo', unit: 'BPM', more: 'faster', less: 'slower', same: 'both around {a} BPM', format: fmt0 },
-  { name: 'loudness', label: 'Loudness', unit: 'LUFS', more: 'louder', less: 'quieter', same: 'both around {a} LUFS', format: fmt1 },
+  {
+    name: 'bpm',
+    label: 'Tempo',
+    unit: 'BPM',
+    more: 'faster',
+    less: 'slower',
+    same: 'both around {a} BPM',
+    format: fmt0,
+  },
+  {
+    name: 'loudness',
+    label: 'Loudness',
+    unit: 'LUFS',
+    more: 'louder',
+    less: 'quieter',
+    same: 'both around {a} LUFS',
+    format: fmt1,
+  },
   {
     name: 'spectralCentroid',
     label: 'Brightness',
@@ -30,8 +46,24 @@ const DESCRIPTORS: Descriptor[] = [
     same: 'similar brightness (around {a} Hz)',
     format: fmt0,
   },
-  { name: 'danceability', label: 'Danceability', unit: '', more: 'more danceable', less: 'less danceable', same: 'equally danceable', format: fmt2 },
-  { name: 'onsetRate', label: 'Note density', unit: 'onsets/s', more: 'busier', less: 'sparser', same: 'similar note density', format: fmt1 },
+  {
+    name: 'danceability',
+    label: 'Danceability',
+    unit: '',
+    more: 'more danceable',
+    less: 'less danceable',
+    same: 'equally danceable',
+    format: fmt2,
+  },
+  {
+    name: 'onsetRate',
+    label: 'Note density',
+    unit: 'onsets/s',
+    more: 'busier',
+    less: 'sparser',
+    same: 'similar note density',
+    format: fmt1,
+  },
   {
     name: 'dynamicComplexity',
     label: 'Dynamics',
@@ -41,7 +73,15 @@ const DESCRIPTORS: Descriptor[] = [
     same: 'similar dynamics',
     format: fmt1,
   },
-  { name: 'spectralFlatness', label: 'Noisiness', unit: '', more: 'noisier', less: 'more tonal', same: 'similar noisiness', format: fmt2 },
+  {
+    name: 'spectralFlatness',
+    label: 'Noisiness',
+    unit: '',
+    more: 'noisier',
+    less: 'more tonal',
+    same: 'similar noisiness',
+    format: fmt2,
+  },
 ];
 
 export interface ScalarSpread {
@@ -118,7 +158,13 @@ export function compareFeatures(a: FeatureScalars, b: FeatureScalars, spread: Sc
 }
 
 /** Tags above the threshold in both tracks, strongest (by the weaker of the two) first. */
-export function sharedTags(names: string[], ta: Float32Array, tb: Float32Array, threshold = TAG_THRESHOLD, max = 5): string[] {
+export function sharedTags(
+  names: string[],
+  ta: Float32Array,
+  tb: Float32Array,
+  threshold = TAG_THRESHOLD,
+  max = 5,
+): string[] {
   const shared: { tag: string; s: number }[] = [];
   for (let t = 0; t < names.length; t++) {
     const s = Math.min(ta[t], tb[t]);

@@ -74,7 +74,12 @@ export function logNormalTail(z: number): number {
   if (z < 8) return Math.log(0.5 * erfcPos(z / Math.SQRT2));
   // Asymptotic expansion of Mills' ratio.
   const z2 = z * z;
-  return -0.5 * z2 - Math.log(z) - 0.5 * Math.log(2 * Math.PI) + Math.log1p(-1 / z2 + 3 / (z2 * z2) - 15 / (z2 * z2 * z2));
+  return (
+    -0.5 * z2 -
+    Math.log(z) -
+    0.5 * Math.log(2 * Math.PI) +
+    Math.log1p(-1 / z2 + 3 / (z2 * z2) - 15 / (z2 * z2 * z2))
+  );
 }
 
 /** erfc(x) for x ≥ 0 (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
@@ -91,7 +96,11 @@ function erfcPos(x: number): number {
               (0.37409196 +
                 t *
                   (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return y;
 }

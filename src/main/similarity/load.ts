@@ -33,7 +33,10 @@ export function joinSimilarityInput(tracks: Track[], data: AnalysisData): Simila
     scalars,
     // Rows of tracks without an embedding stay zero: the engine treats zero rows as "no embedding".
     embedding: e ? { model: e.model, dim: e.dim, data: pick(e.data, e.dim) } : null,
-    tags: g && tagDim === g.names.length && tagDim > 0 ? { model: g.model, names: g.names, data: pick(g.data, tagDim) } : null,
+    tags:
+      g && tagDim === g.names.length && tagDim > 0
+        ? { model: g.model, names: g.names, data: pick(g.data, tagDim) }
+        : null,
   };
 }
 

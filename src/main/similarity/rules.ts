@@ -12,7 +12,8 @@ export const defaultVariety: Required<Omit<VarietyRules, 'recentlyPlayed'>> = {
 const PITCH: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
 
 /** Pitch class of a key name such as "A", "Bb", "F#"; null when unreadable. */
-export function pitchClass(key: string): number | null {
+export function pitchClass(key: string | undefined): number | null {
+  if (typeof key !== 'string') return null;
   const m = /^([A-Ga-g])([#b♯♭]?)/.exec(key.trim());
   if (!m) return null;
   let pc = PITCH[m[1].toUpperCase()];
@@ -30,7 +31,10 @@ export function fifthsPosition(key: string, scale: string): number | null {
 }
 
 /** Same key, relative major/minor, or one fifth apart in the same mode (Camelot neighbours). */
-export function keysCompatible(a: Pick<FeatureScalars, 'key' | 'scale'>, b: Pick<FeatureScalars, 'key' | 'scale'>): boolean {
+export function keysCompatible(
+  a: Pick<FeatureScalars, 'key' | 'scale'>,
+  b: Pick<FeatureScalars, 'key' | 'scale'>,
+): boolean {
   const pa = fifthsPosition(a.key, a.scale);
   const pb = fifthsPosition(b.key, b.scale);
   if (pa === null || pb === null) return false;
@@ -40,7 +44,10 @@ export function keysCompatible(a: Pick<FeatureScalars, 'key' | 'scale'>, b: Pick
 }
 
 function norm(s: string): string {
-  return s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 const VERSION_WORDS =

@@ -42,6 +42,8 @@ export interface PlayerApi {
   toggle(): void;
   next(): void;
   previous(): void;
+  /** False while a transcoded stream plays: it cannot seek. */
+  seekable: boolean;
   seek(seconds: number): void;
   setVolume(volume: number): void;
   jump(index: number): void;
@@ -56,6 +58,13 @@ export function usePlayer(): PlayerApi {
   const api = useContext(PlayerContext);
   if (!api) throw new Error('usePlayer outside <PlayerProvider>');
   return api;
+}
+
+/** The same media URL asking the server for an ffmpeg transcode (works for http: and timbre-media:). */
+function transcodeUrl(mediaUrl: string): string {
+  const url = new URL(mediaUrl, window.location.href);
+  url.searchParams.set('transcode', '1');
+  return url.href;
 }
 
 function pushId(list: string[], id: string): string[] {
@@ -88,6 +97,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   const [volume, setVolumeState] = useState(initialVolume);
   const [radioLoading, setRadioLoading] = useState(false);
   const [similarLoading, setSimilarLoading] = useState(false);
+  /** The track now streamed through an ffmpeg transcode (no seeking in that stream). */
+  const [transcodedId, setTranscodedId] = useState<string | null>(null);
+  const transcodedRef = useRef<string | null>(null);
   const radioBusy = useRef(false);
 
   const current = state.index >= 0 ? (state.queue[state.index] ?? null) : null;
@@ -103,7 +115,8 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       audio.load();
       return;
     }
-    audio.src = client.mediaUrl(currentId);
+    const url = client.mediaUrl(currentId);
+    audio.src = transcodedRef.current === currentId ? transcodeUrl(url) : url;
     audio.play().catch((err: unknown) => {
       if (err instanceof Error && err.name === 'AbortError') return;
       if (err instanceof Error && err.name === 'NotAllowedError') return; // autoplay refused: the user presses play
@@ -114,6 +127,17 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     if (audioRef.current) audioRef.current.volume = volume;
     localStorage.setItem('timbre.volume', String(volume));
   }, [volume]);
+
+  // The window title and the system media controls (media keys, lock screen) follow the track.
+  useEffect(() => {
+    document.title = current ? `${current.title || current.path} — ${current.artist} · Timbre` : 'Timbre';
+    const session = 'mediaSession' in navigator ? navigator.mediaSession : null;
+    if (session && typeof MediaMetadata !== 'undefined') {
+      session.metadata = current
+        ? new MediaMetadata({ title: current.title, artist: current.artist, album: current.album })
+        : null;
+    }
+  }, [current]);
 
   const moveTo = useCallback((index: number) => {
     setState((s) => {
@@ -286,6 +310,34 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     notify,
   ]);
 
+  useEffect(() => {
+    const session = 'mediaSession' in navigator ? navigator.mediaSession : null;
+    if (!session) return;
+    const audio = audioRef.current;
+    const handlers: [MediaSessionAction, MediaSessionActionHandler][] = [
+      ['play', () => void audio?.play().catch(() => undefined)],
+      ['pause', () => audio?.pause()],
+      ['nexttrack', next],
+      ['previoustrack', previous],
+    ];
+    for (const [action, handler] of handlers) {
+      try {
+        session.setActionHandler(action, handler);
+      } catch {
+        // not supported by this browser
+      }
+    }
+    return () => {
+      for (const [action] of handlers) {
+        try {
+          session.setActionHandler(action, null);
+        } catch {
+          // not supported by this browser
+        }
+      }
+    };
+  }, [next, previous]);
+
   const api = useMemo<PlayerApi>(
     () => ({
       queue: state.queue,
@@ -293,8 +345,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       current,
       playing,
       time,
-      duration,
+      duration: duration || current?.duration || 0,
       volume,
+      seekable: !!current && transcodedId !== current.id,
       radio: state.radio,
       radioSeed: state.radioSeed,
       radioLoading,
@@ -321,6 +374,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       time,
       duration,
       volume,
+      transcodedId,
       radioLoading,
       similarLoading,
       playQueue,
@@ -356,8 +410,18 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         }}
         onEnded={() => advance(false)}
         onError={(e) => {
-          const err = e.currentTarget.error;
+          const audio = e.currentTarget;
+          const err = audio.error;
           if (!currentId || !err) return;
+          // A format this engine cannot decode (AIFF, WMA, tracker modules…): ask for an ffmpeg
+          // transcode of the same track once, then give up.
+          if ((err.code === 3 || err.code === 4) && transcodedId !== currentId) {
+            setTranscodedId(currentId);
+            transcodedRef.current = currentId;
+            audio.src = transcodeUrl(client.mediaUrl(currentId));
+            audio.play().catch(() => undefined);
+            return;
+          }
           notify(
             `Cannot play "${current?.title || currentId}": ${
               err.code === 4
@@ -366,6 +430,8 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
             }`,
           );
           setPlaying(false);
+          // Keep the music going: move on to the next track, if any.
+          if (state.index + 1 < state.queue.length) setTimeout(() => advance(false), 1200);
         }}
       />
     </PlayerContext.Provider>

@@ -131,6 +131,7 @@ describe('AnalysisEngine on the fixtures', () => {
     expect(Math.max(...events.map((e) => e.workers))).toBe(2);
     expect(events.some((e) => e.current.length === 2)).toBe(true);
     expect(events.some((e) => e.tracksPerMinute > 0 && e.etaSeconds !== null)).toBe(true);
+    expect(events.every((e) => e.state === 'running' || e.state === 'idle')).toBe(true);
 
     const versions = await ctx.store.versions();
     const failed = await ctx.store.errors({ limit: 100 });

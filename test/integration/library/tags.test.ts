@@ -145,4 +145,14 @@ describe('the odd fixtures', () => {
     expect(s.totalDuration).toBeGreaterThan(12 * 30);
     expect(s.genres).toBe(5);
   });
+
+  it('reads back the same rows after a restart (nulls, lists and objects included)', async () => {
+    const before = await catalog.allTracks({ includeMissing: true });
+    expect(before.some((t) => t.trackNo === null && t.year === null)).toBe(true);
+    const errorsBefore = await catalog.errors();
+    await catalog.close();
+    catalog = await Catalog.open(home);
+    expect(await catalog.allTracks({ includeMissing: true })).toEqual(before);
+    expect(await catalog.errors()).toEqual(errorsBefore);
+  });
 });

@@ -7,7 +7,14 @@ import { makeScalars, makeTrack, syntheticCatalog } from '../../../src/main/simi
 import { joinSimilarityInput } from '../../../src/main/similarity/load';
 import { rng } from '../../../src/main/similarity/vectors';
 
-const small = syntheticCatalog({ tracks: 2000, artists: 120, albums: 200, embeddingDim: 48, featureDim: 20, seed: 3 });
+const small = syntheticCatalog({
+  tracks: 2000,
+  artists: 120,
+  albums: 200,
+  embeddingDim: 48,
+  featureDim: 20,
+  seed: 3,
+});
 
 function engines(input: SimilarityInput) {
   return {
@@ -73,7 +80,14 @@ describe('duplicate versions', () => {
 
 /** A catalog where one artist dominates the neighbourhood and versions repeat. */
 function crowded(): { input: SimilarityInput; extra: Track[] } {
-  const base = syntheticCatalog({ tracks: 600, artists: 30, albums: 60, embeddingDim: 32, featureDim: 12, seed: 9 });
+  const base = syntheticCatalog({
+    tracks: 600,
+    artists: 30,
+    albums: 60,
+    embeddingDim: 32,
+    featureDim: 12,
+    seed: 9,
+  });
   const input = base.input;
   const dE = 32;
   // Tracks 0..9 get remastered/live copies (same title and artist), and 10..14 near-identical embeddings.
@@ -103,7 +117,14 @@ function crowded(): { input: SimilarityInput; extra: Track[] } {
     scalars.push(input.scalars[c]);
   }
   return {
-    input: { ...input, tracks, embedding: { model: 'x', dim: dE, data: emb }, features: feats, scalars, tags: { ...input.tags!, data: tags } },
+    input: {
+      ...input,
+      tracks,
+      embedding: { model: 'x', dim: dE, data: emb },
+      features: feats,
+      scalars,
+      tags: { ...input.tags!, data: tags },
+    },
     extra,
   };
 }
@@ -114,7 +135,10 @@ function checkVariety(queue: Track[], maxPerArtist: number, window: number) {
     const counts = new Map<string, number>();
     for (const t of slice) counts.set(t.artist, (counts.get(t.artist) ?? 0) + 1);
     for (const c of counts.values()) expect(c).toBeLessThanOrEqual(maxPerArtist);
-    if (i > 0) expect(queue[i].album === queue[i - 1].album && queue[i].albumArtist === queue[i - 1].albumArtist).toBe(false);
+    if (i > 0)
+      expect(queue[i].album === queue[i - 1].album && queue[i].albumArtist === queue[i - 1].albumArtist).toBe(
+        false,
+      );
   }
   expect(new Set(queue.map((t) => t.id)).size).toBe(queue.length);
   const keys = queue.map((t) => duplicateKey(t));
@@ -145,7 +169,9 @@ describe('queues', () => {
           checkVariety(q, 2, 8);
           for (const id of res.seedIds) expect(q.some((t) => t.id === id)).toBe(false);
           // Seeds' other versions are not offered either.
-          const seedKeys = new Set(res.seedIds.map((id) => duplicateKey(input.tracks.find((t) => t.id === id)!)));
+          const seedKeys = new Set(
+            res.seedIds.map((id) => duplicateKey(input.tracks.find((t) => t.id === id)!)),
+          );
           expect(q.some((t) => seedKeys.has(duplicateKey(t)))).toBe(false);
         }
       }
@@ -156,10 +182,18 @@ describe('queues', () => {
     // dup10..14 have other titles but the same embedding as t10..14.
     const res = engine.queue({ seed: { kind: 'track', id: 't10' }, length: 30 });
     expect(res.tracks.some((t) => t.track.id === 'dup10')).toBe(false);
-    const plain = engine.queue({ seed: { kind: 'track', id: 't10' }, length: 30, variety: { collapseDuplicates: false } });
+    const plain = engine.queue({
+      seed: { kind: 'track', id: 't10' },
+      length: 30,
+      variety: { collapseDuplicates: false },
+    });
     expect(plain.tracks.slice(0, 3).some((t) => t.track.id === 'dup10')).toBe(true);
     const held = res.tracks.slice(0, 10).map((t) => t.track.id);
-    const again = engine.queue({ seed: { kind: 'track', id: 't10' }, length: 30, variety: { recentlyPlayed: held } });
+    const again = engine.queue({
+      seed: { kind: 'track', id: 't10' },
+      length: 30,
+      variety: { recentlyPlayed: held },
+    });
     expect(again.tracks.length).toBe(30);
     expect(again.tracks.some((t) => held.includes(t.track.id))).toBe(false);
   });
@@ -170,12 +204,20 @@ describe('queues', () => {
       return ex.reduce((a, b) => a + b, 0) / ex.length;
     };
     const same = engine.queue({ seed: { kind: 'track', id: 't0' }, length: 20, variety: { diversity: 0 } });
-    const explore = engine.queue({ seed: { kind: 'track', id: 't0' }, length: 20, variety: { diversity: 1 } });
-    expect(meanPairwise(explore.tracks.map((t) => t.track.id))).toBeLessThan(meanPairwise(same.tracks.map((t) => t.track.id)));
+    const explore = engine.queue({
+      seed: { kind: 'track', id: 't0' },
+      length: 20,
+      variety: { diversity: 1 },
+    });
+    expect(meanPairwise(explore.tracks.map((t) => t.track.id))).toBeLessThan(
+      meanPairwise(same.tracks.map((t) => t.track.id)),
+    );
   });
 
   it('returns as many tracks as the rules allow when one artist is all there is', () => {
-    const tracks = Array.from({ length: 30 }, (_, i) => makeTrack(`s${i}`, { artist: 'Solo', album: `A${i % 3}` }));
+    const tracks = Array.from({ length: 30 }, (_, i) =>
+      makeTrack(`s${i}`, { artist: 'Solo', album: `A${i % 3}` }),
+    );
     const r = rng(1);
     const input1: SimilarityInput = {
       tracks,
@@ -186,7 +228,11 @@ describe('queues', () => {
       tags: null,
     };
     const e = SimilarityEngine.build(input1);
-    const res = e.queue({ seed: { kind: 'track', id: 's0' }, length: 20, variety: { maxPerArtist: 2, artistWindow: 5 } });
+    const res = e.queue({
+      seed: { kind: 'track', id: 's0' },
+      length: 20,
+      variety: { maxPerArtist: 2, artistWindow: 5 },
+    });
     // 2 per window of 5 and nobody else: the rules stop the queue at 2.
     expect(res.tracks.length).toBe(2);
     expect(e.similar({ seed: { kind: 'track', id: 's0' } }).source).toBe('features');
@@ -205,10 +251,15 @@ describe('radio', () => {
     // A long history from another style pulls the target towards it (but not all the way).
     const other = small.input.tracks.filter((_, i) => small.style[i] !== small.style[1]).slice(0, 40);
     const otherStyle = styleOf(other[0].id);
-    const history = small.input.tracks.filter((_, i) => small.style[i] === otherStyle).slice(0, 30).map((t) => t.id);
+    const history = small.input.tracks
+      .filter((_, i) => small.style[i] === otherStyle)
+      .slice(0, 30)
+      .map((t) => t.id);
     const drifted = engine.radio({ seed, count: 10, history });
     const towards = (ids: string[]) => ids.filter((id) => styleOf(id) === otherStyle).length;
-    expect(towards(drifted.tracks.map((t) => t.track.id))).toBeGreaterThan(towards(a.tracks.map((t) => t.track.id)));
+    expect(towards(drifted.tracks.map((t) => t.track.id))).toBeGreaterThan(
+      towards(a.tracks.map((t) => t.track.id)),
+    );
     for (const t of drifted.tracks) expect(history.includes(t.track.id)).toBe(false);
   });
 
@@ -220,8 +271,11 @@ describe('radio', () => {
     expect(after.tracks.some((t) => t.track.id === skipped[0])).toBe(false);
     const sk = Number(skipped[0].slice(1));
     const closeness = (ids: string[]) =>
-      ids.map((id) => engine.pairScore(sk, Number(id.slice(1))).cosine).reduce((s, v) => s + v, 0) / ids.length;
-    expect(closeness(after.tracks.map((t) => t.track.id))).toBeLessThan(closeness(first.tracks.slice(1).map((t) => t.track.id)));
+      ids.map((id) => engine.pairScore(sk, Number(id.slice(1))).cosine).reduce((s, v) => s + v, 0) /
+      ids.length;
+    expect(closeness(after.tracks.map((t) => t.track.id))).toBeLessThan(
+      closeness(first.tracks.slice(1).map((t) => t.track.id)),
+    );
   });
 });
 
@@ -265,7 +319,11 @@ describe('explanations', () => {
       featureNames: ['w', 'x', 'y', 'z'],
       scalars,
       embedding: null,
-      tags: { model: 'm', names: ['rock', 'electronic', 'guitar'], data: Float32Array.from([0.6, 0.05, 0.3, 0.5, 0.02, 0.4, 0, 1, 0, 0.2, 0.2, 0.2]) },
+      tags: {
+        model: 'm',
+        names: ['rock', 'electronic', 'guitar'],
+        data: Float32Array.from([0.6, 0.05, 0.3, 0.5, 0.02, 0.4, 0, 1, 0, 0.2, 0.2, 0.2]),
+      },
     };
     const e = SimilarityEngine.build(input, { similarity: { hubnessReduction: false } });
     const x = e.explain('a', 'b');
@@ -278,7 +336,9 @@ describe('explanations', () => {
     expect(x.summary).toMatch(/both around 128 BPM/);
     expect(x.score).toBeGreaterThan(0.9);
     const y = e.explain('a', 'c');
-    expect([...y.closest, ...y.mostDifferent].map((f) => f.text)).toContain('compatible keys: A minor and C major');
+    expect([...y.closest, ...y.mostDifferent].map((f) => f.text)).toContain(
+      'compatible keys: A minor and C major',
+    );
     expect(y.sharedTags).toEqual([]);
     expect(y.score).toBeLessThan(x.score);
   });
@@ -294,7 +354,13 @@ describe('cluster suggestions', () => {
   });
 
   it('with clusters: own cluster first, the nearest few of each other cluster', () => {
-    const info = Array.from(new Set(small.style)).map((id) => ({ id, label: `S${id}`, size: 0, topTags: [], exemplarIds: [] }));
+    const info = Array.from(new Set(small.style)).map((id) => ({
+      id,
+      label: `S${id}`,
+      size: 0,
+      topTags: [],
+      exemplarIds: [],
+    }));
     const e = SimilarityEngine.build({ ...small.input, clusters: { assignments: small.style, info } });
     const s = e.clusterSuggestions({ id: 't3', sameCluster: 5, perOtherCluster: 2 });
     expect(s.clustersAvailable).toBe(true);
@@ -308,9 +374,36 @@ describe('cluster suggestions', () => {
     }
     // Nearest of a cluster really is the nearest member.
     const c0 = s.otherClusters[0];
-    const members = small.input.tracks.map((t, i) => ({ t, i })).filter(({ i }) => small.style[i] === c0.cluster.id);
+    const members = small.input.tracks
+      .map((t, i) => ({ t, i }))
+      .filter(({ i }) => small.style[i] === c0.cluster.id);
     const best = members.map(({ i }) => ({ i, s: e.pairScore(3, i).score })).sort((a, b) => b.s - a.s)[0];
     expect(c0.tracks[0].track.id).toBe(`t${best.i}`);
+  });
+});
+
+describe('robustness', () => {
+  it('copes with missing scalars, a one-track library and unknown seeds', () => {
+    const input = syntheticCatalog({ tracks: 50, embeddingDim: 16, featureDim: 8, seed: 2 }).input;
+    const scalars = input.scalars.map((s, i) => (i % 3 === 0 ? ({} as typeof s) : s));
+    const e = SimilarityEngine.build({ ...input, scalars });
+    expect(() =>
+      e.similar({ seed: { kind: 'track', id: 't0' }, filters: { compatibleKey: true, minBpm: 50 } }),
+    ).not.toThrow();
+    expect(() => e.explain('t0', 't1')).not.toThrow();
+    expect(() => e.similar({ seed: { kind: 'track', id: 'nope' } })).toThrow(/No analysed track/);
+    const one = SimilarityEngine.build({
+      ...input,
+      tracks: input.tracks.slice(0, 1),
+      features: input.features.slice(0, 8),
+      scalars: input.scalars.slice(0, 1),
+      embedding: { ...input.embedding!, data: input.embedding!.data.slice(0, 16) },
+      tags: null,
+    });
+    expect(one.similar({ seed: { kind: 'track', id: 't0' } }).results).toEqual([]);
+    expect(one.queue({ seed: { kind: 'track', id: 't0' } }).tracks).toEqual([]);
+    expect(one.radio({ seed: { kind: 'track', id: 't0' } }).tracks).toEqual([]);
+    expect(one.path({ from: 't0', to: 't0' }).tracks.map((t) => t.track.id)).toEqual(['t0']);
   });
 });
 
@@ -327,7 +420,10 @@ describe('incremental updates and loading', () => {
       tags: { ...cat.input.tags!, data: cat.input.tags!.data.slice(n0 * 50, n1 * 50) },
     });
     for (const annThreshold of [1e9, 200]) {
-      const e = SimilarityEngine.build(slice(0, split), { similarity: { hubnessReduction: false }, engine: { annThreshold } });
+      const e = SimilarityEngine.build(slice(0, split), {
+        similarity: { hubnessReduction: false },
+        engine: { annThreshold },
+      });
       e.add(slice(split, 1200));
       expect(e.size).toBe(1200);
       const res = e.similar({ seed: { kind: 'track', id: 't1100' }, k: 5 });
@@ -347,8 +443,18 @@ describe('incremental updates and loading', () => {
       ids: ['y', 'gone', 'x', 'z'],
       features: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
       featureNames: ['a', 'b'],
-      scalars: [makeScalars({ bpm: 1 }), makeScalars({ bpm: 2 }), makeScalars({ bpm: 3 }), makeScalars({ bpm: 4 })],
-      embedding: { model: 'm', dim: 1, data: Float32Array.from([10, 20, 30, 40]), present: Uint8Array.from([1, 1, 1, 1]) },
+      scalars: [
+        makeScalars({ bpm: 1 }),
+        makeScalars({ bpm: 2 }),
+        makeScalars({ bpm: 3 }),
+        makeScalars({ bpm: 4 }),
+      ],
+      embedding: {
+        model: 'm',
+        dim: 1,
+        data: Float32Array.from([10, 20, 30, 40]),
+        present: Uint8Array.from([1, 1, 1, 1]),
+      },
       tags: null,
     });
     expect(input.tracks.map((t) => t.id)).toEqual(['y', 'x']);

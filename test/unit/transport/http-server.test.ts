@@ -14,6 +14,10 @@ import { parseRange, startHttpServer } from '../../../src/main/api/http-server';
 import type { RunningHttpServer } from '../../../src/main/api/http-server';
 import type { TimbreService } from '../../../src/main/api/service-types';
 import { answerMediaRequest } from '../../../src/main/electron/media-response';
+import { fixtureLibraryDir } from '../../helpers/shared';
+
+const aiffFixture = join(fixtureLibraryDir, 'Maxstack', 'Singularity', '02 Inevitable.aiff');
+const ffmpeg = async (): Promise<string> => '/usr/bin/ffmpeg';
 
 type Listener = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -46,6 +50,7 @@ function makeService(mediaFile: string) {
       return () => listeners.delete(listener);
     },
     async mediaPath(trackId: string): Promise<string | null> {
+      if (trackId === 'track-aiff') return aiffFixture;
       return trackId === 'track-1' ? mediaFile : null;
     },
     async close(): Promise<void> {},
@@ -128,6 +133,7 @@ beforeAll(async () => {
     token: TOKEN,
     heartbeatMs: 200,
     maxBodyBytes: 64 * 1024,
+    ffmpeg,
   });
 });
 
@@ -323,6 +329,28 @@ describe('startHttpServer', () => {
       expect((await get('/media/track-1')).status).toBe(401);
     });
 
+    it('transcodes formats the browser cannot decode to Ogg/Opus with ffmpeg', async () => {
+      const res = await get(`/media/track-aiff?token=${TOKEN}&transcode=1`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('audio/ogg');
+      expect(res.headers['accept-ranges']).toBe('none');
+      expect(res.body.subarray(0, 4).toString('latin1')).toBe('OggS');
+      expect(res.body.toString('latin1')).toContain('OpusHead');
+      // ~30 s at 160 kb/s: far more than a header.
+      expect(res.body.length).toBeGreaterThan(100_000);
+      const plainAiff = await get(`/media/track-aiff?token=${TOKEN}`);
+      expect(plainAiff.headers['content-type']).toBe('audio/aiff');
+    });
+
+    it('answers 501 for a transcode when no ffmpeg was given', async () => {
+      const other = await startHttpServer(service, { rendererDir, token: TOKEN });
+      try {
+        expect((await raw(other.port, `/media/track-aiff?token=${TOKEN}&transcode=1`)).status).toBe(501);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('accepts the cookie set by the first page load', async () => {
       const first = await get(`/?token=${TOKEN}`);
       expect(first.status).toBe(303);
@@ -424,6 +452,18 @@ describe('Electron media protocol response', () => {
     );
     expect(bad.status).toBe(416);
     expect((await answerMediaRequest(service, new Request('timbre-media://track/other'))).status).toBe(404);
+    const transcoded = await answerMediaRequest(
+      service,
+      new Request('timbre-media://track/track-aiff?transcode=1'),
+      ffmpeg,
+    );
+    expect(transcoded.status).toBe(200);
+    expect(transcoded.headers.get('content-type')).toBe('audio/ogg');
+    expect(
+      Buffer.from(await transcoded.arrayBuffer())
+        .subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('OggS');
     expect((await answerMediaRequest(service, new Request('timbre-media://other/track-1'))).status).toBe(404);
   });
 });

@@ -2,10 +2,11 @@
  * Per-track audio features: timbre, loudness/dynamics, rhythm and tonality, as named scalars (what
  * the UI and the explanations show) and a fixed-length vector (for similarity; not normalised here).
  *
- * Rate: 16 kHz mono, the rate MusiCNN needs, so one ffmpeg stream serves both (decoding a second
- * 22.05 kHz stream cost ~10–20 % more ffmpeg time on a 4-minute file, and the TS kernels scale with
- * the sample count; the band above 8 kHz only sharpens centroid/rolloff, which stay comparable
- * between tracks since every track is analysed at the same rate).
+ * Rate: 16 kHz mono, the rate MusiCNN needs, so one ffmpeg stream serves both. Measured on a
+ * 4-minute MP3: a second 22.05 kHz output from the same ffmpeg run (asplit) cost ~10 % more ffmpeg
+ * CPU, and our kernels scale with the sample count (+38 % at 22.05 kHz). What 16 kHz loses is the
+ * band above 8 kHz, which only shifts centroid/rolloff/flatness, and they stay comparable between
+ * tracks because every track is analysed at the same rate.
  *
  * Cost policy (budget ≈ 1.2 s CPU per 4-minute track for decode + features, measured in
  * bench/features.ts):
@@ -18,7 +19,8 @@
  *   Essentia's RhythmExtractor2013 (assumes 44.1 kHz; ~800 ms per 30 s there) or OnsetRate (44.1 kHz
  *   only; 340 ms per 30 s).
  * - Key: Essentia `Key` on the track's mean chroma (what KeyExtractor does with its mean HPCP, but
- *   our chroma covers the whole track and costs ~1/10 of KeyExtractor's framewise path).
+ *   our chroma covers the whole track and costs ~1/7 of KeyExtractor's framewise path: ~15 vs ~110 ms
+ *   CPU per 30 s at 16 kHz).
  * - Essentia's whole-signal algorithms that have no cheap equivalent (Danceability, ~60 ms per 30 s;
  *   DynamicComplexity, ~25 ms per 30 s) run on one excerpt of at most ESSENTIA_EXCERPT_SECONDS from
  *   the middle of the decoded signal: both are statistics of the signal's envelope that a minute
@@ -99,8 +101,14 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   'key_strength',
 ]);
 
-/** Milliseconds spent per stage (for the bench). */
+/** CPU milliseconds (this thread's process, user + system) spent per stage (for the bench). */
 export type FeatureTimings = Record<string, number>;
+
+/** CPU time in ms (process.cpuUsage: robust to a loaded machine, unlike wall time). */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /** Reusable kernels for one sample rate. */
 class Kernels {
@@ -300,12 +308,12 @@ function essentiaFeatures(
 ): Omit<EssentiaPart, 'key' | 'scale' | 'keyStrength'> {
   return withVectors((e, vec, keep) => {
     const signal = vec(excerpt);
-    let t = performance.now();
+    let t = cpuNow();
     const dance = keep(essentiaCall('Danceability', () => e.Danceability(signal, 8800, 310, sampleRate)));
-    timings.essentiaDanceability = performance.now() - t;
-    t = performance.now();
+    timings.essentiaDanceability = cpuNow() - t;
+    t = cpuNow();
     const dyn = keep(essentiaCall('DynamicComplexity', () => e.DynamicComplexity(signal, 0.2, sampleRate)));
-    timings.essentiaDynamicComplexity = performance.now() - t;
+    timings.essentiaDynamicComplexity = cpuNow() - t;
     return {
       danceability: finite(num(dance, 'danceability')),
       dynamicComplexity: finite(num(dyn, 'dynamicComplexity')),
@@ -322,32 +330,32 @@ export function extractFeaturesTimed(
   const timings: FeatureTimings = {};
   const pcm = sanitize(pcmIn);
   const k = kernels(sampleRate);
-  let t = performance.now();
+  let t = cpuNow();
   const silent = pcm.length === 0 || maxAbs(pcm) <= SILENCE;
   const ff = frameFeatures(pcm, k);
-  timings.tsFrames = performance.now() - t;
+  timings.tsFrames = cpuNow() - t;
 
-  t = performance.now();
+  t = cpuNow();
   const chromaA = silent ? new Float64Array(12) : meanChroma(pcm, sampleRate);
-  timings.tsChroma = performance.now() - t;
+  timings.tsChroma = cpuNow() - t;
 
-  t = performance.now();
+  t = cpuNow();
   const loud = silent ? { integrated: -70, range: 0 } : ebur128(pcm, sampleRate);
   let sq = 0;
   for (let i = 0; i < pcm.length; i++) sq += pcm[i] * pcm[i];
   const rms = pcm.length ? Math.sqrt(sq / pcm.length) : 0;
-  timings.tsLoudness = performance.now() - t;
+  timings.tsLoudness = cpuNow() - t;
 
-  t = performance.now();
+  t = cpuNow();
   const tempo = silent ? { bpm: 0, confidence: 0 } : estimateTempo(ff.envelope, ff.frameRate);
   const onsets = silent ? 0 : onsetRate(ff.envelope, ff.frameRate);
-  timings.tsRhythm = performance.now() - t;
+  timings.tsRhythm = cpuNow() - t;
 
   let ess: EssentiaPart = { danceability: 0, dynamicComplexity: 0, key: 'C', scale: 'major', keyStrength: 0 };
   if (!silent) {
-    t = performance.now();
+    t = cpuNow();
     const key = keyFromChroma(chromaA);
-    timings.essentiaKey = performance.now() - t;
+    timings.essentiaKey = cpuNow() - t;
     const excerpt = middleExcerpt(pcm, sampleRate, ESSENTIA_EXCERPT_SECONDS);
     const part =
       maxAbs(excerpt) > SILENCE && excerpt.length >= sampleRate

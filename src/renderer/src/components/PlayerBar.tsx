@@ -49,7 +49,8 @@ export function PlayerBar() {
             max={player.duration || 0}
             step={0.1}
             value={Math.min(player.time, player.duration || 0)}
-            disabled={!current || !player.duration}
+            disabled={!current || !player.duration || !player.seekable}
+            title={current && !player.seekable ? 'This track is converted on the fly: no seeking' : undefined}
             onChange={(e) => player.seek(Number(e.target.value))}
             aria-label="Seek"
           />

@@ -271,7 +271,14 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
           )}
         </div>
       ) : (
-        <div className="table" role="table">
+        <div
+          className="table"
+          role="table"
+          ref={scroller}
+          onScroll={(e) =>
+            setViewport({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })
+          }
+        >
           <div className="row head" role="row">
             <span className="cell">Title</span>
             <span className="cell">Artist</span>
@@ -281,16 +288,8 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
             <span className="cell">Format</span>
             <span className="cell" />
           </div>
-          <div
-            className="table-body"
-            ref={scroller}
-            onScroll={(e) =>
-              setViewport({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })
-            }
-          >
-            <div className="table-spacer" style={{ height: (total ?? 0) * ROW_HEIGHT }}>
-              {rows}
-            </div>
+          <div className="table-body" style={{ height: (total ?? 0) * ROW_HEIGHT }}>
+            {rows}
           </div>
         </div>
       )}

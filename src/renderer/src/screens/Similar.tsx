@@ -132,8 +132,12 @@ export function SimilarScreen() {
           ) : current.error ? (
             <div className="empty-inline">
               <p>{current.error}</p>
-              <p className="muted">{notAnalysedHint}.</p>
-              <button onClick={() => go('analysis')}>Open Analysis</button>
+              {/analy[sz]/i.test(current.error) && (
+                <>
+                  <p className="muted">{notAnalysedHint}.</p>
+                  <button onClick={() => go('analysis')}>Open Analysis</button>
+                </>
+              )}
             </div>
           ) : results.length === 0 ? (
             <p className="muted">No similar tracks found.</p>
@@ -210,7 +214,7 @@ function SimilarRow({
   onPick(): void;
   onPlay(): void;
 }) {
-  const pct = Math.max(0, Math.min(1, (item.score + 1) / 2));
+  const pct = Math.max(0, Math.min(1, item.score));
   return (
     <li className={active ? 'active' : ''} onClick={onPick} onDoubleClick={onPlay}>
       <span className="score" title={`score ${item.score.toFixed(3)}`}>

@@ -1,0 +1,217 @@
+/**
+ * How good are the neighbours on a labelled, analysed corpus?
+ *   npx tsx bench/quality.ts --home DIR --labels /work/corpus-dev/labels.csv
+ * (DIR: a Timbre home where the corpus has been scanned and analysed.)
+ *
+ * For each configuration (embedding alone, features alone, blends, with and without hubness
+ * reduction, random) it prints:
+ * - style P@10 (other sources): neighbours from the query's own source (same game/album, same
+ *   composer: too easy) are removed from the ranking; hits of the query's style among the first
+ *   10 others, divided by min(10, other-source tracks of that style); queries with none skipped;
+ * - family P@10: the same with the three electronic styles (electronic, ambient-electronic,
+ *   tracker-module) counted as one family;
+ * - same-source@10: share of the plain top 10 from the query's own source;
+ * - artist repeats per 20-track "play similar" queue (default variety rules), by label artist:
+ *   queue tracks whose artist is the seed's or already appeared;
+ * - k-occurrence skewness (k = 10) of the ranking.
+ */
+import { readFileSync } from 'node:fs';
+import { ResultsStore } from '../src/main/analysis/results-store';
+import { Catalog } from '../src/main/library/catalog';
+import { SimilarityEngine } from '../src/main/similarity/engine';
+import type { EngineConfig } from '../src/main/similarity/engine';
+import type { SimilarityInput } from '../src/main/similarity/corpus';
+import { kOccurrence, skewness } from '../src/main/similarity/hubness';
+import { loadSimilarityInput } from '../src/main/similarity/load';
+import { rng } from '../src/main/similarity/vectors';
+
+process.env.LANCEDB_LOG ??= 'error';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+interface Label {
+  path: string;
+  source: string;
+  artist: string;
+  style: string;
+}
+
+const ELECTRONIC = new Set(['electronic', 'ambient-electronic', 'tracker-module']);
+const family = (style: string): string => (ELECTRONIC.has(style) ? 'electronic-family' : style);
+
+function readLabels(file: string): Label[] {
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter(Boolean);
+  const header = lines[0].split(',');
+  const col = (name: string): number => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new Error(`labels: no ${name} column`);
+    return i;
+  };
+  const [p, s, a, st] = [col('path'), col('source'), col('artist'), col('style')];
+  // Paths and names here contain no quoted commas; a quoted field would break this split.
+  return lines.slice(1).map((l) => {
+    const f = l.split(',');
+    return { path: f[p], source: f[s], artist: f[a], style: f[st] };
+  });
+}
+
+interface Config {
+  name: string;
+  config?: EngineConfig;
+  source?: 'embedding' | 'features' | 'blend';
+  random?: boolean;
+}
+
+interface Figures {
+  styleP10: number;
+  familyP10: number;
+  sameSource: number;
+  artistRepeats: number;
+  skew: number;
+  queries: number;
+}
+
+function evaluate(input: SimilarityInput, labels: (Label | null)[], cfg: Config): Figures {
+  const n = input.tracks.length;
+  const ids = input.tracks.map((t) => t.id);
+  const rowOf = new Map(ids.map((id, i) => [id, i]));
+  const engine = cfg.random ? null : SimilarityEngine.build(input, cfg.config ?? {});
+  const random = rng(99);
+  const ranking = (q: number): number[] => {
+    if (!engine) {
+      const others = [...Array(n).keys()].filter((i) => i !== q);
+      for (let i = others.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [others[i], others[j]] = [others[j], others[i]];
+      }
+      return others;
+    }
+    return engine
+      .similar({ seed: { kind: 'track', id: ids[q] }, k: n - 1, source: cfg.source })
+      .results.map((r) => rowOf.get(r.track.id) as number);
+  };
+  let styleSum = 0;
+  let styleQ = 0;
+  let famSum = 0;
+  let famQ = 0;
+  let same = 0;
+  let sameQ = 0;
+  let repeats = 0;
+  let repeatQ = 0;
+  const knn: number[][] = [];
+  for (let q = 0; q < n; q++) {
+    const rank = ranking(q);
+    knn.push(rank.slice(0, 10));
+    const lq = labels[q];
+    if (!lq) continue;
+    const top = rank.slice(0, 10);
+    same += top.filter((i) => labels[i]?.source === lq.source).length / Math.max(1, top.length);
+    sameQ++;
+    const others = rank.filter((i) => labels[i] && labels[i]!.source !== lq.source);
+    const p10 = (key: (l: Label) => string): number | null => {
+      const want = key(lq);
+      const available = others.filter((i) => key(labels[i]!) === want).length;
+      if (available === 0) return null;
+      const hits = others.slice(0, 10).filter((i) => key(labels[i]!) === want).length;
+      return hits / Math.min(10, available);
+    };
+    const s = p10((l) => l.style);
+    if (s !== null) {
+      styleSum += s;
+      styleQ++;
+    }
+    const f = p10((l) => family(l.style));
+    if (f !== null) {
+      famSum += f;
+      famQ++;
+    }
+    // Artist repeats in a 20-track queue.
+    let queue: number[];
+    if (engine) {
+      queue = engine
+        .queue({ seed: { kind: 'track', id: ids[q] }, length: 20, source: cfg.source })
+        .tracks.map((t) => rowOf.get(t.track.id) as number);
+    } else queue = rank.slice(0, 20);
+    const seen = new Set([lq.artist]);
+    for (const i of queue) {
+      const a = labels[i]?.artist ?? input.tracks[i].artist;
+      if (seen.has(a)) repeats++;
+      seen.add(a);
+    }
+    repeatQ++;
+  }
+  return {
+    styleP10: styleSum / Math.max(1, styleQ),
+    familyP10: famSum / Math.max(1, famQ),
+    sameSource: same / Math.max(1, sameQ),
+    artistRepeats: repeats / Math.max(1, repeatQ),
+    skew: skewness(kOccurrence(knn, n)),
+    queries: styleQ,
+  };
+}
+
+async function main(): Promise<void> {
+  const home = arg('home');
+  const labelsFile = arg('labels') ?? '/work/corpus-dev/labels.csv';
+  if (!home) {
+    console.error('usage: npx tsx bench/quality.ts --home DIR [--labels labels.csv]');
+    process.exit(2);
+  }
+  const catalog = await Catalog.open(home);
+  try {
+    const results = await ResultsStore.open(catalog.db);
+    const input = await loadSimilarityInput(catalog, results);
+    const all = readLabels(labelsFile);
+    const labels = input.tracks.map((t) => {
+      const p = t.path.replace(/\\/g, '/');
+      return all.find((l) => p.endsWith(`/${l.path}`)) ?? null;
+    });
+    const labelled = labels.filter(Boolean).length;
+    const styles = new Map<string, number>();
+    for (const l of labels) if (l) styles.set(l.style, (styles.get(l.style) ?? 0) + 1);
+    console.log(
+      `quality bench: ${input.tracks.length} analysed tracks, ${labelled} labelled; styles ${[...styles].map(([s, c]) => `${s} ${c}`).join(', ')}`,
+    );
+    console.log(
+      `embedding: ${input.embedding ? `${input.embedding.model} (${input.embedding.dim} d)` : 'none (embedding rows fall back to features)'}; features: ${input.featureNames.length} d`,
+    );
+    if (input.tracks.length < 3) throw new Error('too few analysed tracks');
+
+    const blend = (we: number, hub = true): Config => ({
+      name: `blend e${we.toFixed(2)}/f${(1 - we).toFixed(2)}${hub ? '' : ' no-hub'}`,
+      source: 'blend',
+      config: { similarity: { embeddingWeight: we, featureWeight: 1 - we, hubnessReduction: hub } },
+    });
+    const configs: Config[] = [
+      { name: 'embedding', source: 'embedding' },
+      { name: 'embedding no-hub', source: 'embedding', config: { similarity: { hubnessReduction: false } } },
+      { name: 'embedding uncentred', source: 'embedding', config: { engine: { centerEmbedding: false } } },
+      { name: 'features', source: 'features' },
+      { name: 'features no-hub', source: 'features', config: { similarity: { hubnessReduction: false } } },
+      { name: 'default (blend)', config: {} },
+      ...[0.3, 0.5, 0.6, 0.8, 0.9].map((w) => blend(w)),
+      blend(0.7, false),
+      { name: 'random', random: true },
+    ];
+    const pad = (s: string, w: number): string => s.padEnd(w);
+    console.log(
+      `${pad('config', 26)} ${pad('styleP@10', 10)} ${pad('familyP@10', 11)} ${pad('sameSrc@10', 11)} ${pad('artistRep/20', 13)} skew(k=10)`,
+    );
+    for (const cfg of configs) {
+      const f = evaluate(input, labels, cfg);
+      console.log(
+        `${pad(cfg.name, 26)} ${pad(f.styleP10.toFixed(3), 10)} ${pad(f.familyP10.toFixed(3), 11)} ${pad(f.sameSource.toFixed(3), 11)} ${pad(f.artistRepeats.toFixed(2), 13)} ${f.skew.toFixed(2)}`,
+      );
+    }
+  } finally {
+    await catalog.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
