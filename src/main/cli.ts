@@ -70,7 +70,10 @@ const options = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
-function intOption(values: Values, name: 'limit' | 'offset' | 'workers' | 'k' | 'length' | 'steps' | 'port'): number | undefined {
+function intOption(
+  values: Values,
+  name: 'limit' | 'offset' | 'workers' | 'k' | 'length' | 'steps' | 'port',
+): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -95,7 +98,10 @@ async function resolveTrack(service: CoreService, ref: string): Promise<Track> {
   const candidates = exact.length > 0 ? exact : page.tracks;
   if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) throw new UsageError(`no track matches "${ref}"`);
-  const shown = candidates.slice(0, 8).map((t) => `  ${trackLine(t)}`).join('\n');
+  const shown = candidates
+    .slice(0, 8)
+    .map((t) => `  ${trackLine(t)}`)
+    .join('\n');
   throw new UsageError(`"${ref}" matches ${candidates.length} tracks; use an id:\n${shown}`);
 }
 
@@ -143,7 +149,18 @@ async function run(argv: string[]): Promise<number> {
     await runBrowserMode({ home: values.home, port: intOption(values, 'port') });
     return 0;
   }
-  const known = ['scan', 'list', 'stats', 'errors', 'analyze', 'analyse', 'similar', 'queue', 'path', 'explain'];
+  const known = [
+    'scan',
+    'list',
+    'stats',
+    'errors',
+    'analyze',
+    'analyse',
+    'similar',
+    'queue',
+    'path',
+    'explain',
+  ];
   if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`);
 
   const service = await createService({ home: values.home, mode: 'cli' });
@@ -154,7 +171,8 @@ async function run(argv: string[]): Promise<number> {
         if (args.length === 0) throw new UsageError('scan needs at least one folder');
         const roots = args.map((a) => resolve(a));
         for (const root of roots) {
-          if (!existsSync(root)) process.stderr.write(`warning: ${root} does not exist (its tracks are kept)\n`);
+          if (!existsSync(root))
+            process.stderr.write(`warning: ${root} does not exist (its tracks are kept)\n`);
         }
         const unsubscribe = service.subscribe((event, payload) => {
           if (event !== 'scan.progress') return;
@@ -209,8 +227,14 @@ async function run(argv: string[]): Promise<number> {
           console.log(`Duration      ${formatDuration(stats.totalDuration)}`);
           console.log(`Size          ${(stats.totalSize / 1e9).toFixed(2)} GB`);
           console.log(`Unreadable    ${stats.errors}`);
-          console.log(`Analysed      ${stats.analysed} (${stats.analysisFailed} failed, ${stats.analysisPending} pending)`);
-          console.log(`Formats       ${Object.entries(stats.formats).map(([f, n]) => `${f} ${n}`).join(', ')}`);
+          console.log(
+            `Analysed      ${stats.analysed} (${stats.analysisFailed} failed, ${stats.analysisPending} pending)`,
+          );
+          console.log(
+            `Formats       ${Object.entries(stats.formats)
+              .map(([f, n]) => `${f} ${n}`)
+              .join(', ')}`,
+          );
           console.log(`Roots         ${stats.roots.join(', ') || '(none)'}`);
           console.log(`Data folder   ${service.home}`);
         }
@@ -258,7 +282,7 @@ async function run(argv: string[]): Promise<number> {
         status.clear();
         if (values.json) printJson(final);
         else {
-          console.log(`Analysed ${final.done} tracks, ${final.failed} failed.`);
+          console.log(`Analysed ${final.done - final.failed} tracks, ${final.failed} failed.`);
           if (final.failed > 0) console.log('See why with: timbre errors --analysis');
         }
         return interrupted ? 130 : final.failed > 0 && final.done === 0 ? 1 : 0;
@@ -297,7 +321,11 @@ async function run(argv: string[]): Promise<number> {
       case 'path': {
         if (args.length !== 2) throw new UsageError('path needs two tracks');
         const [a, b] = [await resolveTrack(service, args[0]), await resolveTrack(service, args[1])];
-        const result = await service.handlers['similar.path']({ from: a.id, to: b.id, steps: intOption(values, 'steps') });
+        const result = await service.handlers['similar.path']({
+          from: a.id,
+          to: b.id,
+          steps: intOption(values, 'steps'),
+        });
         if (values.json) printJson(result);
         else printSimilar(result.tracks);
         return 0;
@@ -312,7 +340,8 @@ async function run(argv: string[]): Promise<number> {
           console.log(`${e.summary} (similarity ${e.score.toFixed(3)})`);
           if (e.sharedTags.length) console.log(`Shared tags: ${e.sharedTags.join(', ')}`);
           if (e.closest.length) console.log(`Alike:\n${e.closest.map((f) => `  - ${f.text}`).join('\n')}`);
-          if (e.mostDifferent.length) console.log(`Different:\n${e.mostDifferent.map((f) => `  - ${f.text}`).join('\n')}`);
+          if (e.mostDifferent.length)
+            console.log(`Different:\n${e.mostDifferent.map((f) => `  - ${f.text}`).join('\n')}`);
         }
         return 0;
       }

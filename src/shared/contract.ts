@@ -83,7 +83,10 @@ const empty = z.object({}).strict();
 /** Request schemas, one per method. */
 export const requestSchemas = {
   'app.info': empty,
-  'library.scan': z.object({ roots: z.array(z.string().min(1).max(4096)).min(1).max(100), prune: z.boolean().optional() }),
+  'library.scan': z.object({
+    roots: z.array(z.string().min(1).max(4096)).min(1).max(100),
+    prune: z.boolean().optional(),
+  }),
   'library.cancelScan': empty,
   'library.list': z
     .object({
@@ -102,7 +105,9 @@ export const requestSchemas = {
   'library.stats': empty,
   'library.errors': z.object({ offset: nonNegInt, limit: z.number().int().min(1).max(100000) }).partial(),
   'library.roots': empty,
-  'analysis.start': z.object({ workers: z.number().int().min(1).max(64), model: z.string().min(1).max(100) }).partial(),
+  'analysis.start': z
+    .object({ workers: z.number().int().min(1).max(64), model: z.string().min(1).max(100) })
+    .partial(),
   'analysis.pause': empty,
   'analysis.resume': empty,
   'analysis.cancel': empty,
@@ -220,7 +225,9 @@ export class ApiError extends Error {
 export function parseRequest<M extends Method>(method: M, request: unknown): ParsedRequest<M> {
   const result = requestSchemas[method].safeParse(request ?? {});
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
+    const detail = result.error.issues
+      .map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`)
+      .join('; ');
     throw new ApiError('bad_request', `invalid request for ${method}: ${detail}`);
   }
   return result.data as ParsedRequest<M>;

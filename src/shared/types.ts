@@ -153,6 +153,7 @@ export type AnalysisState = 'idle' | 'running' | 'paused' | 'cancelling';
 export interface AnalysisProgress {
   state: AnalysisState;
   total: number;
+  /** Tracks finished in this run, failed ones included. */
   done: number;
   failed: number;
   /** Tracks per minute over the recent window. */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, isMethod, parseRequest } from '../../src/shared/contract';
 import type { ParsedRequest } from '../../src/shared/contract';
 import type { Track } from '../../src/shared/types';
-import { projectRoot } from '../../src/main/api/browser-main';
+import { projectRoot } from '../../src/main/project-root';
 import { startHttpServer } from '../../src/main/api/http-server';
 import type { RunningHttpServer } from '../../src/main/api/http-server';
 import type { TimbreService } from '../../src/main/api/service-types';

@@ -2,10 +2,10 @@
  * Browser mode: the whole app (same core, same renderer) served on 127.0.0.1 for a local browser.
  * Used by `timbre serve` and by `npm start` when the Electron binary is not installed.
  */
+import { projectRoot } from '../project-root';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ffmpegForService, startHttpServer } from './http-server';
 import type { RunningHttpServer } from './http-server';
 import { createService } from './service';
@@ -38,23 +38,6 @@ export interface BrowserMode {
 }
 
 /** The project folder: the nearest ancestor with Timbre's package.json (works from src/ and out/). */
-export function projectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = resolve(from);
-  for (let i = 0; i < 10; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'timbre') return dir;
-      } catch {
-        // not ours; keep walking
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error('cannot find the Timbre project folder (package.json)');
-}
 
 export function defaultRendererDir(): string {
   return join(projectRoot(), 'out', 'renderer');

@@ -3,7 +3,6 @@
  * It owns the catalog, the analysis engine, the similarity engine and the settings, and it is
  * the only writer of the database.
  */
-import { readFileSync } from 'node:fs';
 import { ApiError, isMethod, parseRequest } from '../../shared/contract';
 import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
 import type { AnalysisProgress, Settings } from '../../shared/types';
@@ -11,6 +10,7 @@ import { AnalysisEngine } from '../analysis/engine';
 import type { WorkerHostFactory } from '../analysis/worker-host';
 import { ResultsStore } from '../analysis/results-store';
 import { homeLayout, resolveHome } from '../home';
+import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
 import { SettingsStore } from '../settings';
 import { SimilarityCache } from './similarity-cache';
@@ -28,17 +28,6 @@ export interface ServiceOptions {
 }
 
 type Listener = <E extends EventName>(event: E, payload: Events[E]) => void;
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export type CoreService = TimbreService & {
   readonly home: string;
@@ -127,7 +116,8 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
           signal: scanAbort.signal,
           onProgress: (p) => emit('scan.progress', p),
         });
-        if (summary.removed > 0) await results.prune((await catalog.allTracks({ includeMissing: true })).map((t) => t.id));
+        if (summary.removed > 0)
+          await results.prune((await catalog.allTracks({ includeMissing: true })).map((t) => t.id));
         similarity.invalidate();
         emit('library.changed', { reason: 'scan' });
         if (options.autoAnalyze && summary.phase === 'done') await startAnalysis({});

@@ -54,10 +54,10 @@ export function scanLine(p: ScanProgress): string {
 }
 
 export function analysisLine(p: AnalysisProgress): string {
-  const fraction = p.total > 0 ? (p.done + p.failed) / p.total : 0;
+  const fraction = p.total > 0 ? p.done / p.total : 0;
   const eta = p.etaSeconds == null ? '' : `  ETA ${formatDuration(p.etaSeconds)}`;
   const current = p.current[0] ? `  ${p.current[0].split('/').pop()}` : '';
-  return `analyse ${bar(fraction)} ${p.done + p.failed}/${p.total}  failed ${p.failed}  ${p.tracksPerMinute.toFixed(0)}/min${eta}${current}`;
+  return `analyse ${bar(fraction)} ${p.done}/${p.total}  failed ${p.failed}  ${p.tracksPerMinute.toFixed(0)}/min${eta}${current}`;
 }
 
 export function trackLine(t: Track, extra = ''): string {
