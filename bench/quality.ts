@@ -12,7 +12,7 @@
  *   tracker-module) counted as one family;
  * - same-source@10: share of the plain top 10 from the query's own source;
  * - artist repeats per 20-track "play similar" queue (default variety rules), by label artist:
- *   queue tracks whose artist is the seed's or already appeared;
+ *   queue tracks whose artist is the seed's or already appeared ("unknown" never repeats);
  * - k-occurrence skewness (k = 10) of the ranking.
  */
 import { readFileSync } from 'node:fs';
@@ -135,9 +135,12 @@ function evaluate(input: SimilarityInput, labels: (Label | null)[], cfg: Config)
         .queue({ seed: { kind: 'track', id: ids[q] }, length: 20, source: cfg.source })
         .tracks.map((t) => rowOf.get(t.track.id) as number);
     } else queue = rank.slice(0, 20);
-    const seen = new Set([lq.artist]);
+    // "unknown" artists are not one artist: they never count as a repeat.
+    const known = (a: string | undefined): a is string => !!a && a !== 'unknown' && a !== 'Unknown Artist';
+    const seen = new Set(known(lq.artist) ? [lq.artist] : []);
     for (const i of queue) {
-      const a = labels[i]?.artist ?? input.tracks[i].artist;
+      const a = labels[i]?.artist;
+      if (!known(a)) continue;
       if (seen.has(a)) repeats++;
       seen.add(a);
     }

@@ -15,13 +15,13 @@ export function defaultSettings(): Settings {
     workers: Math.max(1, availableParallelism()),
     model: 'msd',
     patchesPerTrack: DEFAULT_PATCHES_PER_TRACK,
-    similarity: { source: 'blend', embeddingWeight: 0.7, featureWeight: 0.3, hubnessReduction: true },
+    similarity: { source: 'blend', embeddingWeight: 0.6, featureWeight: 0.4, hubnessReduction: true },
     variety: {
       maxPerArtist: 2,
       artistWindow: 10,
       noConsecutiveAlbum: true,
       collapseDuplicates: true,
-      diversity: 0.3,
+      diversity: 0.2,
     },
   };
 }

@@ -197,7 +197,10 @@ export type Seed =
 
 export interface SimilarTrack {
   track: Track;
-  /** Cosine similarity in [-1, 1] after hubness reduction, higher is closer. */
+  /**
+   * Higher is closer: cosine similarity in [-1, 1], or with hubness reduction on, the mutual-proximity
+   * probability in [0, 1] that the two tracks are each other's neighbours.
+   */
   score: number;
   distance: number;
   clusterId?: number;

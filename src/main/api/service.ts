@@ -95,7 +95,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   let scanAbort: AbortController | null = null;
 
   const settingsChanged = async (next: Settings): Promise<Settings> => {
-    similarity.invalidate();
+    similarity.reset();
     emit('library.changed', { reason: 'settings' });
     return next;
   };
@@ -118,7 +118,9 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         });
         if (summary.removed > 0)
           await results.prune((await catalog.allTracks({ includeMissing: true })).map((t) => t.id));
-        similarity.invalidate();
+        // Tracks that went missing must not be suggested even by the engine answering meanwhile.
+        if (summary.removed > 0 || summary.missing > 0) similarity.reset();
+        else similarity.invalidate();
         emit('library.changed', { reason: 'scan' });
         if (options.autoAnalyze && summary.phase === 'done') await startAnalysis({});
         return summary;

@@ -1,6 +1,8 @@
 /**
- * Keeps one similarity engine built over the latest analysis results; rebuilt lazily after a
- * scan, new analysis results or a settings change marked it stale.
+ * Keeps one similarity engine built over the latest analysis results. After a scan, new analysis
+ * results or a settings change mark it stale, queries keep being answered by the stale engine
+ * while one rebuild runs in the background (a rebuild takes seconds on a large library); only the
+ * very first query, or one after a settings change, waits for a build.
  */
 import type { Settings } from '../../shared/types';
 import { ApiError } from '../../shared/contract';
@@ -10,8 +12,11 @@ import { SimilarityEngine } from '../similarity/engine';
 import { loadSimilarityInput } from '../similarity/load';
 
 export class SimilarityCache {
-  private current: Promise<SimilarityEngine> | null = null;
+  private ready: SimilarityEngine | null = null;
+  private building: Promise<SimilarityEngine> | null = null;
+  /** Bumped by every invalidation; an engine built from an older generation is stale. */
   private generation = 0;
+  private builtGeneration = -1;
 
   constructor(
     private readonly catalog: Catalog,
@@ -19,25 +24,43 @@ export class SimilarityCache {
     private readonly settings: () => Promise<Settings>,
   ) {}
 
+  /** New data: the current engine may still answer while a fresh one is built. */
   invalidate(): void {
     this.generation++;
-    this.current = null;
   }
 
-  engine(): Promise<SimilarityEngine> {
-    if (this.current) return this.current;
+  /** Settings changed what answers mean: never answer with the old engine again. */
+  reset(): void {
+    this.generation++;
+    this.ready = null;
+  }
+
+  async engine(): Promise<SimilarityEngine> {
+    if (this.ready && this.builtGeneration === this.generation) return this.ready;
+    const rebuild = this.startBuild();
+    if (this.ready) {
+      rebuild.catch(() => undefined);
+      return this.ready;
+    }
+    return rebuild;
+  }
+
+  private startBuild(): Promise<SimilarityEngine> {
+    if (this.building) return this.building;
     const generation = this.generation;
-    const building = this.build();
-    this.current = building;
-    // A failed build is not cached, and a build overtaken by newer data is not kept.
-    building.then(
-      () => {
-        if (generation !== this.generation && this.current === building) this.current = null;
+    const building = this.build().then(
+      (engine) => {
+        this.building = null;
+        this.ready = engine;
+        this.builtGeneration = generation;
+        return engine;
       },
-      () => {
-        if (this.current === building) this.current = null;
+      (err: unknown) => {
+        this.building = null;
+        throw err;
       },
     );
+    this.building = building;
     return building;
   }
 

@@ -58,8 +58,9 @@ export interface EngineSettings {
 
 export const defaultEngineSettings: EngineSettings = {
   source: 'blend',
-  embeddingWeight: 0.7,
-  featureWeight: 0.3,
+  // Measured on the dev corpus (bench/quality.ts, docs/similarity.md): best style P@10.
+  embeddingWeight: 0.6,
+  featureWeight: 0.4,
   hubnessReduction: true,
   centerEmbedding: true,
   annThreshold: 4000,

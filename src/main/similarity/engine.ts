@@ -51,6 +51,8 @@ interface Scored {
 type Rules = Required<Omit<VarietyRules, 'recentlyPlayed'>> & { recentlyPlayed: TrackId[] };
 
 const MAX_SEEDS_SCORED = 24;
+/** Integrated loudness at or below this is digital silence or a near-silent file, not music to suggest. */
+const SILENT_LUFS = -60;
 
 export class SimilarityEngine {
   readonly settings: EngineSettings;
@@ -62,6 +64,8 @@ export class SimilarityEngine {
   /** Normalised artist and album of every track as small integers (−1: no album). */
   private artistIds = new Int32Array(0);
   private albumIds = new Int32Array(0);
+  /** Tracks that are (nearly) digital silence: they can seed a query but are never suggested. */
+  private silent = new Uint8Array(0);
   private keyIds = new Map<string, number>();
   private dupKeys: string[] = [];
   private spread: ScalarSpread;
@@ -139,16 +143,23 @@ export class SimilarityEngine {
     artists.set(this.artistIds.subarray(0, from));
     const albums = new Int32Array(n);
     albums.set(this.albumIds.subarray(0, from));
+    const silent = new Uint8Array(n);
+    silent.set(this.silent.subarray(0, from));
     for (let i = from; i < n; i++) {
       const t = this.tracks[i];
       this.byId.set(t.id, i);
-      artists[i] = this.keyId(`artist\u0000${artistKey(t)}`);
+      // An unknown artist is nobody in particular: such tracks are not grouped by the artist rules.
+      const artist = artistKey(t);
+      artists[i] = this.keyId(isUnknownArtist(artist) ? `track\u0000${t.id}` : `artist\u0000${artist}`);
       const album = albumKey(t);
       albums[i] = album === '' ? -1 : this.keyId(`album\u0000${album}`);
       this.dupKeys[i] = duplicateKey(t);
+      const loudness = Number(this.input.scalars[i]?.loudness);
+      silent[i] = Number.isFinite(loudness) && loudness <= SILENT_LUFS ? 1 : 0;
     }
     this.artistIds = artists;
     this.albumIds = albums;
+    this.silent = silent;
   }
 
   // ---------------------------------------------------------------- incremental updates
@@ -360,7 +371,8 @@ export class SimilarityEngine {
     exclude?: Set<number>,
   ): (i: number) => boolean {
     const seedSet = new Set(seeds);
-    return (i) => !seedSet.has(i) && (!exclude || !exclude.has(i)) && (!filter || filter(i));
+    return (i) =>
+      !seedSet.has(i) && this.silent[i] === 0 && (!exclude || !exclude.has(i)) && (!filter || filter(i));
   }
 
   private rules(partial: Partial<VarietyRules> | undefined): Rules {
@@ -782,6 +794,10 @@ class MaxHeap {
     }
     return top;
   }
+}
+
+function isUnknownArtist(key: string): boolean {
+  return key === '' || key === 'unknown artist' || key === 'unknown' || key === 'various artists';
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -81,7 +81,8 @@ export function duplicateKey(track: Track): string {
 }
 
 export function albumKey(track: Track): string {
-  if (!track.album) return '';
+  // No album, or the catalog's placeholder: not an album the rules should group by.
+  if (!track.album || norm(track.album) === 'unknown album') return '';
   return `${norm(track.album)}\u0000${norm(track.albumArtist || track.artist)}`;
 }
 

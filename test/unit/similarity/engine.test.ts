@@ -463,3 +463,19 @@ describe('incremental updates and loading', () => {
     expect(Array.from(input.embedding!.data)).toEqual([10, 30]);
   });
 });
+
+describe('silent tracks', () => {
+  it('are never suggested, but can still seed a query', () => {
+    const input: SimilarityInput = {
+      ...small.input,
+      scalars: small.input.scalars.map((s, i) => (i % 10 === 0 ? { ...s, loudness: -70 } : s)),
+    };
+    const engine = SimilarityEngine.build(input);
+    const res = engine.similar({ seed: { kind: 'track', id: 't5' }, k: 200 });
+    expect(res.results.length).toBe(200);
+    for (const r of res.results) expect(Number(r.track.id.slice(1)) % 10).not.toBe(0);
+    const fromSilent = engine.queue({ seed: { kind: 'track', id: 't10' }, length: 20 });
+    expect(fromSilent.tracks.length).toBeGreaterThan(0);
+    for (const r of fromSilent.tracks) expect(Number(r.track.id.slice(1)) % 10).not.toBe(0);
+  });
+});
