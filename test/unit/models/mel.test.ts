@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   musicnnFrameCount,
   musicnnMelFrames,
+  musicnnMelPatches,
   MUSICNN_BANDS,
   MUSICNN_PATCH_FRAMES,
   patchesFromFrames,
@@ -72,4 +73,19 @@ describe('MusiCNN mel front end', () => {
       expect(maxErr).toBeLessThan(1e-3);
     });
   }
+
+  it('computes only the frames of chosen patches, identical to cutting them from all frames', () => {
+    const pcm = new Float32Array(16000 * 20);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = Math.sin(i * 0.07) * 0.3 + Math.sin(i * 0.0131) * 0.2;
+    const frames = musicnnMelFrames(pcm);
+    const nFrames = frames.length / MUSICNN_BANDS;
+    // Includes a patch that starts before 0 and one that runs past the end of the track.
+    const starts = [-40, 0, 187, 700, nFrames - 50];
+    const expected = patchesFromFrames(frames, nFrames, starts);
+    const actual = musicnnMelPatches(pcm, starts);
+    expect(actual.length).toBe(expected.length);
+    let maxErr = 0;
+    for (let i = 0; i < expected.length; i++) maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
+    expect(maxErr).toBe(0);
+  });
 });

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import type { EmbeddingResult } from '../types';
 import type { ResolvedModel } from './manager';
-import { MUSICNN_BANDS, MUSICNN_HOP, MUSICNN_PATCH_FRAMES, musicnnMelFrames, patchesFromFrames } from './mel';
+import { MUSICNN_BANDS, MUSICNN_HOP, MUSICNN_PATCH_FRAMES, musicnnFrameCount, musicnnMelPatches } from './mel';
 
 const require = createRequire(import.meta.url);
 
@@ -129,8 +129,7 @@ export class Embedder {
   }
 
   private async embedMel(pcm: Float32Array, wanted: number): Promise<EmbeddingResult> {
-    const frames = musicnnMelFrames(pcm);
-    const nFrames = frames.length / MUSICNN_BANDS;
+    const nFrames = musicnnFrameCount(pcm.length);
     const full = Math.floor(nFrames / MUSICNN_PATCH_FRAMES);
     // Non-overlapping patches; a track shorter than one patch gives one zero-padded patch.
     const starts = Array.from({ length: Math.max(1, full) }, (_, p) => p * MUSICNN_PATCH_FRAMES);
@@ -140,7 +139,7 @@ export class Embedder {
     const chosen = choosePatches(loudness, wanted).map((i) => starts[i]);
     const patchSize = MUSICNN_PATCH_FRAMES * MUSICNN_BANDS;
     return this.runBatches(chosen.length, (from, to) => ({
-      data: patchesFromFrames(frames, nFrames, chosen.slice(from, to)),
+      data: musicnnMelPatches(pcm, chosen.slice(from, to)),
       dims: [to - from, MUSICNN_PATCH_FRAMES, MUSICNN_BANDS],
       size: patchSize,
     }));

@@ -75,6 +75,29 @@ export function musicnnFrameCount(length: number): number {
 export function musicnnMelFrames(pcm16k: Float32Array): Float32Array {
   const nFrames = musicnnFrameCount(pcm16k.length);
   const out = new Float32Array(nFrames * MUSICNN_BANDS);
+  melFrameRange(pcm16k, 0, nFrames, out, 0);
+  return out;
+}
+
+/**
+ * Patches `[P, 187, 96]` starting at the given frame indices, computing only the frames they
+ * cover (a track embedded from a few patches need not pay for the mel of the whole track).
+ * Frames past the end of the signal are zeros, as in `patchesFromFrames(musicnnMelFrames(…))`.
+ */
+export function musicnnMelPatches(pcm16k: Float32Array, patchStarts: number[]): Float32Array {
+  const nFrames = musicnnFrameCount(pcm16k.length);
+  const patchSize = MUSICNN_PATCH_FRAMES * MUSICNN_BANDS;
+  const out = new Float32Array(patchStarts.length * patchSize);
+  patchStarts.forEach((start, p) => {
+    const from = Math.max(0, start);
+    const to = Math.min(nFrames, start + MUSICNN_PATCH_FRAMES);
+    if (to > from) melFrameRange(pcm16k, from, to, out, p * patchSize + (from - start) * MUSICNN_BANDS);
+  });
+  return out;
+}
+
+/** Writes mel frames [from, to) of the signal into `out` starting at `outOffset`. */
+function melFrameRange(pcm16k: Float32Array, from: number, to: number, out: Float32Array, outOffset: number): void {
   const frame = new Float64Array(MUSICNN_FRAME_SIZE);
   const fft = new RealFFT(MUSICNN_FRAME_SIZE);
   const re = new Float64Array(N_BINS);
@@ -82,7 +105,7 @@ export function musicnnMelFrames(pcm16k: Float32Array): Float32Array {
   const power = new Float64Array(N_BINS);
   const len = pcm16k.length;
   const half = MUSICNN_FRAME_SIZE / 2;
-  for (let i = 0; i < nFrames; i++) {
+  for (let i = from; i < to; i++) {
     const start = i * MUSICNN_HOP - half;
     if (start >= 0 && start + MUSICNN_FRAME_SIZE <= len) {
       for (let n = 0; n < MUSICNN_FRAME_SIZE; n++) frame[n] = pcm16k[start + n] * HANN[n];
@@ -94,7 +117,7 @@ export function musicnnMelFrames(pcm16k: Float32Array): Float32Array {
     }
     fft.forward(frame, re, im);
     for (let k = 0; k < N_BINS; k++) power[k] = re[k] * re[k] + im[k] * im[k];
-    const row = i * MUSICNN_BANDS;
+    const row = outOffset + (i - from) * MUSICNN_BANDS;
     for (let b = 0; b < MUSICNN_BANDS; b++) {
       const { start: k0, weights } = FILTERS[b];
       let acc = 0;
@@ -102,7 +125,6 @@ export function musicnnMelFrames(pcm16k: Float32Array): Float32Array {
       out[row + b] = Math.log10(1 + 10000 * acc);
     }
   }
-  return out;
 }
 
 /**
