@@ -19,6 +19,7 @@
  * With --compare-all-patches the corpus is analysed a second time embedding every patch, and the
  * style precision of the default patch sampling is compared (it must not lose more than 0.02).
  */
+import { rng } from '../src/main/similarity/vectors';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -210,16 +211,6 @@ function zscore(data: Float32Array, n: number, dim: number): Float32Array {
   return out;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Quality {
   stylePrecision: number;
@@ -279,7 +270,7 @@ function printQuality(label: string, r: RunOutcome, labels: Map<string, Label>):
   const randomRuns = 20;
   const acc = { stylePrecision: 0, queries: 0, sameSourceShare: 0, sameSourceHitRate: 0 };
   for (let s = 0; s < randomRuns; s++) {
-    const rnd = mulberry32(s + 1);
+    const rnd = rng(s + 1);
     const perm = Array.from({ length: n }, (_, i) => i);
     const random: Rank = (q) => {
       for (let i = perm.length - 1; i > 0; i--) {

@@ -9,7 +9,9 @@ describe('contract validation', () => {
   });
 
   it('rejects bad input with a message naming the field', () => {
-    expect(() => parseRequest('similar.queue', { seed: { kind: 'track' }, length: -1 })).toThrowError(ApiError);
+    expect(() => parseRequest('similar.queue', { seed: { kind: 'track' }, length: -1 })).toThrowError(
+      ApiError,
+    );
     try {
       parseRequest('library.scan', { roots: [] });
     } catch (err) {

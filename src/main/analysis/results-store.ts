@@ -25,6 +25,7 @@ import {
 import { makeArrowTable } from '@lancedb/lancedb';
 import type { Database, Table } from '../library/db';
 import { sqlString } from '../library/db';
+import { parseJson } from '../library/schema';
 import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
 import type { TrackAnalysisResult } from './types';
 
@@ -97,14 +98,6 @@ const errorsSchema = new Schema([
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-function parseJson<T>(s: unknown, fallback: T): T {
-  if (typeof s !== 'string') return fallback;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 /** Writes between two compactions. */
 const OPTIMIZE_EVERY = 50;

@@ -75,7 +75,8 @@ export function trackToRow(t: Track): TrackRow {
   };
 }
 
-function parseJson<T>(s: unknown, fallback: T): T {
+/** Parses a JSON column written by us; a damaged value reads as the fallback. */
+export function parseJson<T>(s: unknown, fallback: T): T {
   if (typeof s !== 'string') return fallback;
   try {
     return JSON.parse(s) as T;

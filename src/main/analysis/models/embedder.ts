@@ -10,7 +10,13 @@ import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import type { EmbeddingResult } from '../types';
 import type { ResolvedModel } from './manager';
-import { MUSICNN_BANDS, MUSICNN_HOP, MUSICNN_PATCH_FRAMES, musicnnFrameCount, musicnnMelPatches } from './mel';
+import {
+  MUSICNN_BANDS,
+  MUSICNN_HOP,
+  MUSICNN_PATCH_FRAMES,
+  musicnnFrameCount,
+  musicnnMelPatches,
+} from './mel';
 
 const require = createRequire(import.meta.url);
 

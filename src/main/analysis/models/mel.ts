@@ -97,7 +97,13 @@ export function musicnnMelPatches(pcm16k: Float32Array, patchStarts: number[]): 
 }
 
 /** Writes mel frames [from, to) of the signal into `out` starting at `outOffset`. */
-function melFrameRange(pcm16k: Float32Array, from: number, to: number, out: Float32Array, outOffset: number): void {
+function melFrameRange(
+  pcm16k: Float32Array,
+  from: number,
+  to: number,
+  out: Float32Array,
+  outOffset: number,
+): void {
   const frame = new Float64Array(MUSICNN_FRAME_SIZE);
   const fft = new RealFFT(MUSICNN_FRAME_SIZE);
   const re = new Float64Array(N_BINS);
