@@ -211,7 +211,6 @@ function zscore(data: Float32Array, n: number, dim: number): Float32Array {
   return out;
 }
 
-
 interface Quality {
   stylePrecision: number;
   queries: number;

@@ -98,7 +98,6 @@ const errorsSchema = new Schema([
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-
 /** Writes between two compactions. */
 const OPTIMIZE_EVERY = 50;
 
