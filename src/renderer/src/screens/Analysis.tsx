@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AnalysisErrorRecord, AnalysisProgress, LibraryStats } from '../../../shared/types';
 import { client } from '../api/client';
+import { FailureCard } from '../components/FailureCard';
 import { fileName, formatEta, nf } from '../format';
 import { useApp } from '../hooks';
 
@@ -131,32 +132,11 @@ export function AnalysisScreen({
         )}
       </div>
 
-      <div className="card">
-        <h2>
-          Tracks that could not be analysed{' '}
-          {errors.total > 0 && <span className="badge warn">{errors.total}</span>}
-        </h2>
-        {errors.errors.length === 0 ? (
-          <p className="muted">None.</p>
-        ) : (
-          <table className="errors">
-            <thead>
-              <tr>
-                <th>File</th>
-                <th>Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {errors.errors.map((e) => (
-                <tr key={`${e.trackId}-${e.at}`}>
-                  <td title={e.path}>{fileName(e.path)}</td>
-                  <td>{e.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <FailureCard
+        title="Tracks that could not be analysed"
+        total={errors.total}
+        failures={errors.errors.map((e) => ({ key: `${e.trackId}-${e.at}`, path: e.path, reason: e.reason }))}
+      />
     </section>
   );
 }

@@ -2,7 +2,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ScanErrorRecord, ScanProgress, ScanSummary } from '../../../shared/types';
 import { client, desktop } from '../api/client';
-import { fileName, nf } from '../format';
+import { FailureCard } from '../components/FailureCard';
+import { nf } from '../format';
 import { useApp, useEvent } from '../hooks';
 
 export function ScanScreen({ progress }: { progress: ScanProgress | null }) {
@@ -171,32 +172,11 @@ export function ScanScreen({ progress }: { progress: ScanProgress | null }) {
         )}
       </div>
 
-      <div className="card">
-        <h2>
-          Files that could not be read{' '}
-          {errors.total > 0 && <span className="badge warn">{errors.total}</span>}
-        </h2>
-        {errors.errors.length === 0 ? (
-          <p className="muted">None.</p>
-        ) : (
-          <table className="errors">
-            <thead>
-              <tr>
-                <th>File</th>
-                <th>Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {errors.errors.map((e) => (
-                <tr key={e.path}>
-                  <td title={e.path}>{fileName(e.path)}</td>
-                  <td>{e.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <FailureCard
+        title="Files that could not be read"
+        total={errors.total}
+        failures={errors.errors.map((e) => ({ key: e.path, path: e.path, reason: e.reason }))}
+      />
     </section>
   );
 }
