@@ -305,6 +305,8 @@ export class AnalysisEngine extends EventEmitter {
 
   override on(event: 'progress', listener: (progress: AnalysisProgress) => void): this;
   override on(event: 'error', listener: (error: Error) => void): this;
+  /** Results (their count) are now in the database. */
+  override on(event: 'written', listener: (count: number) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
@@ -654,6 +656,8 @@ export class AnalysisEngine extends EventEmitter {
       const t0 = performance.now();
       try {
         await this.opts.store.write(results, errors);
+        // What similarity answers changes only once results are in the database.
+        if (results.length > 0) this.emit('written', results.length);
       } catch (err) {
         this.noteError(err);
       } finally {

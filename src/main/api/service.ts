@@ -66,19 +66,18 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     hostFactory: options.workerHostFactory,
     ffmpegPath: initialSettings.ffmpegPath || undefined,
   });
-  // New results change what "similar" answers; tell clients at most every few seconds.
-  let lastDone = -1;
-  let lastChangedAt = 0;
   engine.on('progress', (p: AnalysisProgress) => {
     emit('analysis.progress', p);
-    if (p.done !== lastDone) {
-      lastDone = p.done;
-      similarity.invalidate();
-      const now = Date.now();
-      if (p.state === 'idle' || now - lastChangedAt > 5000) {
-        lastChangedAt = now;
-        emit('library.changed', { reason: 'analysis' });
-      }
+    if (p.state === 'idle') emit('library.changed', { reason: 'analysis' });
+  });
+  // Written results change what "similar" answers; tell clients at most every few seconds.
+  let lastChangedAt = 0;
+  engine.on('written', () => {
+    similarity.invalidate();
+    const now = Date.now();
+    if (now - lastChangedAt > 5000) {
+      lastChangedAt = now;
+      emit('library.changed', { reason: 'analysis' });
     }
   });
   const startAnalysis = async (req: { workers?: number; model?: string }) => {
