@@ -3,9 +3,9 @@
  * in-test service that pages through generated tracks. Only the rows in view are in the DOM and
  * only the pages scrolled to are fetched. Skipped only when /usr/bin/chromium is absent.
  */
+import { hasChromium, launchChromium } from '../helpers/chromium';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, isMethod, parseRequest } from '../../src/shared/contract';
@@ -16,8 +16,6 @@ import { startHttpServer } from '../../src/main/api/http-server';
 import type { RunningHttpServer } from '../../src/main/api/http-server';
 import type { TimbreService } from '../../src/main/api/service-types';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const rendererDir = join(projectRoot(), 'out', 'renderer');
 const TOTAL = 20_000;
 
@@ -82,18 +80,7 @@ describe.skipIf(!hasChromium)('library table at scale', () => {
       close: async () => undefined,
     };
     server = await startHttpServer(service, { rendererDir });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -4,18 +4,16 @@
  * the tracks, play one and check the <audio> element plays through a 206 Range response.
  * Skipped only when /usr/bin/chromium is absent.
  */
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBrowserMode } from '../../src/main/api/browser-main';
 import { projectRoot } from '../../src/main/project-root';
 import type { BrowserMode } from '../../src/main/api/browser-main';
 import { fixtureLibraryDir, musicnnDir } from '../helpers/shared';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** The parts of HTMLAudioElement the test reads (this file compiles without the DOM lib). */
 interface AudioLike {
@@ -38,7 +36,6 @@ const audioState = (page: Page) =>
     duration: a.duration,
     error: a.error ? a.error.code : null,
   }));
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`e2e UI test skipped: ${CHROMIUM} is not installed (apt install chromium).`);
 
 const rendererDir = join(projectRoot(), 'out', 'renderer');
@@ -77,18 +74,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
       autoAnalyze: false,
       handleSignals: false,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('response', (res) => {
       if (new URL(res.url()).pathname.startsWith('/media/')) mediaStatuses.push(res.status());
