@@ -57,6 +57,7 @@ export interface ScanProgress {
   phase: 'walking' | 'reading' | 'writing' | 'done' | 'cancelled';
   roots: string[];
   found: number;
+  /** Files handled so far, unreadable ones included. */
   processed: number;
   /** Files whose size and mtime were unchanged (not reopened). */
   unchanged: number;

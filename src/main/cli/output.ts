@@ -48,8 +48,8 @@ export class StatusLine {
 }
 
 export function scanLine(p: ScanProgress): string {
-  const fraction = p.found > 0 ? (p.processed + p.failed) / p.found : 0;
-  const phase = p.phase === 'walking' ? `walking… ${p.found} found` : `${p.processed + p.failed}/${p.found}`;
+  const fraction = p.found > 0 ? p.processed / p.found : 0;
+  const phase = p.phase === 'walking' ? `walking… ${p.found} found` : `${p.processed}/${p.found}`;
   return `scan ${bar(fraction)} ${phase}  new ${p.added}  changed ${p.updated}  failed ${p.failed}  ${Math.round(p.rate)} files/s`;
 }
 
