@@ -21,7 +21,6 @@ import { readTrack, type ReadResult, type TrackInfo } from './reader';
 import {
   rowToScanError,
   rowToTrack,
-  SCAN_ERRORS,
   scanErrorsSchema,
   scanErrorsSpec,
   TRACKS,
@@ -273,8 +272,11 @@ export class Catalog {
           report();
         },
       });
-      const hadTracks = [...this.tracks.values()].some((t) => t.root === root);
-      if (res.files.length === 0 && hadTracks) {
+      const hadTracks = () => {
+        for (const t of this.tracks.values()) if (t.root === root) return true;
+        return false;
+      };
+      if (res.files.length === 0 && hadTracks()) {
         // Empty while it had tracks: an unmounted drive or an emptied mount point. Touch nothing.
         unavailableRoots.push(root);
         continue;
@@ -319,13 +321,13 @@ export class Catalog {
     report();
 
     // Tracks whose file was not found in a reachable root: candidates for moves, then missing.
-    const isReachable = (t: Track) =>
-      availableRoots.some((r) => isUnder(t.path, r)) && !unreadableDirs.some((d) => isUnder(t.path, d));
+    const isReachable = (path: string) =>
+      availableRoots.some((r) => isUnder(path, r)) && !unreadableDirs.some((d) => isUnder(path, d));
     const vanishedByFp = new Map<string, Track[]>();
     const vanished = new Set<TrackId>();
     if (walkComplete) {
       for (const t of this.tracks.values()) {
-        if (found.has(t.path) || !isReachable(t)) continue;
+        if (found.has(t.path) || !isReachable(t.path)) continue;
         vanished.add(t.id);
         const list = vanishedByFp.get(t.fingerprint);
         if (list) list.push(t);
@@ -338,7 +340,7 @@ export class Catalog {
       if (!fingerprintIndex) {
         fingerprintIndex = new Map();
         for (const t of this.tracks.values()) {
-          if (vanished.has(t.id) || isReachable(t)) continue;
+          if (vanished.has(t.id) || isReachable(t.path)) continue;
           const list = fingerprintIndex.get(t.fingerprint);
           if (list) list.push(t);
           else fingerprintIndex.set(t.fingerprint, [t]);
@@ -382,8 +384,9 @@ export class Catalog {
       if (force || clearedErrors.length >= WRITE_BATCH) await this.deleteErrors(clearedErrors.splice(0));
       if (force && lostTracks.length > 0) await this.deleteTracks(lostTracks.splice(0));
     };
-    const ids = new Set<TrackId>(this.tracks.keys());
-    const taken = (id: string) => ids.has(id);
+    /** Ids given to new tracks not yet written (the catalog's own ids are in `this.tracks`). */
+    const issued = new Set<TrackId>();
+    const taken = (id: string) => this.tracks.has(id) || issued.has(id);
     let wrote = restore.length > 0;
 
     const handle = async (entry: WalkEntry, res: ReadResult) => {
@@ -400,8 +403,10 @@ export class Catalog {
           mtimeMs: entry.mtimeMs,
           at: now,
         });
+        // A catalogued file that became unreadable leaves the catalog; one that failed for a
+        // passing reason keeps its row (and id): it differs from the file, so the next scan retries.
         const id = this.byPath.get(entry.path);
-        if (id) lostTracks.push(id); // a catalogued file that became unreadable
+        if (id && !TRANSIENT.test(res.reason)) lostTracks.push(id);
         return;
       }
       if (this.scanErrors.has(entry.path)) clearedErrors.push(entry.path);
@@ -432,7 +437,7 @@ export class Catalog {
         return;
       }
       const id = newId(taken);
-      ids.add(id);
+      issued.add(id);
       pendingNew.push({ ...res.info, id, status: 'ok', addedAt: now, updatedAt: now });
       p.added++;
     };
@@ -467,14 +472,7 @@ export class Catalog {
     // 4. Files gone: errors removed; tracks marked missing (or pruned) — only after a full walk.
     const cancelled = !!signal?.aborted || !walkComplete || next < toRead.length;
     if (!cancelled) {
-      const goneErrors = [...this.scanErrors.values()]
-        .filter(
-          (e) =>
-            !found.has(e.path) &&
-            availableRoots.some((r) => isUnder(e.path, r)) &&
-            !unreadableDirs.some((d) => isUnder(e.path, d)),
-        )
-        .map((e) => e.path);
+      const goneErrors = [...this.scanErrors.keys()].filter((path) => !found.has(path) && isReachable(path));
       if (goneErrors.length > 0) {
         await this.deleteErrors(goneErrors);
         wrote = true;
@@ -642,5 +640,3 @@ export class Catalog {
     this.db.close();
   }
 }
-
-export { SCAN_ERRORS, TRACKS };

@@ -120,9 +120,8 @@ export class Database {
         current += 1;
         await this.setMeta(`schema_version:${spec.name}`, String(current));
       }
-      if (this.tableVersion(spec.name) !== current) {
-        await this.setMeta(`schema_version:${spec.name}`, String(current));
-      }
+      // Records version 1 for a table from before versioning (setMeta skips an unchanged value).
+      await this.setMeta(`schema_version:${spec.name}`, String(current));
     }
     this.tables.set(spec.name, table);
     this.specs.set(spec.name, spec);

@@ -8,20 +8,21 @@ export interface ModuleInfo {
   channels: number;
 }
 
-const MOD_TAGS = new Set([
-  'M.K.',
-  'M!K!',
-  'M&K!',
-  'N.T.',
-  'FLT4',
-  'FLT8',
-  'CD81',
-  'OKTA',
-  'OCTA',
-  'FA04',
-  'FA06',
-  'FA08',
-]);
+/** Channel counts of the fixed MOD signatures at offset 1080 (others: "6CHN", "16CH", ...). */
+const MOD_TAG_CHANNELS: Readonly<Record<string, number>> = {
+  'M.K.': 4,
+  'M!K!': 4,
+  'M&K!': 4,
+  'N.T.': 4,
+  FLT4: 4,
+  FA04: 4,
+  FA06: 6,
+  FLT8: 8,
+  CD81: 8,
+  OKTA: 8,
+  OCTA: 8,
+  FA08: 8,
+};
 
 function text(buf: Buffer, start: number, length: number): string {
   const end = Math.min(buf.length, start + length);
@@ -35,17 +36,7 @@ function text(buf: Buffer, start: number, length: number): string {
 }
 
 function modChannels(tag: string): number {
-  if (
-    tag === 'M.K.' ||
-    tag === 'M!K!' ||
-    tag === 'M&K!' ||
-    tag === 'N.T.' ||
-    tag === 'FLT4' ||
-    tag === 'FA04'
-  )
-    return 4;
-  if (tag === 'FLT8' || tag === 'CD81' || tag === 'OKTA' || tag === 'OCTA' || tag === 'FA08') return 8;
-  if (tag === 'FA06') return 6;
+  if (Object.hasOwn(MOD_TAG_CHANNELS, tag)) return MOD_TAG_CHANNELS[tag];
   const n = /^(\d)CHN$/.exec(tag) ?? /^(\d\d)C[HN]$/.exec(tag);
   return n ? Number(n[1]) : 0;
 }
@@ -77,7 +68,7 @@ export function readModuleHeader(ext: string, head: Buffer, size: number): Modul
     case 'mod': {
       const tag = head.length >= 1084 ? ascii(1080, 4) : '';
       const channels = modChannels(tag);
-      if (!MOD_TAGS.has(tag) && channels === 0) {
+      if (channels === 0) {
         // The old 15-sample format has no signature: accept it only when the header looks sane.
         const title = head.subarray(0, 20);
         const printable = [...title].every((c) => c === 0 || (c >= 0x20 && c < 0x7f));

@@ -137,10 +137,6 @@ async function readModule(entry: WalkEntry, ext: string): Promise<ReadResult> {
   return { ok: true, info: describe(entry, probe.fingerprint, stream, null, header.title) };
 }
 
-/**
- * music-metadata's parseFile, except that the file is read through a block cache and the parser can
- * be chosen by the content (`mimeType`) instead of the extension.
- */
 type Tokenizer = Parameters<typeof parseFromTokenizer>[0];
 type FileTokenizerClass = new (
   handle: BlockFile,
@@ -150,103 +146,78 @@ const FileTokenizer = (strtok3 as unknown as { FileTokenizer?: FileTokenizerClas
 
 /**
  * music-metadata's parseFile, except that the file is read through a block cache (opened once for
- * the probe and the parse), and the parser can be chosen by content (`mimeType`) over the extension.
+ * the probe and the parses), and the parser can be chosen by content (`mimeType`) over the extension.
  */
-async function parseWithCache(
-  path: string,
-  size: number,
-  opts: IOptions,
-  mimeType?: string,
-  file?: BlockFile,
-) {
+async function parseWithCache(file: BlockFile, path: string, opts: IOptions, mimeType?: string) {
   if (!FileTokenizer) {
     // A build without strtok3's Node entry: music-metadata's own (slower, uncached) file reading.
-    return mimeType ? parseStream(createReadStream(path), { mimeType, size }, opts) : parseFile(path, opts);
+    return mimeType
+      ? parseStream(createReadStream(path), { mimeType, size: file.size }, opts)
+      : parseFile(path, opts);
   }
-  const cached = file ?? (await BlockFile.open(path, size));
-  const tokenizer = new FileTokenizer(cached, { fileInfo: mimeType ? { size, mimeType } : { path, size } });
-  try {
-    return await parseFromTokenizer(tokenizer, opts);
-  } finally {
-    if (!file) await cached.close();
-  }
+  const fileInfo = mimeType ? { size: file.size, mimeType } : { path, size: file.size };
+  return parseFromTokenizer(new FileTokenizer(file, { fileInfo }), opts);
 }
 
 async function readAudio(entry: WalkEntry, ext: string): Promise<ReadResult> {
-  const extKind = kindOfExtension(ext);
   const file = await BlockFile.open(entry.path, entry.size);
-  let meta: IAudioMetadata;
-  let probed;
-  let kind: ContainerKind;
-  let mismatch: boolean;
   try {
-    probed = await probe(file, extKind === 'ogg');
-    kind = sniff(probed.head);
+    const extKind = kindOfExtension(ext);
+    const probed = await probe(file, extKind === 'ogg');
+    const kind = sniff(probed.head);
     // The bytes name another container than the extension (e.g. Opus saved as .mp3): parse by content.
-    mismatch = kind !== 'unknown' && kind !== extKind;
+    const mismatch = kind !== 'unknown' && kind !== extKind;
     const mime = mismatch ? MIME_OF_KIND[kind as Exclude<ContainerKind, 'unknown'>] : undefined;
+    const parse = (opts: IOptions) => parseWithCache(file, entry.path, opts, mime);
+    let meta: IAudioMetadata;
     try {
-      meta = await parseWithCache(
-        entry.path,
-        entry.size,
-        { duration: mismatch && kind === 'ogg', skipCovers: false },
-        mime,
-        file,
-      );
+      meta = await parse({ duration: mismatch && kind === 'ogg', skipCovers: false });
     } catch (e) {
       return { ok: false, reason: `unreadable: ${errorText(e)}` };
     }
+    let f = meta.format;
+    let duration = f.duration;
+    if (duration === undefined && f.container === 'Ogg' && probed.tail) {
+      duration = oggDuration(probed.head, probed.tail, f.sampleRate ?? 0, f.codec ?? '');
+    }
+    if (duration === undefined && (f.codec || f.container)) {
+      // No duration in the headers (e.g. VBR MP3 without a Xing frame, raw AAC): count the frames.
+      try {
+        meta = await parse({ duration: true, skipCovers: false });
+        f = meta.format;
+        duration = f.duration;
+      } catch {
+        // keep what the first pass found
+      }
+    }
+    if (f.hasAudio === false)
+      return { ok: false, reason: 'no audio stream (the container holds no audio track)' };
+    if (!f.codec && !f.container)
+      return { ok: false, reason: 'no audio stream found (format not recognised)' };
+    if (!(Number(f.sampleRate) > 0) && !(Number(duration) > 0)) {
+      return {
+        ok: false,
+        reason: `no usable audio stream (${f.container ?? f.codec}: sample rate and duration unknown)`,
+      };
+    }
+    if (duration === 0 || f.numberOfSamples === 0)
+      return { ok: false, reason: 'audio stream is empty (0 samples)' };
+
+    const stream = {
+      format: (f.container ?? kind).split('/')[0].trim() || 'unknown',
+      codec: f.codec ?? '',
+      duration: Number.isFinite(duration) && (duration ?? 0) > 0 ? (duration as number) : 0,
+      sampleRate: Math.round(f.sampleRate ?? 0),
+      channels: f.numberOfChannels ?? 0,
+      bitrate: Number.isFinite(f.bitrate) ? Math.round(f.bitrate ?? 0) : 0,
+    };
+    // Average bitrate from the file size when the headers give none (e.g. Opus).
+    if (stream.bitrate === 0 && stream.duration > 0)
+      stream.bitrate = Math.round((entry.size * 8) / stream.duration);
+    return { ok: true, info: describe(entry, probed.fingerprint, stream, meta.common) };
   } finally {
     await file.close();
   }
-  const parse = (opts: IOptions) =>
-    parseWithCache(
-      entry.path,
-      entry.size,
-      opts,
-      mismatch ? MIME_OF_KIND[kind as Exclude<ContainerKind, 'unknown'>] : undefined,
-    );
-  const probe_ = probed;
-  let f = meta.format;
-  let duration = f.duration;
-  if (duration === undefined && f.container === 'Ogg' && probe_.tail) {
-    duration = oggDuration(probe_.head, probe_.tail, f.sampleRate ?? 0, f.codec ?? '');
-  }
-  if (duration === undefined && (f.codec || f.container)) {
-    // No duration in the headers (e.g. VBR MP3 without a Xing frame, raw AAC): count the frames.
-    try {
-      const full = await parse({ duration: true, skipCovers: false });
-      meta = full;
-      f = full.format;
-      duration = f.duration;
-    } catch {
-      // keep what the first pass found
-    }
-  }
-  if (f.hasAudio === false)
-    return { ok: false, reason: 'no audio stream (the container holds no audio track)' };
-  if (!f.codec && !f.container) return { ok: false, reason: 'no audio stream found (format not recognised)' };
-  if (!(Number(f.sampleRate) > 0) && !(Number(duration) > 0)) {
-    return {
-      ok: false,
-      reason: `no usable audio stream (${f.container ?? f.codec}: sample rate and duration unknown)`,
-    };
-  }
-  if (duration === 0 || f.numberOfSamples === 0)
-    return { ok: false, reason: 'audio stream is empty (0 samples)' };
-
-  const stream = {
-    format: (f.container ?? kind).split('/')[0].trim() || 'unknown',
-    codec: f.codec ?? '',
-    duration: Number.isFinite(duration) && (duration ?? 0) > 0 ? (duration as number) : 0,
-    sampleRate: Math.round(f.sampleRate ?? 0),
-    channels: f.numberOfChannels ?? 0,
-    bitrate: Number.isFinite(f.bitrate) ? Math.round(f.bitrate ?? 0) : 0,
-  };
-  // Average bitrate from the file size when the headers give none (e.g. Opus).
-  if (stream.bitrate === 0 && stream.duration > 0)
-    stream.bitrate = Math.round((entry.size * 8) / stream.duration);
-  return { ok: true, info: describe(entry, probe_.fingerprint, stream, meta.common) };
 }
 
 /** Reads one file. Resolves with an error reason for anything unreadable; never rejects. */

@@ -81,6 +81,30 @@ describe('incremental scan', () => {
     expect((await catalog.getByPath(p))?.id).toBe(first.get(p));
   });
 
+  it('keeps a catalogued track (and its id) when its re-read fails for a passing reason', async () => {
+    const p = join(lib, 'Wesnoth/Stephen Rozanc/Northerners.flac');
+    const aside = join(base, 'Northerners.flac');
+    utimesSync(p, new Date(), new Date(Date.now() + 10_000));
+    // The file vanishes between the walk and its read.
+    let s = await catalog.scan([lib], {
+      progressIntervalMs: 0,
+      onProgress: (pr) => {
+        if (pr.phase === 'reading' && pr.processed === 11) renameSync(p, aside);
+      },
+    });
+    expect(s).toMatchObject({ failed: 1, updated: 0, unchanged: 11 });
+    expect((await catalog.errors()).errors.map((e) => [e.path, e.reason])).toEqual([
+      [p, expect.stringMatching(/^file vanished/)],
+    ]);
+    expect(await catalog.getByPath(p)).toMatchObject({ id: first.get(p), status: 'ok' });
+
+    renameSync(aside, p);
+    s = await catalog.scan([lib]);
+    expect(s).toMatchObject({ updated: 1, failed: 0, unchanged: 11 });
+    expect((await catalog.errors()).total).toBe(0);
+    expect((await catalog.getByPath(p))?.id).toBe(first.get(p));
+  });
+
   it('keeps the id of a renamed file and of a file moved to another folder', async () => {
     const a = join(lib, 'Nexuiz/blkrbt - Desert.opus');
     const a2 = join(lib, 'Nexuiz/Desert (renamed).opus');
