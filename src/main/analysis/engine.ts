@@ -441,8 +441,6 @@ export class AnalysisEngine extends EventEmitter {
     const sent = host.send({
       type: 'init',
       model: this.model,
-      home: this.opts.home,
-      modelsDir: this.opts.modelsDir,
       patches: this.patches,
       ffmpegPath: this.opts.ffmpegPath,
       analysisVersion: this.version ?? '',
@@ -608,10 +606,10 @@ export class AnalysisEngine extends EventEmitter {
         (slot) =>
           new Promise<void>((resolve) => {
             if (slot.timer) clearTimeout(slot.timer);
-            const killTimer = setTimeout(() => slot.host.kill(), graceful ? 2_000 : 0);
+            const killTimer = graceful ? setTimeout(() => slot.host.kill(), 2_000) : null;
             const giveUp = setTimeout(resolve, 10_000);
             slot.host.onExit(() => {
-              clearTimeout(killTimer);
+              if (killTimer) clearTimeout(killTimer);
               clearTimeout(giveUp);
               resolve();
             });

@@ -271,7 +271,11 @@ export class ResultsStore {
     const fresh: Record<string, unknown>[] = [];
     const existing: Record<string, unknown>[] = [];
     for (const [id, r] of last) (known.has(id) ? existing : fresh).push(r);
-    if (fresh.length > 0) await table.add(makeArrowTable(fresh, { schema }));
+    if (fresh.length > 0) {
+      await table.add(makeArrowTable(fresh, { schema }));
+      // Known at once: if the mergeInsert below fails, a retry must not append these rows again.
+      for (const r of fresh) known.add(r.trackId as string);
+    }
     if (existing.length > 0) {
       await table
         .mergeInsert('trackId')
@@ -279,7 +283,6 @@ export class ResultsStore {
         .whenNotMatchedInsertAll()
         .execute(makeArrowTable(existing, { schema }));
     }
-    for (const id of last.keys()) known.add(id);
   }
 
   /** Waits for writes in flight. */

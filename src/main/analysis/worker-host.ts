@@ -19,8 +19,6 @@ export interface WorkerInit {
   type: 'init';
   /** The resolved model (as returned by resolveModel) or null for features only. */
   model: ResolvedModel | null;
-  home: string;
-  modelsDir?: string;
   /** Patches per track for the embedding (0 = all). */
   patches: number;
   ffmpegPath?: string;

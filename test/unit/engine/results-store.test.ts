@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Database } from '../../../src/main/library/db';
+import { Database, type Table } from '../../../src/main/library/db';
 import { ResultsStore } from '../../../src/main/analysis/results-store';
 import type { TrackAnalysisResult } from '../../../src/main/analysis/types';
 import type { FeatureScalars } from '../../../src/shared/types';
@@ -152,6 +152,21 @@ describe('ResultsStore', () => {
     const all = await store.loadAll();
     expect(all.ids).toEqual(['t2']);
     expect(all.embedding?.data.length).toBe(4);
+  });
+
+  it('does not append a row twice when a batch failed after its fresh rows were added', async () => {
+    await store.write([result('t1', 'v1', 1)]);
+    const table = (store as unknown as { embeddings: Map<string, Table> }).embeddings.get('embeddings_msd')!;
+    // t3 is new (appended), t1 is known (mergeInsert): make the mergeInsert fail once.
+    const original = table.mergeInsert.bind(table);
+    table.mergeInsert = () => {
+      table.mergeInsert = original;
+      throw new Error('injected write failure');
+    };
+    await expect(store.write([result('t3', 'v1', 3), result('t1', 'v2', 5)])).rejects.toThrow('injected');
+    await store.write([result('t3', 'v1', 3), result('t1', 'v2', 5)]);
+    expect(await table.countRows(`trackId = 't3'`)).toBe(1);
+    expect(await table.countRows()).toBe(2);
   });
 
   it('reopens from disk with the same data', async () => {

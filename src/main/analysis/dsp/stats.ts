@@ -8,6 +8,16 @@
  * - zero-crossing rate: Essentia `ZeroCrossingRate(threshold = 0)` on the time-domain frame
  */
 
+/** Root mean square of x[from, to) (clamped to the signal; 0 when empty). */
+export function rms(x: Float32Array, from = 0, to = x.length): number {
+  const a = Math.max(0, from);
+  const b = Math.min(x.length, to);
+  if (b <= a) return 0;
+  let s = 0;
+  for (let i = a; i < b; i++) s += x[i] * x[i];
+  return Math.sqrt(s / (b - a));
+}
+
 export function spectralCentroid(mag: Float64Array, sampleRate: number): number {
   let num = 0;
   let den = 0;

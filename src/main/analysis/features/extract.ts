@@ -36,6 +36,7 @@ import { ampToDb, applyDct, applyMel, dctTable, melFilterbank } from '../dsp/mel
 import {
   RunningStats,
   octaveBands,
+  rms,
   spectralCentroid,
   spectralContrast,
   spectralFlatness,
@@ -142,7 +143,7 @@ function kernels(sampleRate: number): Kernels {
   return k;
 }
 
-export interface FrameFeatures {
+interface FrameFeatures {
   mfccMean: Float64Array;
   mfccStd: Float64Array;
   deltaStd: Float64Array;
@@ -341,9 +342,7 @@ export function extractFeaturesTimed(
 
   t = cpuNow();
   const loud = silent ? { integrated: -70, range: 0 } : ebur128(pcm, sampleRate);
-  let sq = 0;
-  for (let i = 0; i < pcm.length; i++) sq += pcm[i] * pcm[i];
-  const rms = pcm.length ? Math.sqrt(sq / pcm.length) : 0;
+  const rmsLevel = rms(pcm);
   timings.tsLoudness = cpuNow() - t;
 
   t = cpuNow();
@@ -370,7 +369,7 @@ export function extractFeaturesTimed(
   // Position on the circle of fifths; a minor key sits with its relative major.
   const tonic = pc < 0 ? 0 : ess.scale === 'minor' ? (pc + 3) % 12 : pc;
   const fifths = ((tonic * 7) % 12) / 12;
-  const rmsDb = Math.max(-100, 20 * Math.log10(rms + 1e-10));
+  const rmsDb = Math.max(-100, 20 * Math.log10(rmsLevel + 1e-10));
   const values: number[] = [
     ...ff.mfccMean,
     ...ff.mfccStd,
@@ -418,7 +417,7 @@ export function extractFeaturesTimed(
     loudness: finite(loud.integrated, -70),
     loudnessRange: finite(loud.range),
     dynamicComplexity: ess.dynamicComplexity,
-    rms: finite(rms),
+    rms: finite(rmsLevel),
     spectralCentroid: finite(centroid),
     spectralRolloff: finite(rolloff),
     spectralFlux: finite(flux),
@@ -431,9 +430,4 @@ export function extractFeaturesTimed(
 /** Features of mono PCM at `sampleRate` (FEATURE_SAMPLE_RATE is what the analysis uses). */
 export function extractFeatures(pcm: Float32Array, sampleRate: number): FeatureResult {
   return extractFeaturesTimed(pcm, sampleRate).result;
-}
-
-/** The frame-level pass alone (MFCC, spectral stats, onset envelope): for tests and benches. */
-export function analyseFrames(pcm: Float32Array, sampleRate: number): FrameFeatures {
-  return frameFeatures(pcm, kernels(sampleRate));
 }

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import type { EmbeddingResult } from '../types';
+import { rms } from '../dsp/stats';
 import type { ResolvedModel } from './manager';
 import {
   MUSICNN_BANDS,
@@ -42,16 +43,6 @@ let ortModule: typeof Ort | null = null;
 function ort(): typeof Ort {
   ortModule ??= require('onnxruntime-node') as typeof Ort;
   return ortModule;
-}
-
-/** Root mean square of pcm[from, to) (clamped to the signal). */
-function rms(pcm: Float32Array, from: number, to: number): number {
-  const a = Math.max(0, from);
-  const b = Math.min(pcm.length, to);
-  if (b <= a) return 0;
-  let s = 0;
-  for (let i = a; i < b; i++) s += pcm[i] * pcm[i];
-  return Math.sqrt(s / (b - a));
 }
 
 /**

@@ -5,6 +5,7 @@
  * See ../shared/models/musicnn/README.md for the exact definition it is tested against.
  */
 import { RealFFT } from '../dsp/fft';
+import { hann } from '../dsp/window';
 
 export const MUSICNN_SAMPLE_RATE = 16000;
 export const MUSICNN_FRAME_SIZE = 512;
@@ -14,13 +15,8 @@ export const MUSICNN_PATCH_FRAMES = 187;
 
 const N_BINS = MUSICNN_FRAME_SIZE / 2 + 1;
 
-/** Symmetric Hann window, not normalised: w[n] = 0.5 − 0.5·cos(2πn/(N−1)). */
-const HANN = (() => {
-  const w = new Float64Array(MUSICNN_FRAME_SIZE);
-  for (let n = 0; n < MUSICNN_FRAME_SIZE; n++)
-    w[n] = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / (MUSICNN_FRAME_SIZE - 1));
-  return w;
-})();
+/** Symmetric Hann window, not normalised. */
+const HANN = hann(MUSICNN_FRAME_SIZE);
 
 function hzToSlaneyMel(f: number): number {
   return f < 1000 ? f / (200 / 3) : 15 + (27 * Math.log(f / 1000)) / Math.log(6.4);
