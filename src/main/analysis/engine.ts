@@ -75,6 +75,8 @@ export interface StartOptions {
   workers?: number;
   model?: string;
   patches?: number;
+  /** ffmpeg binary for this run (a settings change applies from the next run). */
+  ffmpegPath?: string;
 }
 
 export interface AnalysisSummary {
@@ -162,6 +164,7 @@ export class AnalysisEngine extends EventEmitter {
   private model: ResolvedModel | null = null;
   private version: string | null = null;
   private patches = 0;
+  private ffmpegPath: string | undefined;
   private startFailures = 0;
   private finishing = false;
   private runId = 0;
@@ -208,6 +211,7 @@ export class AnalysisEngine extends EventEmitter {
       Math.floor(options.workers ?? this.opts.workers ?? availableParallelism()),
     );
     this.patches = Math.max(0, Math.floor(options.patches ?? this.opts.patches ?? DEFAULT_PATCHES_PER_TRACK));
+    this.ffmpegPath = options.ffmpegPath ?? this.opts.ffmpegPath;
     this.stats = emptyStats();
     this.emitProgress();
     void this.prepare(runId, options.model ?? this.opts.model ?? 'msd').catch((err: unknown) => {
@@ -442,7 +446,7 @@ export class AnalysisEngine extends EventEmitter {
       type: 'init',
       model: this.model,
       patches: this.patches,
-      ffmpegPath: this.opts.ffmpegPath,
+      ffmpegPath: this.ffmpegPath,
       analysisVersion: this.version ?? '',
     });
     if (!sent) host.kill();

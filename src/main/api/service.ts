@@ -54,7 +54,6 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     }
   };
 
-  const initialSettings = await settings.get();
   const engine = new AnalysisEngine({
     home,
     catalog,
@@ -64,7 +63,6 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     // and the engine says it runs on features alone.
     allowDownload: true,
     hostFactory: options.workerHostFactory,
-    ffmpegPath: initialSettings.ffmpegPath || undefined,
   });
   engine.on('progress', (p: AnalysisProgress) => {
     emit('analysis.progress', p);
@@ -86,6 +84,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       workers: req.workers ?? s.workers,
       model: req.model ?? s.model,
       patches: s.patchesPerTrack,
+      ffmpegPath: s.ffmpegPath || undefined,
     });
   };
 
