@@ -37,8 +37,6 @@ export interface BrowserMode {
   close(): Promise<void>;
 }
 
-/** The project folder: the nearest ancestor with Timbre's package.json (works from src/ and out/). */
-
 export function defaultRendererDir(): string {
   return join(projectRoot(), 'out', 'renderer');
 }

@@ -23,8 +23,9 @@ import type { EngineSettings, SimilarityInput, Space } from './corpus';
 import { Vectors, defaultEngineSettings, fillBlend, ivfOptions, standardizeRows } from './corpus';
 import { explainPair, scalarSpread, sharedTags } from './explain';
 import type { ScalarSpread } from './explain';
-import { hubStats, logOneMinusMp, queryStats } from './hubness';
+import { hubStats, logOneMinusMp, mpScore, queryStats } from './hubness';
 import { albumKey, artistKey, defaultVariety, duplicateKey, makeFilter } from './rules';
+import type { GroupIds } from './rules';
 import { TopK, dotRow, dotRows, normalize, slerp } from './vectors';
 
 export type { SimilarityInput } from './corpus';
@@ -217,9 +218,11 @@ export class SimilarityEngine {
       tags,
       clusters: undefined,
     };
-    this.clusterOf = this.clusterOf
-      ? Int32Array.from([...this.clusterOf, ...new Array<number>(m).fill(-1)])
-      : null;
+    if (this.clusterOf) {
+      const clusterOf = new Int32Array(n1).fill(-1);
+      clusterOf.set(this.clusterOf);
+      this.clusterOf = clusterOf;
+    }
     this.indexMetadata(n0);
     for (const sp of v.builtSpaces()) {
       if (sp.source === 'features') sp.data = v.feat;
@@ -261,7 +264,7 @@ export class SimilarityEngine {
 
   /** Score shown to the user: cosine, or the mutual-proximity probability. */
   private display(sp: Space, rel: number): number {
-    return sp.hub ? 1 - Math.exp(-rel) : rel;
+    return sp.hub ? mpScore(-rel) : rel;
   }
 
   /** k nearest rows to q that pass `accept`, best first (hubness re-ranked over an over-fetched set). */
@@ -375,6 +378,10 @@ export class SimilarityEngine {
       !seedSet.has(i) && this.silent[i] === 0 && (!exclude || !exclude.has(i)) && (!filter || filter(i));
   }
 
+  private groupIds(): GroupIds {
+    return { artist: this.artistIds, album: this.albumIds };
+  }
+
   private rules(partial: Partial<VarietyRules> | undefined): Rules {
     return { ...this.variety, ...stripUndefined(partial ?? {}) } as Rules;
   }
@@ -386,7 +393,7 @@ export class SimilarityEngine {
     const seeds = this.seedIndices(req.seed);
     const sp = this.space(req.source);
     const k = req.k ?? 20;
-    const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars);
+    const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars, this.groupIds());
     const results = this.candidates(sp, seeds, k, this.accept(seeds, filter)).map((s) =>
       this.toSimilar(sp, s),
     );
@@ -404,17 +411,12 @@ export class SimilarityEngine {
     const sp = this.space(req.source);
     const length = req.length ?? 25;
     const rules = this.rules(req.variety);
-    const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars);
+    const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars, this.groupIds());
     const accept = this.accept(seeds, filter);
-    let poolSize = Math.max(2 * length, 60);
-    let picked: Scored[];
-    for (;;) {
+    const picked = this.widening(Math.max(2 * length, 60), length, (poolSize) => {
       const pool = this.candidates(sp, seeds, poolSize, accept);
-      picked = this.arrange(sp, pool, length, rules, seeds, []);
-      // Variety rules can reject much of a pool (one artist dominating): widen it and retry.
-      if (picked.length >= length || pool.length < poolSize || poolSize >= this.size) break;
-      poolSize = Math.min(this.size, poolSize * 4);
-    }
+      return { pool, picked: this.arrange(sp, pool, length, rules, seeds, []) };
+    });
     return {
       seedIds: seeds.map((i) => this.tracks[i].id),
       tracks: picked.map((s) => this.toSimilar(sp, s)),
@@ -438,20 +440,35 @@ export class SimilarityEngine {
     const exclude = new Set([...history, ...skipped]);
     const accept = this.accept(seeds, null, exclude);
     const recentSkips = skipped.slice(-50);
-    let poolSize = Math.max(4 * count, 60);
-    let picked: Scored[];
-    for (;;) {
-      const pool = this.knn(sp, this.vecQuery(sp, target), poolSize, accept);
-      const steered = this.steerBySkips(sp, pool, recentSkips);
-      picked = this.arrange(sp, steered, count, rules, seeds, history);
-      if (picked.length >= count || pool.length < poolSize || poolSize >= this.size) break;
-      poolSize = Math.min(this.size, poolSize * 4);
-    }
+    const query = this.vecQuery(sp, target);
+    const picked = this.widening(Math.max(4 * count, 60), count, (poolSize) => {
+      const pool = this.knn(sp, query, poolSize, accept);
+      return {
+        pool,
+        picked: this.arrange(sp, this.steerBySkips(sp, pool, recentSkips), count, rules, seeds, history),
+      };
+    });
     return {
       seedIds: seeds.map((i) => this.tracks[i].id),
       tracks: picked.map((s) => this.toSimilar(sp, s)),
       tookMs: performance.now() - t0,
     };
+  }
+
+  /**
+   * Runs `attempt` over a candidate pool of `poolSize`, quadrupling the pool while the variety
+   * rules leave the result short of `want` and a larger pool could still add candidates.
+   */
+  private widening(
+    poolSize: number,
+    want: number,
+    attempt: (poolSize: number) => { pool: Scored[]; picked: Scored[] },
+  ): Scored[] {
+    for (;;) {
+      const { pool, picked } = attempt(poolSize);
+      if (picked.length >= want || pool.length < poolSize || poolSize >= this.size) return picked;
+      poolSize = Math.min(this.size, poolSize * 4);
+    }
   }
 
   /**
@@ -475,18 +492,12 @@ export class SimilarityEngine {
   /** Pushes down candidates close to skipped tracks: relevance minus a penalty growing with that closeness. */
   private steerBySkips(sp: Space, pool: Scored[], skipped: number[], threshold = 0.2, weight = 1): Scored[] {
     if (skipped.length === 0 || pool.length === 0) return pool;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of pool) {
-      lo = Math.min(lo, p.rel);
-      hi = Math.max(hi, p.rel);
-    }
-    const range = hi - lo || 1;
-    const out = pool.map((p) => {
+    const relN = rescaled(pool);
+    const out = pool.map((p, c) => {
       let worst = 0;
       for (const s of skipped) worst = Math.max(worst, dotRows(sp.data, p.i, s, sp.dim));
       const penalty = Math.max(0, worst - threshold) / (1 - threshold);
-      return { i: p.i, rel: (p.rel - lo) / range - weight * penalty };
+      return { i: p.i, rel: relN[c] - weight * penalty };
     });
     out.sort((a, b) => b.rel - a.rel || a.i - b.i);
     return out;
@@ -510,14 +521,7 @@ export class SimilarityEngine {
     const n = pool.length;
     if (n === 0) return [];
     const lambda = Math.max(0, Math.min(1, rules.diversity)) * 0.7;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of pool) {
-      lo = Math.min(lo, p.rel);
-      hi = Math.max(hi, p.rel);
-    }
-    const range = hi - lo || 1;
-    const relN = pool.map((p) => (p.rel - lo) / range);
+    const relN = rescaled(pool);
     const maxSim = new Float64Array(n).fill(lambda > 0 ? -1 : 0);
     const recentRows = new Set(
       rules.recentlyPlayed.map((id) => this.byId.get(id)).filter((i) => i !== undefined),
@@ -794,6 +798,18 @@ class MaxHeap {
     }
     return top;
   }
+}
+
+/** Relevances of a pool rescaled to [0, 1] (min to max). */
+function rescaled(pool: Scored[]): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of pool) {
+    lo = Math.min(lo, p.rel);
+    hi = Math.max(hi, p.rel);
+  }
+  const range = hi - lo || 1;
+  return pool.map((p) => (p.rel - lo) / range);
 }
 
 function isUnknownArtist(key: string): boolean {

@@ -94,25 +94,43 @@ function folderOf(path: string): string {
   return path.replace(/\\/g, '/');
 }
 
+/** Artist and album of every track as small integers (album −1: none), precomputed by the engine. */
+export interface GroupIds {
+  artist: Int32Array;
+  album: Int32Array;
+}
+
 /**
  * A predicate over track indices for the request's filters, relative to the seeds.
- * Returns null when no filter is set.
+ * Returns null when no filter is set. With `ids`, the artist and album tests compare the
+ * engine's precomputed ids instead of normalising names for every candidate scanned.
  */
 export function makeFilter(
   filters: SimilarityFilters | undefined,
   seeds: number[],
   tracks: Track[],
   scalars: FeatureScalars[],
+  ids?: GroupIds,
 ): ((i: number) => boolean) | null {
   if (!filters) return null;
   const tests: ((i: number) => boolean)[] = [];
   if (filters.excludeSameArtist) {
-    const artists = new Set(seeds.map((s) => artistKey(tracks[s])));
-    tests.push((i) => !artists.has(artistKey(tracks[i])));
+    if (ids) {
+      const artists = new Set(seeds.map((s) => ids.artist[s]));
+      tests.push((i) => !artists.has(ids.artist[i]));
+    } else {
+      const artists = new Set(seeds.map((s) => artistKey(tracks[s])));
+      tests.push((i) => !artists.has(artistKey(tracks[i])));
+    }
   }
   if (filters.excludeSameAlbum) {
-    const albums = new Set(seeds.map((s) => albumKey(tracks[s])).filter((k) => k !== ''));
-    tests.push((i) => !albums.has(albumKey(tracks[i])));
+    if (ids) {
+      const albums = new Set(seeds.map((s) => ids.album[s]).filter((k) => k >= 0));
+      tests.push((i) => !albums.has(ids.album[i]));
+    } else {
+      const albums = new Set(seeds.map((s) => albumKey(tracks[s])).filter((k) => k !== ''));
+      tests.push((i) => !albums.has(albumKey(tracks[i])));
+    }
   }
   if (filters.minDuration !== undefined) {
     const v = filters.minDuration;

@@ -1,8 +1,8 @@
 /** Shared hooks: contract events and the app-wide context (navigation, selection, notices). */
-import { createContext, useContext, useEffect, useEffectEvent } from 'react';
+import { createContext, useContext, useEffect, useEffectEvent, useState } from 'react';
 import type { EventName, Events } from '../../shared/contract';
 import type { Track } from '../../shared/types';
-import { client } from './api/client';
+import { client, errorMessage } from './api/client';
 
 export type Screen = 'library' | 'scan' | 'analysis' | 'queue' | 'similar' | 'settings';
 
@@ -32,4 +32,32 @@ export function useApp(): AppApi {
 export function useEvent<E extends EventName>(event: E, listener: (payload: Events[E]) => void): void {
   const onEvent = useEffectEvent(listener);
   useEffect(() => client.on(event, (payload) => onEvent(payload)), [event]);
+}
+
+/** A loaded value or the error message that replaced it. */
+export interface Loaded<T> {
+  value: T | null;
+  error: string | null;
+}
+
+/**
+ * Runs `load` whenever `key` changes (nothing while `load` is null) and returns its outcome for the
+ * current key only: null while loading, and answers for keys no longer current are dropped.
+ */
+export function useKeyedLoad<T>(key: string, load: (() => Promise<T>) | null): Loaded<T> | null {
+  const [state, setState] = useState<(Loaded<T> & { key: string }) | null>(null);
+  const run = useEffectEvent(() => load?.());
+  const enabled = load !== null;
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    run()?.then(
+      (value) => live && setState({ key, value, error: null }),
+      (err: unknown) => live && setState({ key, value: null, error: errorMessage(err) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, enabled]);
+  return enabled && state && state.key === key ? state : null;
 }

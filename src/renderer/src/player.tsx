@@ -149,11 +149,12 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
 
   const playQueue = useCallback((tracks: Track[], start = 0) => {
     if (tracks.length === 0) return;
-    const first = tracks[Math.min(Math.max(0, start), tracks.length - 1)];
+    const index = Math.min(Math.max(0, start), tracks.length - 1);
+    const first = tracks[index];
     setState((s) => ({
       ...s,
       queue: tracks,
-      index: tracks.indexOf(first),
+      index,
       nonce: s.nonce + 1,
       history: pushId(s.history, first.id),
       radioSeed: s.radio ? first : s.radioSeed,

@@ -479,3 +479,31 @@ describe('silent tracks', () => {
     for (const r of fromSilent.tracks) expect(Number(r.track.id.slice(1)) % 10).not.toBe(0);
   });
 });
+
+describe('excludeSameArtist with an unknown artist', () => {
+  it('does not exclude every other track of unknown artist (as the variety rules do not group them)', () => {
+    const unknown = (i: number): boolean => i % 20 === 0;
+    const tracks = small.input.tracks.map((t, i) => (unknown(i) ? { ...t, artist: 'Unknown Artist' } : t));
+    const engine = SimilarityEngine.build({ ...small.input, tracks });
+    const k = tracks.length - 1;
+    const res = engine.similar({
+      seed: { kind: 'track', id: 't0' },
+      k,
+      filters: { excludeSameArtist: true },
+    });
+    expect(res.results.length).toBe(k);
+    expect(res.results.filter((r) => unknown(Number(r.track.id.slice(1)))).length).toBe(
+      tracks.length / 20 - 1,
+    );
+    // A known artist is still excluded, by the same ids.
+    const known = engine.similar({
+      seed: { kind: 'track', id: 't1' },
+      k,
+      filters: { excludeSameArtist: true },
+    });
+    const artist = tracks[1].artist;
+    const others = tracks.filter((t, i) => i !== 1 && t.artist !== artist).length;
+    expect(known.results.length).toBe(others);
+    for (const r of known.results) expect(r.track.artist).not.toBe(artist);
+  });
+});

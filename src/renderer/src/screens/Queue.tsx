@@ -1,35 +1,18 @@
 /** Now playing: the current track with what analysis knows about it, and the queue. */
-import { useEffect, useState } from 'react';
-import type { TrackAnalysisInfo } from '../../../shared/types';
 import { client } from '../api/client';
 import { formatDuration } from '../format';
-import { useApp } from '../hooks';
+import { useApp, useKeyedLoad } from '../hooks';
 import { usePlayer } from '../player';
 
 export function QueueScreen() {
   const player = usePlayer();
   const { go, select } = useApp();
   const { current } = player;
-  const [info, setInfo] = useState<{ id: string; info: TrackAnalysisInfo | null } | null>(null);
   const currentId = current?.id ?? null;
-
-  useEffect(() => {
-    if (!currentId) return;
-    let live = true;
-    client
-      .invoke('analysis.track', { id: currentId })
-      .then((result) => {
-        if (live) setInfo({ id: currentId, info: result });
-      })
-      .catch(() => {
-        if (live) setInfo({ id: currentId, info: null });
-      });
-    return () => {
-      live = false;
-    };
-  }, [currentId]);
-
-  const analysis = info && info.id === currentId ? info.info : null;
+  // What analysis knows about the playing track (nothing when the call fails).
+  const analysis =
+    useKeyedLoad(`${currentId}`, currentId ? () => client.invoke('analysis.track', { id: currentId }) : null)
+      ?.value ?? null;
   const tags = analysis ? Object.values(analysis.tags)[0]?.slice(0, 6) : undefined;
 
   return (

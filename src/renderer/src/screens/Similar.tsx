@@ -2,71 +2,45 @@
  * Similar: nearest tracks to the selected (or playing) track with their scores; clicking one
  * explains the match in words; cluster suggestions when clusters exist.
  */
-import { useEffect, useState } from 'react';
-import type { ClusterSuggestions } from '../../../shared/contract';
-import type {
-  Explanation,
-  SimilarResult,
-  SimilaritySource,
-  SimilarTrack,
-  Track,
-} from '../../../shared/types';
-import { client, errorMessage } from '../api/client';
+import { useState } from 'react';
+import type { Explanation, SimilaritySource, SimilarTrack, Track } from '../../../shared/types';
+import { client } from '../api/client';
 import { formatDuration } from '../format';
-import { useApp } from '../hooks';
+import { useApp, useKeyedLoad } from '../hooks';
 import { usePlayer } from '../player';
 import { notAnalysedHint } from './Library';
-
-type Loaded<T> = { key: string; value: T | null; error: string | null };
 
 export function SimilarScreen() {
   const { selected, go } = useApp();
   const player = usePlayer();
   const [follow, setFollow] = useState<'selected' | 'playing'>(selected ? 'selected' : 'playing');
   const [source, setSource] = useState<SimilaritySource | 'default'>('default');
-  const [similar, setSimilar] = useState<Loaded<SimilarResult> | null>(null);
-  const [clusters, setClusters] = useState<Loaded<ClusterSuggestions> | null>(null);
   const [picked, setPicked] = useState<string | null>(null);
-  const [explanation, setExplanation] = useState<Loaded<Explanation> | null>(null);
 
   const seed: Track | null =
     follow === 'selected' ? (selected ?? player.current) : (player.current ?? selected);
   const seedId = seed?.id ?? null;
-  const key = `${seedId}|${source}`;
-
-  useEffect(() => {
-    if (!seedId) return;
-    let live = true;
-    const k = `${seedId}|${source}`;
-    client
-      .invoke('similar.tracks', {
-        seed: { kind: 'track', id: seedId },
-        k: 25,
-        source: source === 'default' ? undefined : source,
-      })
-      .then((value) => live && setSimilar({ key: k, value, error: null }))
-      .catch((err: unknown) => live && setSimilar({ key: k, value: null, error: errorMessage(err) }));
-    client
-      .invoke('similar.clusterSuggestions', { id: seedId, sameCluster: 8, perOtherCluster: 3 })
-      .then((value) => live && setClusters({ key: seedId, value, error: null }))
-      .catch((err: unknown) => live && setClusters({ key: seedId, value: null, error: errorMessage(err) }));
-    return () => {
-      live = false;
-    };
-  }, [seedId, source]);
-
-  useEffect(() => {
-    if (!seedId || !picked) return;
-    let live = true;
-    const k = `${seedId}|${picked}`;
-    client
-      .invoke('similar.explain', { a: seedId, b: picked })
-      .then((value) => live && setExplanation({ key: k, value, error: null }))
-      .catch((err: unknown) => live && setExplanation({ key: k, value: null, error: errorMessage(err) }));
-    return () => {
-      live = false;
-    };
-  }, [seedId, picked]);
+  const current = useKeyedLoad(
+    `${seedId}|${source}`,
+    seedId
+      ? () =>
+          client.invoke('similar.tracks', {
+            seed: { kind: 'track', id: seedId },
+            k: 25,
+            source: source === 'default' ? undefined : source,
+          })
+      : null,
+  );
+  const clusters = useKeyedLoad(
+    `${seedId}`,
+    seedId
+      ? () => client.invoke('similar.clusterSuggestions', { id: seedId, sameCluster: 8, perOtherCluster: 3 })
+      : null,
+  );
+  const explained = useKeyedLoad(
+    `${seedId}|${picked}`,
+    seedId && picked ? () => client.invoke('similar.explain', { a: seedId, b: picked }) : null,
+  );
 
   if (!seed) {
     return (
@@ -85,9 +59,7 @@ export function SimilarScreen() {
     );
   }
 
-  const current = similar && similar.key === key ? similar : null;
-  const suggestions = clusters && clusters.key === seedId ? clusters.value : null;
-  const explained = explanation && explanation.key === `${seedId}|${picked}` ? explanation : null;
+  const suggestions = clusters?.value ?? null;
   const results = current?.value?.results ?? [];
 
   return (
