@@ -392,21 +392,57 @@ export class AnalysisEngine extends EventEmitter {
     if (this.model && this.model.tags.length > 0)
       await this.opts.store.setTagNames(this.model.id, this.model.tags);
 
-    // 2. The queue: present tracks not analysed at this version and not failed at it.
-    const pending = await this.pendingTracks(this.version, true);
+    await this.queueAndSpawn(runId, true);
+  }
+
+  /** Queues present tracks not analysed or failed at the current version and starts the workers. */
+  private async queueAndSpawn(runId: number, prune: boolean): Promise<void> {
+    if (this.version === null) return;
+    const pending = await this.pendingTracks(this.version, prune);
     if (runId !== this.runId) return;
     this.queue = pending
       // Longest first: the slowest tracks do not end up alone at the tail of the run.
       .sort((a, b) => b.duration - a.duration || a.path.localeCompare(b.path))
       .map((t) => ({ trackId: t.id, path: t.path, durationHint: t.duration, channelsHint: t.channels }));
-    this.total = this.queue.length;
+    this.total = this.done + this.queue.length;
     this.emitProgress();
 
-    // 3. The workers.
     const n = Math.min(this.workerCount, this.queue.length);
     this.slots = new Array<Slot | null>(n).fill(null);
     for (let i = 0; i < n; i++) this.spawn(i);
     this.maybeFinish();
+  }
+
+  /**
+   * A model that resolved in the main process but does not load in a worker (a corrupt cache, an
+   * ONNX runtime that cannot run it) must not stop the library from being analysed: the run goes
+   * on with features only, at the features-only version, and says why. Tracks in hand are
+   * re-queued; a later run with a working model redoes these tracks with embeddings.
+   */
+  private continueWithoutModel(reason: string): void {
+    const runId = ++this.runId;
+    const modelId = this.modelId;
+    // No version while the queue is rebuilt, so nothing can finish the run in between.
+    this.version = null;
+    this.queue = [];
+    this.model = null;
+    this.modelId = null;
+    this.modelNote = `The ${modelId} model could not be loaded (${reason}): analysing features only`;
+    this.emitProgress();
+    void this.stopWorkers(false)
+      .then(async () => {
+        if (runId !== this.runId) return;
+        this.version = analysisVersion({
+          featuresVersion: FEATURES_VERSION,
+          model: null,
+          patches: this.patches,
+        });
+        this.stats.analysisVersion = this.version;
+        await this.queueAndSpawn(runId, false);
+      })
+      .catch((err: unknown) => {
+        if (runId === this.runId) this.fail(err instanceof Error ? err : new Error(String(err)));
+      });
   }
 
   private async modelHash(path: string): Promise<string> {
@@ -466,7 +502,8 @@ export class AnalysisEngine extends EventEmitter {
         this.maybeFinish();
         return;
       case 'init-error':
-        this.fail(new Error(`analysis worker could not start: ${message.reason}`));
+        if (this.model) this.continueWithoutModel(message.reason);
+        else this.fail(new Error(`analysis worker could not start: ${message.reason}`));
         return;
       case 'result': {
         const job = this.takeJob(slot, message.trackId);

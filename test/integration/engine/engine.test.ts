@@ -288,6 +288,43 @@ describe('AnalysisEngine faults', () => {
     await ctx.catalog.close();
   }, 120_000);
 
+  it('goes on with features only when the model resolves but no worker can load it', async () => {
+    const ctx = await scannedHome([join(fixtureLibraryDir, 'Obsidian Shell')]);
+    const broken = join(ctx.home, 'broken.onnx');
+    writeFileSync(broken, 'this is not an ONNX model');
+    const engine = engineFor(ctx, {
+      workers: 2,
+      resolveModel: () =>
+        Promise.resolve({
+          id: 'msd',
+          name: 'MusiCNN MSD (corrupt cache)',
+          kind: 'musicnn-mel',
+          origin: 'builtin',
+          onnxPath: broken,
+          sampleRate: 16_000,
+          input: '',
+          outputs: { embedding: 'embeddings' },
+          embeddingDim: 200,
+          pooling: 'mean+std',
+          tags: [],
+          patchFrames: 187,
+          bands: 96,
+        }),
+    });
+    engine.start();
+    const end = await engine.whenIdle();
+    expect(engine.lastError).toBeNull();
+    expect(end.model).toBeNull();
+    expect(end.modelNote).toMatch(/^The msd model could not be loaded \(.+\): analysing features only$/);
+    expect(engine.currentVersion).toMatch(/\+none$/);
+    expect(end.failed).toBe(0);
+    expect(end.done).toBe(ctx.tracks.length);
+    const versions = await ctx.store.versions();
+    for (const t of ctx.tracks) expect(versions.get(t.id)).toBe(engine.currentVersion);
+    expect((await ctx.store.loadAll()).embedding).toBeNull();
+    await ctx.catalog.close();
+  }, 120_000);
+
   it('pauses (in-flight tracks finish), resumes, cancels (workers gone, finished work kept) and resumes later', async () => {
     const ctx = await scannedHome([join(fixtureLibraryDir, 'Wesnoth'), join(fixtureLibraryDir, 'Maxstack')]);
     expect(ctx.tracks.length).toBe(5);
