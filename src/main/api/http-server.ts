@@ -18,7 +18,6 @@
  * - /media serves only the files the service resolves for a catalogued track id.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
@@ -29,8 +28,7 @@ import type { Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { ApiError, eventNames, isMethod } from '../../shared/contract';
 import type { ApiErrorCode, EventName, Events } from '../../shared/contract';
-import { resolveFfmpeg } from '../analysis/ffmpeg';
-import type { Settings } from '../../shared/types';
+import { answerMedia, spawnTranscoder } from './media';
 import type { TimbreService } from './service-types';
 
 export interface HttpServerOptions {
@@ -97,90 +95,6 @@ const staticTypes: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
   '.wasm': 'application/wasm',
 };
-
-const audioTypes: Record<string, string> = {
-  '.mp3': 'audio/mpeg',
-  '.mp2': 'audio/mpeg',
-  '.flac': 'audio/flac',
-  '.ogg': 'audio/ogg',
-  '.oga': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.spx': 'audio/ogg',
-  '.m4a': 'audio/mp4',
-  '.m4b': 'audio/mp4',
-  '.mp4': 'audio/mp4',
-  '.aac': 'audio/aac',
-  '.wav': 'audio/wav',
-  '.wave': 'audio/wav',
-  '.aif': 'audio/aiff',
-  '.aiff': 'audio/aiff',
-  '.aifc': 'audio/aiff',
-  '.wma': 'audio/x-ms-wma',
-  '.webm': 'audio/webm',
-  '.weba': 'audio/webm',
-  '.mka': 'audio/x-matroska',
-  '.ape': 'audio/x-ape',
-  '.wv': 'audio/x-wavpack',
-  '.mpc': 'audio/x-musepack',
-  '.mod': 'audio/x-mod',
-  '.xm': 'audio/x-xm',
-  '.it': 'audio/x-it',
-  '.s3m': 'audio/x-s3m',
-};
-
-/** Content-Type for an audio file, by extension. Shared with the Electron media protocol. */
-export function audioContentType(path: string): string {
-  return audioTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
-}
-
-export type RangeResult =
-  { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
-
-/**
- * Parses a Range header against a file size (RFC 9110 §14): one `bytes=` range (`a-b`, `a-`,
- * `-n`); anything it does not understand (other units, several ranges, bad syntax) means the
- * whole file. Shared with the Electron media protocol.
- */
-export function parseRange(header: string | null | undefined, size: number): RangeResult {
-  if (!header) return { kind: 'full' };
-  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-  if (!m) return { kind: 'full' };
-  const [, a, b] = m;
-  if (a === '' && b === '') return { kind: 'full' };
-  if (a === '') {
-    const suffix = Number(b);
-    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
-    return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(a);
-  let end = b === '' ? size - 1 : Number(b);
-  if (b !== '' && end < start) return { kind: 'full' };
-  if (start >= size) return { kind: 'unsatisfiable' };
-  end = Math.min(end, size - 1);
-  return { kind: 'partial', start, end };
-}
-
-/** The Content-Type of a transcoded stream. */
-export const TRANSCODE_TYPE = 'audio/ogg';
-
-/**
- * Starts ffmpeg turning any audio file it can read (AIFF, WMA, APE, tracker modules, …) into an
- * Ogg/Opus stream on stdout, for formats the browser engine cannot decode. The stream has no
- * length and cannot be ranged: the player cannot seek in it. Shared with the Electron protocol.
- */
-export function spawnTranscoder(ffmpeg: string, path: string): ChildProcessByStdio<null, Readable, Readable> {
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path];
-  args.push('-map', '0:a:0', '-vn', '-c:a', 'libopus', '-b:a', '160k', '-f', 'ogg', 'pipe:1');
-  return spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** The ffmpeg a service's settings point to (setting, then PATH, then the bundled one). */
-export function ffmpegForService(service: TimbreService): () => Promise<string> {
-  return async () => {
-    const settings = (await service.invoke('settings.get', {})) as Settings;
-    return (await resolveFfmpeg(settings.ffmpegPath || undefined)).path;
-  };
-}
 
 export function httpStatusFor(code: ApiErrorCode): number {
   switch (code) {
@@ -375,28 +289,41 @@ export async function startHttpServer(
     res.on('close', done);
   };
 
-  const sendTranscoded = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    if (!options.ffmpeg) {
-      sendText(res, 501, 'transcoding is not available');
+  const handleMedia = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawId: string,
+    url: URL,
+  ): Promise<void> => {
+    const answer = await answerMedia(
+      service,
+      {
+        method: req.method ?? 'GET',
+        rawId,
+        transcode: url.searchParams.get('transcode') === '1',
+        range: req.headers.range,
+        ifRange: typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : null,
+      },
+      options.ffmpeg,
+    );
+    if (answer.kind === 'text') {
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+      sendText(res, answer.status, answer.text);
       return;
     }
-    let bin: string;
-    try {
-      bin = await options.ffmpeg();
-    } catch (err) {
-      sendText(res, 503, `no ffmpeg to transcode with: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': TRANSCODE_TYPE,
-      'Cache-Control': 'no-store',
-      'Accept-Ranges': 'none',
-    });
-    if (req.method === 'HEAD') {
+    res.writeHead(answer.status, answer.headers);
+    if (!answer.body) {
       res.end();
       return;
     }
-    const child = spawnTranscoder(bin, path);
+    if (answer.kind === 'file') {
+      const stream = createReadStream(answer.path, { start: answer.start, end: answer.end });
+      stream.on('error', () => res.destroy());
+      res.on('close', () => stream.destroy());
+      stream.pipe(res);
+      return;
+    }
+    const child = spawnTranscoder(answer.ffmpeg, answer.path);
     transcoders.add(child);
     child.stderr.resume();
     child.stdout.pipe(res);
@@ -408,76 +335,6 @@ export async function startHttpServer(
     res.on('close', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
-  };
-
-  const handleMedia = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    rawId: string,
-    url: URL,
-  ): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      sendText(res, 405, 'method not allowed');
-      return;
-    }
-    let id: string;
-    try {
-      id = decodeURIComponent(rawId);
-    } catch {
-      sendText(res, 400, 'bad track id');
-      return;
-    }
-    const path = id ? await service.mediaPath(id) : null;
-    if (!path) {
-      sendText(res, 404, 'no such track');
-      return;
-    }
-    let size: number;
-    let mtime: Date;
-    try {
-      const st = await stat(path);
-      if (!st.isFile()) throw new Error('not a file');
-      size = st.size;
-      mtime = st.mtime;
-    } catch {
-      sendText(res, 404, 'the track file is missing');
-      return;
-    }
-    if (url.searchParams.get('transcode') === '1') {
-      await sendTranscoded(req, res, path);
-      return;
-    }
-    const etag = `W/"${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}"`;
-    let range = parseRange(req.headers.range, size);
-    const ifRange = req.headers['if-range'];
-    if (ifRange && ifRange !== etag && ifRange !== mtime.toUTCString()) range = { kind: 'full' };
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Content-Type', audioContentType(path));
-    res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', mtime.toUTCString());
-    res.setHeader('Cache-Control', 'private, no-cache');
-    if (range.kind === 'unsatisfiable') {
-      res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Content-Length': 0 });
-      res.end();
-      return;
-    }
-    const start = range.kind === 'partial' ? range.start : 0;
-    const end = range.kind === 'partial' ? range.end : size - 1;
-    const length = size === 0 ? 0 : end - start + 1;
-    if (range.kind === 'partial') {
-      res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': length });
-    } else {
-      res.writeHead(200, { 'Content-Length': length });
-    }
-    if (req.method === 'HEAD' || length === 0) {
-      res.end();
-      return;
-    }
-    const stream = createReadStream(path, { start, end });
-    stream.on('error', () => res.destroy());
-    res.on('close', () => stream.destroy());
-    stream.pipe(res);
   };
 
   const handleStatic = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {

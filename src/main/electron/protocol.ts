@@ -4,7 +4,7 @@
  * Range, which breaks seeking) and serves only what `service.mediaPath` resolves.
  */
 import { protocol } from 'electron';
-import { ffmpegForService } from '../api/http-server';
+import { ffmpegForService } from '../api/media';
 import type { TimbreService } from '../api/service-types';
 import { answerMediaRequest } from './media-response';
 

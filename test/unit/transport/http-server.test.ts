@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, isMethod, parseRequest } from '../../../src/shared/contract';
 import type { EventName, Events } from '../../../src/shared/contract';
-import { parseRange, startHttpServer } from '../../../src/main/api/http-server';
+import { startHttpServer } from '../../../src/main/api/http-server';
+import { parseRange } from '../../../src/main/api/media';
 import type { RunningHttpServer } from '../../../src/main/api/http-server';
 import type { TimbreService } from '../../../src/main/api/service-types';
 import { answerMediaRequest } from '../../../src/main/electron/media-response';
@@ -452,6 +453,36 @@ describe('Electron media protocol response', () => {
     );
     expect(bad.status).toBe(416);
     expect((await answerMediaRequest(service, new Request('timbre-media://track/other'))).status).toBe(404);
+    const head = await answerMediaRequest(
+      service,
+      new Request('timbre-media://track/track-1', { method: 'HEAD' }),
+    );
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('10000');
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const etag = full.headers.get('etag');
+    expect(etag).toMatch(/^W\/"/);
+    // A range of another version of the file is answered with the whole current file.
+    const stale = await answerMediaRequest(
+      service,
+      new Request('timbre-media://track/track-1', {
+        headers: { range: 'bytes=10-19', 'if-range': 'W/"0-0"' },
+      }),
+    );
+    expect(stale.status).toBe(200);
+    const fresh = await answerMediaRequest(
+      service,
+      new Request('timbre-media://track/track-1', {
+        headers: { range: 'bytes=10-19', 'if-range': etag ?? '' },
+      }),
+    );
+    expect(fresh.status).toBe(206);
+    expect((await answerMediaRequest(service, new Request('timbre-media://other/track-1'))).status).toBe(404);
+    const post = await answerMediaRequest(
+      service,
+      new Request('timbre-media://track/track-1', { method: 'POST' }),
+    );
+    expect(post.status).toBe(405);
     const transcoded = await answerMediaRequest(
       service,
       new Request('timbre-media://track/track-aiff?transcode=1'),
