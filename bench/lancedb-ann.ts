@@ -2,7 +2,9 @@
  * The measurement behind the similarity engine's choice of index: LanceDB's IVF_HNSW_SQ (the
  * index the design names) against the engine's own in-memory IVF, on the same synthetic 100k
  * embedding vectors, both checked against an exact scan. Prints build time, p50/p95 latency of a
- * k=10 query and recall@10.   npx tsx bench/lancedb-ann.ts [--tracks 100000] [--queries 200]
+ * k=10 query and recall@10. `--k 200` measures the candidate fetch behind a 50-track queue (its
+ * pool of 100 over-fetched ×2 for hubness re-ranking).
+ *   npx tsx bench/lancedb-ann.ts [--tracks 100000] [--queries 200] [--k 10]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ function arg(name: string, fallback: string): string {
 }
 const n = Number(arg('tracks', '100000'));
 const queries = Number(arg('queries', '200'));
+const k = Number(arg('k', '10'));
 const dim = 200;
 const pct = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))];
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   }
   const r = rng(11);
   const probes = Array.from({ length: queries }, () => Math.floor(r() * n));
-  const truth = probes.map((p) => new Set(exactTop(data, data.subarray(p * dim, (p + 1) * dim), 10, p)));
+  const truth = probes.map((p) => new Set(exactTop(data, data.subarray(p * dim, (p + 1) * dim), k, p)));
 
   // LanceDB IVF_HNSW_SQ.
   const dir = await mkdtemp(join(tmpdir(), 'timbre-lance-ann-'));
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
     t0 = performance.now();
     await table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine' }) });
     const indexMs = performance.now() - t0;
-    for (const ef of [0, 64, 150]) {
+    for (const ef of k > 10 ? [0, 2 * k] : [0, 64, 150]) {
       const times: number[] = [];
       let recall = 0;
       for (let q = 0; q < queries; q++) {
@@ -83,19 +86,19 @@ async function main(): Promise<void> {
         let query = table
           .vectorSearch(data.subarray(p * dim, (p + 1) * dim))
           .distanceType('cosine')
-          .limit(11);
+          .limit(k + 1);
         if (ef > 0) query = query.ef(ef);
         const hits = (await query.toArray()) as { i: number }[];
         times.push(performance.now() - a);
         const got = hits
           .map((h) => h.i)
           .filter((i) => i !== p)
-          .slice(0, 10);
-        recall += got.filter((i) => truth[q].has(i)).length / 10;
+          .slice(0, k);
+        recall += got.filter((i) => truth[q].has(i)).length / k;
       }
       console.log(
         `LanceDB IVF_HNSW_SQ (ef ${ef || 'default'}): create ${createMs.toFixed(0)} ms + index ${indexMs.toFixed(0)} ms; ` +
-          `k=10 p50 ${pct(times, 0.5).toFixed(2)} ms, p95 ${pct(times, 0.95).toFixed(2)} ms; recall@10 ${(recall / queries).toFixed(3)}`,
+          `k=${k} p50 ${pct(times, 0.5).toFixed(2)} ms, p95 ${pct(times, 0.95).toFixed(2)} ms; recall@${k} ${(recall / queries).toFixed(3)}`,
       );
     }
   } finally {
@@ -116,14 +119,14 @@ async function main(): Promise<void> {
     const a = performance.now();
     const res = engine.similar({
       seed: { kind: 'track', id: cat.input.tracks[probes[q]].id },
-      k: 10,
+      k,
       source: 'embedding',
     });
     times.push(performance.now() - a);
-    recall += res.results.filter((x) => truth[q].has(Number(x.track.id.slice(1)))).length / 10;
+    recall += res.results.filter((x) => truth[q].has(Number(x.track.id.slice(1)))).length / k;
   }
   console.log(
-    `Timbre in-memory IVF: build ${buildMs.toFixed(0)} ms; k=10 p50 ${pct(times, 0.5).toFixed(2)} ms, p95 ${pct(times, 0.95).toFixed(2)} ms; recall@10 ${(recall / queries).toFixed(3)}`,
+    `Timbre in-memory IVF: build ${buildMs.toFixed(0)} ms; k=${k} p50 ${pct(times, 0.5).toFixed(2)} ms, p95 ${pct(times, 0.95).toFixed(2)} ms; recall@${k} ${(recall / queries).toFixed(3)}`,
   );
 }
 
