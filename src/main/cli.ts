@@ -1,6 +1,7 @@
 /**
  * `timbre`: the headless command line over the same core as the app.
- * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.
+ * Exit codes: 0 done, 1 failed, 2 usage error, 75 data folder in use by another Timbre process
+ * (a writer: scan, analyze, serve), 130 interrupted.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiError } from '../shared/contract';
 import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/types';
 import { createService, type CoreService } from './api/service';
+import { HomeLockedError } from './home-lock';
 import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
 
 const usage = `timbre — a music player that knows how your music sounds
@@ -40,9 +42,18 @@ Global options
   --home DIR             data folder (default: $TIMBRE_HOME or ~/.local/share/timbre)
   --json                 machine-readable output (JSON; progress as JSON lines on stderr)
   -h, --help             this help
+
+One process at a time may write a data folder (scan, analyze, serve, the app); a second one exits
+with code 75. Reading commands (list, stats, errors, similar, queue, path, explain) run beside it.
 `;
 
 class UsageError extends Error {}
+
+/** sysexits' EX_TEMPFAIL: another Timbre process writes this data folder; try again later. */
+const EXIT_HOME_LOCKED = 75;
+
+/** Commands that only read the library: they run while the app or a scan writes it. */
+const READ_ONLY = new Set(['list', 'stats', 'errors', 'similar', 'queue', 'path', 'explain']);
 
 const options = {
   home: { type: 'string' },
@@ -146,7 +157,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'serve') {
     const { runBrowserMode } = await import('./api/browser-main');
-    await runBrowserMode({ home: values.home, port: intOption(values, 'port') });
+    await runBrowserMode({ home: values.home, port: intOption(values, 'port'), command: 'timbre serve' });
     return 0;
   }
   const known = [
@@ -163,7 +174,12 @@ async function run(argv: string[]): Promise<number> {
   ];
   if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`);
 
-  const service = await createService({ home: values.home, mode: 'cli' });
+  const service = await createService({
+    home: values.home,
+    mode: 'cli',
+    access: READ_ONLY.has(command) ? 'read' : 'write',
+    command: `timbre ${command}`,
+  });
   const status = new StatusLine();
   try {
     switch (command) {
@@ -361,6 +377,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       process.stderr.write(`timbre: ${(err as Error).message}\nRun "timbre --help" for usage.\n`);
       return 2;
     }
+    if (err instanceof HomeLockedError) {
+      process.stderr.write(`timbre: ${err.message}\n`);
+      return EXIT_HOME_LOCKED;
+    }
     if (err instanceof ApiError) {
       process.stderr.write(`timbre: ${err.message}\n`);
       return 1;
@@ -369,6 +389,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     return 1;
   }
 }
+
+// `timbre list | head`: the reader has gone, so stop quietly as other Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 
 main().then(
   (code) => {

@@ -309,8 +309,8 @@ export class AnalysisEngine extends EventEmitter {
 
   override on(event: 'progress', listener: (progress: AnalysisProgress) => void): this;
   override on(event: 'error', listener: (error: Error) => void): this;
-  /** Results (their count) are now in the database. */
-  override on(event: 'written', listener: (count: number) => void): this;
+  /** Results of these tracks are now in the database. */
+  override on(event: 'written', listener: (trackIds: string[]) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
@@ -696,7 +696,8 @@ export class AnalysisEngine extends EventEmitter {
       try {
         await this.opts.store.write(results, errors);
         // What similarity answers changes only once results are in the database.
-        if (results.length > 0) this.emit('written', results.length);
+        const written = results.map((r) => r.trackId);
+        if (written.length > 0) this.emit('written', written);
       } catch (err) {
         this.noteError(err);
       } finally {

@@ -103,6 +103,8 @@ const OPTIMIZE_EVERY = 50;
 
 const safeModel = (model: string): string => model.replace(/[^0-9a-zA-Z_-]/g, '_');
 const inList = (ids: string[]) => `trackId IN (${ids.map(sqlString).join(', ')})`;
+/** Longest id list `loadSome` puts in a filter; more ids are picked from a full read. */
+const MAX_IN_LIST = 500;
 
 /** Copies a fixed-size-list float32 column of an Arrow table into one row-major Float32Array. */
 function fixedListColumn(table: ArrowTable, name: string, dim: number): Float32Array {
@@ -117,6 +119,14 @@ function fixedListColumn(table: ArrowTable, name: string, dim: number): Float32A
     out.set(values.subarray(start, start + data.length * dim), row * dim);
     row += data.length;
   }
+  return out;
+}
+
+/** The given rows of a row-major n × dim array (all of it when rows is null). */
+function pickRows(src: Float32Array, dim: number, rows: number[] | null): Float32Array {
+  if (!rows) return src;
+  const out = new Float32Array(rows.length * dim);
+  rows.forEach((r, j) => out.set(src.subarray(r * dim, (r + 1) * dim), j * dim));
   return out;
 }
 
@@ -416,28 +426,50 @@ export class ResultsStore {
    * the model given, else the one most analyses used; a track's embedding counts only when it was
    * made by the same analysis (version) as its features.
    */
-  async loadAll(options: { model?: string } = {}): Promise<AnalysisData> {
-    if (!this.analysis) {
+  loadAll(options: { model?: string } = {}): Promise<AnalysisData> {
+    return this.load(null, options);
+  }
+
+  /**
+   * The same as `loadAll`, restricted to the tracks given (those without stored results are left
+   * out; rows come in storage order, `ids` says which). Without a model, the embedding is the one
+   * most of these tracks used: pass the model of the data this subset joins to stay consistent.
+   */
+  loadSome(trackIds: Iterable<string>, options: { model?: string } = {}): Promise<AnalysisData> {
+    return this.load([...new Set(trackIds)], options);
+  }
+
+  private async load(wanted: string[] | null, options: { model?: string }): Promise<AnalysisData> {
+    if (!this.analysis || wanted?.length === 0) {
       return {
         ids: [],
         features: new Float32Array(0),
-        featureNames: [],
+        featureNames: wanted ? this.featureNames : [],
         scalars: [],
         embedding: null,
         tags: null,
       };
     }
-    const t = await this.analysis
-      .query()
-      .select(['trackId', 'analysisVersion', 'featureVector', 'scalars', 'models'])
-      .toArrow();
-    const n = t.numRows;
-    const ids = stringColumn(t, 'trackId');
-    const versions = stringColumn(t, 'analysisVersion');
+    // A few ids are looked up with a filter; many are read in full and picked here.
+    const filter = wanted && wanted.length <= MAX_IN_LIST ? inList(wanted) : null;
+    const keep = wanted ? new Set(wanted) : null;
+    const read = (table: Table, columns: string[]) => {
+      const query = table.query().select(columns);
+      return (filter ? query.where(filter) : query).toArrow();
+    };
+    const t = await read(this.analysis, ['trackId', 'analysisVersion', 'featureVector', 'scalars', 'models']);
+    const allIds = stringColumn(t, 'trackId');
+    const rowsOf = keep ? allIds.flatMap((id, i) => (keep.has(id) ? [i] : [])) : null;
+    const pick = <T>(values: T[]): T[] => (rowsOf ? rowsOf.map((i) => values[i]) : values);
+    const ids = pick(allIds);
+    const n = ids.length;
+    const versions = pick(stringColumn(t, 'analysisVersion'));
     const dF = listDim(t.schema, 'featureVector');
-    const features = fixedListColumn(t, 'featureVector', dF);
-    const scalars = stringColumn(t, 'scalars').map((s) => parseJson<FeatureScalars>(s, {} as FeatureScalars));
-    const modelLists = stringColumn(t, 'models').map((s) => parseJson<string[]>(s, []));
+    const features = pickRows(fixedListColumn(t, 'featureVector', dF), dF, rowsOf);
+    const scalars = pick(stringColumn(t, 'scalars')).map((s) =>
+      parseJson<FeatureScalars>(s, {} as FeatureScalars),
+    );
+    const modelLists = pick(stringColumn(t, 'models')).map((s) => parseJson<string[]>(s, []));
 
     let model = options.model ?? null;
     if (!model) {
@@ -450,7 +482,7 @@ export class ResultsStore {
     let embedding: AnalysisData['embedding'] = null;
     let tags: AnalysisData['tags'] = null;
     if (model && table && n > 0) {
-      const e = await table.query().select(['trackId', 'analysisVersion', 'vector', 'tags']).toArrow();
+      const e = await read(table, ['trackId', 'analysisVersion', 'vector', 'tags']);
       const dim = listDim(e.schema, 'vector');
       const tagDim = listDim(e.schema, 'tags');
       const vectors = fixedListColumn(e, 'vector', dim);

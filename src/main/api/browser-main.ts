@@ -29,6 +29,8 @@ export interface BrowserModeOptions {
   quiet?: boolean;
   /** Stop on SIGINT/SIGTERM (default true; tests turn it off). */
   handleSignals?: boolean;
+  /** What the data folder's lock says runs here (default "Timbre (browser mode)"). */
+  command?: string;
 }
 
 export interface BrowserMode {
@@ -63,6 +65,9 @@ export async function runBrowserMode(options: BrowserModeOptions = {}): Promise<
     home: options.home,
     mode: 'browser',
     autoAnalyze: options.autoAnalyze ?? true,
+    // The app writes (scans, analysis, settings): it holds the data folder's writer lock.
+    access: 'write',
+    command: options.command ?? 'Timbre (browser mode)',
   });
   let server: RunningHttpServer;
   try {

@@ -10,6 +10,7 @@ import { AnalysisEngine } from '../analysis/engine';
 import type { WorkerHostFactory } from '../analysis/worker-host';
 import { ResultsStore } from '../analysis/results-store';
 import { homeLayout, resolveHome } from '../home';
+import { acquireHomeLock, type HomeAccess } from '../home-lock';
 import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
 import { SettingsStore } from '../settings';
@@ -25,6 +26,25 @@ export interface ServiceOptions {
   workerHostFactory?: WorkerHostFactory;
   /** Start analysis by itself after a scan (the app does; the CLI has its own command). */
   autoAnalyze?: boolean;
+  /**
+   * 'write' (default) holds the home's writer lock until close: a second writer is refused with a
+   * HomeLockedError. 'read' is for callers that never write (read-only CLI commands): they hold
+   * the lock only while the database is opened, and run beside a writer.
+   */
+  access?: HomeAccess;
+  /** What the lock file says runs here ("timbre scan"), shown to a refused process. */
+  command?: string;
+}
+
+/** Opens the catalog and the results tables; closes what it opened if the second part fails. */
+async function openStores(home: string): Promise<{ catalog: Catalog; results: ResultsStore }> {
+  const catalog = await Catalog.open(home);
+  try {
+    return { catalog, results: await ResultsStore.open(catalog.db) };
+  } catch (err) {
+    await catalog.close();
+    throw err;
+  }
 }
 
 type Listener = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -41,8 +61,16 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   const home = resolveHome(options.home);
   const layout = homeLayout(home);
   const settings = new SettingsStore(layout.settings);
-  const catalog = await Catalog.open(home);
-  const results = await ResultsStore.open(catalog.db);
+  const access = options.access ?? 'write';
+  const command = options.command ?? `Timbre (${options.mode})`;
+  const lock = await acquireHomeLock(home, { access, command });
+  const { catalog, results } = await openStores(home).catch((err: unknown) => {
+    lock.release();
+    throw err;
+  });
+  // Opening may create or migrate tables; after it a reader writes nothing and lets writers in.
+  if (access === 'read') lock.release();
+  else lock.markReady();
   const listeners = new Set<Listener>();
   const emit: Listener = (event, payload) => {
     for (const listener of listeners) {
@@ -70,8 +98,9 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   });
   // Written results change what "similar" answers; tell clients at most every few seconds.
   let lastChangedAt = 0;
-  engine.on('written', () => {
-    similarity.invalidate();
+  engine.on('written', (ids: string[]) => {
+    // New tracks join the similarity engine at once; anything else waits for its rebuild.
+    void similarity.added(ids);
     const now = Date.now();
     if (now - lastChangedAt > 5000) {
       lastChangedAt = now;
@@ -189,8 +218,12 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     },
     async close() {
       scanAbort?.abort();
-      await engine.close();
-      await catalog.close();
+      try {
+        await engine.close();
+        await catalog.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }

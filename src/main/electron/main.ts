@@ -4,10 +4,11 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, dialog, session } from 'electron';
 import { createService } from '../api/service';
 import type { TimbreService } from '../api/service-types';
 import { resolveHome } from '../home';
+import { HomeLockedError } from '../home-lock';
 import { registerIpc } from './ipc';
 import { handleMediaProtocol, registerMediaScheme } from './protocol';
 import { utilityWorkerHost } from './utility-worker';
@@ -95,6 +96,7 @@ if (!app.requestSingleInstanceLock()) {
         mode: 'electron',
         autoAnalyze: true,
         workerHostFactory: utilityWorkerHost,
+        command: 'Timbre app',
       });
       handleMediaProtocol(service);
       disposeIpc = registerIpc(service, { isTrustedUrl });
@@ -105,7 +107,13 @@ if (!app.requestSingleInstanceLock()) {
       });
     })
     .catch((err: unknown) => {
-      console.error('Timbre could not start:', err);
+      if (err instanceof HomeLockedError) {
+        // A CLI scan or browser mode writes the same library: say so instead of failing silently.
+        console.error(`Timbre could not start: ${err.message}`);
+        dialog.showErrorBox('Timbre: library in use', err.message);
+      } else {
+        console.error('Timbre could not start:', err);
+      }
       app.exit(1);
     });
 

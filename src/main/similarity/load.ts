@@ -44,3 +44,38 @@ export async function loadSimilarityInput(catalog: Catalog, results: ResultsStor
   const [tracks, data] = await Promise.all([catalog.allTracks(), results.loadAll()]);
   return joinSimilarityInput(tracks, data);
 }
+
+/** The engine input of a few tracks, for `SimilarityEngine.add`. */
+export interface SimilarityBatch {
+  input: SimilarityInput;
+  /**
+   * Every kept track has an embedding of the model asked for (with none asked for: no track has
+   * one). When false, adding the batch would not match what a full rebuild makes of it.
+   */
+  consistent: boolean;
+}
+
+/**
+ * Loads the analysed tracks among `ids` (still in the catalog and present), embedded with `model`,
+ * the embedding model of the engine they are meant for (null: it has none).
+ */
+export async function loadSimilarityBatch(
+  catalog: Catalog,
+  results: ResultsStore,
+  ids: string[],
+  model: string | null,
+): Promise<SimilarityBatch> {
+  const [found, data] = await Promise.all([
+    Promise.all(ids.map((id) => catalog.get(id))),
+    results.loadSome(ids, model ? { model } : {}),
+  ]);
+  const tracks = found.filter((t): t is Track => t !== null && t.status !== 'missing');
+  const kept = new Set(tracks.map((t) => t.id));
+  const rows = data.ids.flatMap((id, i) => (kept.has(id) ? [i] : []));
+  const e = data.embedding;
+  const consistent =
+    model === null
+      ? e === null || rows.every((i) => e.present[i] === 0)
+      : rows.length === 0 || (e !== null && e.model === model && rows.every((i) => e.present[i] === 1));
+  return { input: joinSimilarityInput(tracks, data), consistent };
+}

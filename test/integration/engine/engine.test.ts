@@ -116,14 +116,15 @@ describe('AnalysisEngine on the fixtures', () => {
     const engine = engineFor(ctx, { workers: 2, model: 'msd' });
     const events: AnalysisProgress[] = [];
     engine.on('progress', (p) => events.push(p));
-    let written = 0;
-    engine.on('written', (n: number) => (written += n));
+    const written: string[] = [];
+    engine.on('written', (ids: string[]) => written.push(...ids));
     const started = engine.start();
     expect(started.state).toBe('running');
     const end = await engine.whenIdle();
     expect(engine.lastError).toBeNull();
     // Every result was announced once it was in the database (what the similarity cache waits for).
-    expect(written).toBe(end.done - end.failed);
+    expect(written.length).toBe(end.done - end.failed);
+    expect(new Set(written).size).toBe(written.length);
 
     version = engine.currentVersion!;
     expect(version).toMatch(/^f.+\+msd@[0-9a-f]{12}\+p\d+$/);

@@ -119,6 +119,55 @@ describe('ResultsStore', () => {
     expect(Array.from(all.embedding!.data.subarray(i1 * 4, i1 * 4 + 4))).toEqual([0, 0, 0, 0]);
   });
 
+  it('loads the rows of just some tracks, aligned like loadAll (ids quoted, long lists too)', async () => {
+    await store.setTagNames('msd', ['rock', 'pop', 'jazz']);
+    const odd = `o'brien "x" \\ 1`;
+    await store.write([result('t1', 'v1', 1), result('t2', 'v1', 2), result(odd, 'v1', 4)]);
+    await store.write([result('t3', 'v1', 3), result('t4', 'v1', 5, null)]);
+    // An embedding of another model for t2: the subset follows the model asked for.
+    await store.write([result('t2', 'v1', 2, 'other')]);
+    const all = await store.loadAll({ model: 'msd' });
+    const check = async (wanted: string[], expected: string[], model = 'msd') => {
+      const some = await store.loadSome(wanted, { model });
+      expect([...some.ids].sort()).toEqual([...expected].sort());
+      expect(some.featureNames).toEqual(all.featureNames);
+      expect(some.features.length).toBe(expected.length * 6);
+      some.ids.forEach((id, j) => {
+        const i = all.ids.indexOf(id);
+        expect(Array.from(some.features.subarray(j * 6, j * 6 + 6))).toEqual(
+          Array.from(all.features.subarray(i * 6, i * 6 + 6)),
+        );
+        expect(some.scalars[j]).toEqual(all.scalars[i]);
+        if (model !== 'msd') return;
+        expect(some.embedding?.present[j]).toBe(all.embedding?.present[i]);
+        expect(Array.from(some.embedding!.data.subarray(j * 4, j * 4 + 4))).toEqual(
+          Array.from(all.embedding!.data.subarray(i * 4, i * 4 + 4)),
+        );
+        expect(Array.from(some.tags!.data.subarray(j * 3, j * 3 + 3))).toEqual(
+          Array.from(all.tags!.data.subarray(i * 3, i * 3 + 3)),
+        );
+      });
+      return some;
+    };
+    const some = await check(['t3', odd, 'nope', 't3', 't4'], ['t3', odd, 't4']);
+    expect(some.embedding?.model).toBe('msd');
+    expect(some.embedding?.present[some.ids.indexOf('t4')]).toBe(0);
+    expect(some.tags?.names).toEqual(['rock', 'pop', 'jazz']);
+    expect(some.scalars[some.ids.indexOf(odd)].bpm).toBe(104);
+    // More ids than a filter takes: read in full and picked.
+    const many = Array.from({ length: 700 }, (_, i) => `absent${i}`);
+    await check([...many, 't1', 't4'], ['t1', 't4']);
+    // Another model: only t2 has it.
+    const other = await check(['t1', 't2'], ['t1', 't2'], 'other');
+    expect(other.embedding?.model).toBe('other');
+    expect(Array.from(other.embedding!.present)).toEqual(other.ids.map((id) => (id === 't2' ? 1 : 0)));
+    // Nothing asked for, or nothing found.
+    expect((await store.loadSome([])).ids).toEqual([]);
+    const none = await store.loadSome(['nope']);
+    expect(none.ids).toEqual([]);
+    expect(none.embedding).toBeNull();
+  });
+
   it('records errors, clears them on success, pages them and prunes removed tracks', async () => {
     await store.write(
       [],
