@@ -173,7 +173,7 @@ export class Vectors {
   readonly n: number;
   readonly dF: number;
   readonly dE: number;
-  /** Unit feature rows (n × dF). */
+  /** Unit feature rows (n × dF). Row buffers here and in spaces may hold spare rows past n (adds). */
   feat: Float32Array;
   /** Unit embedding rows (n × dE), zero rows for tracks without one; null without a model. */
   emb: Float32Array | null;

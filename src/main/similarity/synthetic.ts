@@ -135,7 +135,7 @@ export function syntheticCatalog(options: SyntheticOptions): SyntheticCatalog {
     // Embeddings of audio models are non-negative-ish activations with a common offset.
     for (let d = 0; d < dE; d++) embedding[i * dE + d] = Math.max(0, v[d] + 0.8);
     for (let d = 0; d < dF; d++) features[i * dF + d] = v[dE + d] * (1 + (d % 7)) + (d % 5);
-    for (let t = 0; t < nTags; t++) tags[i * nTags + t] = 1 / (1 + Math.exp(-(v[t] * 2 - 2)));
+    for (let t = 0; t < nTags; t++) tags[i * nTags + t] = 1 / (1 + Math.exp(-(v[t % dim] * 2 - 2)));
     const bpm = Math.max(50, styleBpm[st] + 8 * gauss(random));
     const key = KEYS[Math.floor(random() * 12)];
     tracks.push(

@@ -437,6 +437,31 @@ describe('incremental updates and loading', () => {
     }
   });
 
+  it('adds in small batches (reusing spare rows) answer exactly like one add of the same tracks', () => {
+    const cat = syntheticCatalog({ tracks: 1300, embeddingDim: 32, featureDim: 12, seed: 23 });
+    const slice = (n0: number, n1: number): SimilarityInput => ({
+      tracks: cat.input.tracks.slice(n0, n1),
+      features: cat.input.features.slice(n0 * 12, n1 * 12),
+      featureNames: cat.input.featureNames,
+      scalars: cat.input.scalars.slice(n0, n1),
+      embedding: { model: 'm', dim: 32, data: cat.input.embedding!.data.slice(n0 * 32, n1 * 32) },
+      tags: { ...cat.input.tags!, data: cat.input.tags!.data.slice(n0 * 50, n1 * 50) },
+    });
+    const config = { engine: { annThreshold: 500 } };
+    const batched = SimilarityEngine.build(slice(0, 1000), config);
+    for (let from = 1000; from < 1300; from += 16) batched.add(slice(from, Math.min(1300, from + 16)));
+    const once = SimilarityEngine.build(slice(0, 1000), config);
+    once.add(slice(1000, 1300));
+    expect(batched.size).toBe(1300);
+    for (const id of ['t5', 't1001', 't1150', 't1299']) {
+      const a = batched.similar({ seed: { kind: 'track', id }, k: 10 }).results;
+      const b = once.similar({ seed: { kind: 'track', id }, k: 10 }).results;
+      expect(a.map((r) => r.track.id)).toEqual(b.map((r) => r.track.id));
+      expect(a.map((r) => r.score)).toEqual(b.map((r) => r.score));
+      expect(batched.explain(id, 't1200')).toEqual(once.explain(id, 't1200'));
+    }
+  });
+
   it('joins catalog tracks and analysis rows by id', () => {
     const tracks = [makeTrack('x'), makeTrack('y'), makeTrack('z', { status: 'missing' })];
     const input = joinSimilarityInput(tracks, {
