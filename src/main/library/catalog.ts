@@ -536,7 +536,12 @@ export class Catalog {
   async list(q: TrackQuery = {}): Promise<TrackPage> {
     const offset = Math.max(0, q.offset ?? 0);
     const limit = Math.max(0, q.limit ?? 1000);
-    const text = q.text?.trim().toLowerCase();
+    // Every word must appear somewhere ("kaufman siege", "Mattias Westlund - Breaking the Chains");
+    // a lone dash between words is how people write "artist - title", not a word.
+    const words = (q.text ?? '')
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((w) => w !== '' && !/^[-–—]+$/.test(w));
     const eq = (a: string, b: string) => a.toLowerCase() === b;
     const artist = q.artist?.trim().toLowerCase();
     const album = q.album?.trim().toLowerCase();
@@ -551,7 +556,7 @@ export class Catalog {
         t.artists.some((a) => eq(a, artist))) &&
       (!album || eq(t.album, album)) &&
       (!genre || t.genres.some((g) => eq(g, genre))) &&
-      (!text || this.searchable(t).includes(text));
+      (words.length === 0 || words.every((w) => this.searchable(t).includes(w)));
     const all = this.sortedBy(q.sort ?? 'artist');
     let total = 0;
     const tracks: Track[] = [];

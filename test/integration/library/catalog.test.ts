@@ -294,6 +294,10 @@ describe('incremental scan', () => {
     expect((await catalog.list({ genre: 'chiptune' })).total).toBe(6);
     expect((await catalog.list({ text: 'ünïcødé' })).total).toBe(2);
     expect((await catalog.list({ text: 'NEXUIZ' })).total).toBe(4); // path match
+    // Words anywhere, in any order; "artist - title" as people type it.
+    expect((await catalog.list({ text: 'Mattias Westlund - Breaking the Chains' })).total).toBe(2);
+    expect((await catalog.list({ text: 'chains westlund' })).total).toBe(2);
+    expect((await catalog.list({ text: 'westlund northerners' })).total).toBe(0);
     const page = await catalog.list({ sort: 'path', offset: 5, limit: 3 });
     expect(page).toMatchObject({ total: 24, offset: 5 });
     expect(page.tracks.map((t) => t.path)).toEqual(
