@@ -247,6 +247,9 @@ async function run(argv: string[]): Promise<number> {
             `Analysed      ${stats.analysed} (${stats.analysisFailed} failed, ${stats.analysisPending} pending)`,
           );
           console.log(
+            `Model         ${stats.analysisModel ?? `none: ${stats.analysisModelNote ?? 'features only'}`}`,
+          );
+          console.log(
             `Formats       ${Object.entries(stats.formats)
               .map(([f, n]) => `${f} ${n}`)
               .join(', ')}`,

@@ -92,6 +92,10 @@ export interface LibraryStats {
   analysed: number;
   analysisFailed: number;
   analysisPending: number;
+  /** The model of the analysis under way, or the one the next run will use (null: features only). */
+  analysisModel: string | null;
+  /** Why there is no model, when there is none. */
+  analysisModelNote?: string;
   schemaVersion: number;
 }
 

@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createService, type CoreService } from '../../src/main/api/service';
-import { fixtureLibraryDir } from '../helpers/shared';
+import type { LibraryStats } from '../../src/shared/types';
+import { fixtureLibraryDir, musicnnDir } from '../helpers/shared';
 
 let dir: string;
 let service: CoreService | undefined;
+let other: CoreService | undefined;
 
 afterAll(async () => {
   await service?.close();
+  await other?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -30,4 +33,23 @@ describe('service settings', () => {
     const errors = (await service.invoke('analysis.errors', {})) as { errors: { reason: string }[] };
     expect(errors.errors[0].reason).toContain(missing);
   });
+
+  it('reports the library against the model the next run will use, before that run', async () => {
+    const music = join(dir, 'music2');
+    await cp(join(fixtureLibraryDir, 'Obsidian Shell'), music, { recursive: true });
+    other = await createService({ home: join(dir, 'home2'), mode: 'cli', modelsDir: musicnnDir });
+    await other.invoke('library.scan', { roots: [music] });
+    await other.invoke('settings.set', { model: 'none', workers: 1 });
+    await other.invoke('analysis.start', {});
+    await other.engine.whenIdle();
+    const featuresOnly = (await other.invoke('library.stats', {})) as LibraryStats;
+    expect(featuresOnly).toMatchObject({ tracks: 2, analysed: 2, analysisPending: 0, analysisModel: null });
+    expect(featuresOnly.analysisModelNote).toBe('Model set to "none": analysing features only');
+
+    // Choosing a model makes every track wait for it, and the screens say so before any run.
+    await other.invoke('settings.set', { model: 'msd' });
+    const withModel = (await other.invoke('library.stats', {})) as LibraryStats;
+    expect(withModel).toMatchObject({ tracks: 2, analysed: 0, analysisPending: 2, analysisModel: 'msd' });
+    expect(withModel.analysisModelNote).toBeUndefined();
+  }, 120_000);
 });

@@ -18,6 +18,7 @@ import type { AnalysisErrorRecord, AnalysisProgress, AnalysisState, Track } from
 import { FEATURES_VERSION } from './features/extract';
 import { DEFAULT_PATCHES_PER_TRACK } from './models/embedder';
 import {
+  ModelUnavailableError,
   resolveModel as defaultResolveModel,
   sha256File,
   type ResolvedModel,
@@ -321,7 +322,11 @@ export class AnalysisEngine extends EventEmitter {
    * The model a run with these settings would use (resolved, converted on first use, never
    * downloaded unless allowed), why there is none, and the analysis version.
    */
-  private async plan(modelRequest: string, patches: number): Promise<RunPlan> {
+  private async plan(
+    modelRequest: string,
+    patches: number,
+    allowDownload = this.opts.allowDownload ?? false,
+  ): Promise<RunPlan> {
     let model: ResolvedModel | null = null;
     let note: string | undefined;
     if (modelRequest === 'none') {
@@ -332,11 +337,17 @@ export class AnalysisEngine extends EventEmitter {
         model = await resolve(modelRequest, {
           home: this.opts.home,
           modelsDir: this.opts.modelsDir,
-          allowDownload: this.opts.allowDownload ?? false,
+          allowDownload,
         });
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        note = `No MusiCNN model available (${reason}): analysing features only`;
+        note =
+          !allowDownload &&
+          this.opts.allowDownload &&
+          err instanceof ModelUnavailableError &&
+          err.reason === 'no-source'
+            ? `The ${modelRequest} model is not installed yet: the next analysis run downloads it`
+            : `No MusiCNN model available (${reason}): analysing features only`;
       }
     }
     const hashed = model ? { id: model.id, hash: await this.modelHash(model.onnxPath) } : null;
@@ -365,16 +376,32 @@ export class AnalysisEngine extends EventEmitter {
    * and failed at it, and tracks pending. Works while idle or running.
    */
   async summary(options: StartOptions = {}): Promise<AnalysisSummary> {
-    const patches = Math.max(
-      0,
-      Math.floor(options.patches ?? this.opts.patches ?? DEFAULT_PATCHES_PER_TRACK),
-    );
-    const { version, note, model } = await this.plan(options.model ?? this.opts.model ?? 'msd', patches);
+    const { version, model, modelNote } = await this.nextRun(options);
     const [counts, pending] = await Promise.all([
       this.opts.store.counts(version),
       this.pendingTracks(version, false),
     ]);
-    return { version, model: model?.id ?? null, modelNote: note, ...counts, pending: pending.length };
+    return { version, model, modelNote, ...counts, pending: pending.length };
+  }
+
+  /**
+   * The model and analysis version a run with these settings would use, resolved from what is
+   * installed (never downloading: this answers status screens, not runs).
+   */
+  async nextRun(
+    options: StartOptions = {},
+  ): Promise<Pick<AnalysisSummary, 'version' | 'model' | 'modelNote'>> {
+    const patches = Math.max(
+      0,
+      Math.floor(options.patches ?? this.opts.patches ?? DEFAULT_PATCHES_PER_TRACK),
+    );
+    const plan = await this.plan(options.model ?? this.opts.model ?? 'msd', patches, false);
+    return { version: plan.version, model: plan.model?.id ?? null, modelNote: plan.note };
+  }
+
+  /** Whether a run is under way (running, paused or stopping). */
+  get busy(): boolean {
+    return this.state !== 'idle';
   }
 
   private async prepare(runId: number, modelRequest: string): Promise<void> {

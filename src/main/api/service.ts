@@ -117,6 +117,19 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     });
   };
 
+  /** The version and model of the run under way, or else of the one the settings would start. */
+  const analysisTarget = async (): Promise<{
+    version: string | null;
+    model: string | null;
+    note?: string;
+  }> => {
+    const status = engine.status();
+    if (engine.busy) return { version: engine.currentVersion, model: status.model, note: status.modelNote };
+    const s = await settings.get();
+    const next = await engine.nextRun({ model: s.model, patches: s.patchesPerTrack });
+    return { version: next.version, model: next.model, note: next.modelNote };
+  };
+
   const similarity = new SimilarityCache(catalog, results, () => settings.get());
 
   let scanAbort: AbortController | null = null;
@@ -165,13 +178,15 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'library.list': (req) => catalog.list(req),
     'library.track': (req) => catalog.get(req.id),
     'library.stats': async () => {
-      const stats = await catalog.stats();
-      const counts = await results.counts(engine.currentVersion ?? undefined);
+      const [stats, target] = await Promise.all([catalog.stats(), analysisTarget()]);
+      const counts = await results.counts(target.version ?? undefined);
       return {
         ...stats,
         analysed: counts.analysed,
         analysisFailed: counts.failed,
         analysisPending: Math.max(0, stats.tracks - counts.analysed - counts.failed),
+        analysisModel: target.model,
+        ...(target.note ? { analysisModelNote: target.note } : {}),
       };
     },
     'library.errors': (req) => catalog.errors(req),

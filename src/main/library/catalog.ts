@@ -617,6 +617,7 @@ export class Catalog {
       analysed: 0,
       analysisFailed: 0,
       analysisPending: 0,
+      analysisModel: null,
       schemaVersion: this.db.tableVersion(TRACKS),
     };
   }

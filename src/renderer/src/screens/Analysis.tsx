@@ -47,6 +47,9 @@ export function AnalysisScreen({
   const fraction = total > 0 ? Math.min(1, finished / total) : 0;
   const running = state === 'running';
   const paused = state === 'paused';
+  // While idle, the model is the one the next run would use (the stats ask the engine for it).
+  const model = state === 'idle' ? (stats?.analysisModel ?? null) : (progress?.model ?? null);
+  const modelNote = state === 'idle' ? stats?.analysisModelNote : progress?.modelNote;
 
   return (
     <section className="screen analysis">
@@ -115,8 +118,8 @@ export function AnalysisScreen({
           </div>
         )}
         <div className="model-line">
-          Model: <strong>{progress?.model ?? 'none (features only)'}</strong>
-          {progress?.modelNote && <div className="note">{progress.modelNote}</div>}
+          Model: <strong>{model ?? 'none (features only)'}</strong>
+          {modelNote && <div className="note">{modelNote}</div>}
         </div>
         {progress && progress.current.length > 0 && (
           <div className="current">
