@@ -1,7 +1,7 @@
 /**
  * Library scan bench: builds a synthetic library of hard links to the fixture library's good files
  * (Artist NNN/Album NN/NN Title.ext under bench/.data/), scans it into a fresh temporary home, then
- * rescans it unchanged, and prints files/s for both and the peak RSS.
+ * rescans it unchanged, and prints files/s for both and the peak RSS (main process and tag readers).
  *
  *   npx tsx bench/scan.ts [--files 10000] [--concurrency 12]
  */
@@ -12,6 +12,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
 } from 'node:fs';
@@ -31,6 +32,22 @@ function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? listFiles(join(dir, e.name)) : isCandidateFile(e.name) ? [join(dir, e.name)] : [],
   );
+}
+
+/** Resident memory of this process's children (the tag reader processes), in bytes. */
+function childrenRss(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (rss) total += Number(rss[1]) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 const files = arg('files', 10000);
@@ -76,7 +93,15 @@ const home = mkdtempSync(join(tmpdir(), 'timbre-bench-scan-'));
 try {
   let catalog = await Catalog.open(home);
   const cpu0 = process.cpuUsage();
+  let peakTotal = 0;
+  let peakChildren = 0;
+  const sampler = setInterval(() => {
+    const children = childrenRss();
+    peakChildren = Math.max(peakChildren, children);
+    peakTotal = Math.max(peakTotal, children + process.memoryUsage.rss());
+  }, 100);
   const first = await catalog.scan([libDir], { concurrency });
+  clearInterval(sampler);
   const cpu1 = process.cpuUsage(cpu0);
   console.log(
     `first scan:     ${first.processed} files (${first.added} added, ${first.failed} failed) in ${(first.elapsedMs / 1000).toFixed(2)} s = ${((first.processed / first.elapsedMs) * 1000).toFixed(0)} files/s`,
@@ -105,7 +130,11 @@ try {
   const stats = await catalog.stats();
   await catalog.close();
   console.log(`catalog: ${stats.tracks} tracks, ${stats.errors} errors`);
-  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (main process)`);
+  console.log(
+    `  tag reader processes at most ${mb(peakChildren)} together; main + readers at most ${mb(peakTotal)} (sampled every 100 ms during the first scan)`,
+  );
 } finally {
   rmSync(home, { recursive: true, force: true });
 }

@@ -9,9 +9,9 @@
  * `reviveFloat32` accepts the other shapes a transport could turn them into.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveChildEntry, type ChildEntry } from '../child-entry';
 import type { ResolvedModel } from './models/manager';
 import type { AnalysisJob, TrackAnalysisResult } from './types';
 
@@ -60,12 +60,7 @@ export interface WorkerSpawnOptions {
 
 export type WorkerHostFactory = (options: WorkerSpawnOptions) => WorkerHost;
 
-export interface WorkerEntry {
-  /** File to start. */
-  path: string;
-  /** Node options it needs (tsx when it is TypeScript source). */
-  execArgv: string[];
-}
+export type WorkerEntry = ChildEntry;
 
 /**
  * Where the worker entry is: `TIMBRE_WORKER_ENTRY` if set; else a built `worker.js` beside this
@@ -73,16 +68,13 @@ export interface WorkerEntry {
  * this module, started through tsx (running from source: CLI under tsx, tests, benches).
  */
 export function resolveWorkerEntry(moduleUrl: string = import.meta.url): WorkerEntry {
-  const explicit = process.env.TIMBRE_WORKER_ENTRY;
-  if (explicit) return { path: explicit, execArgv: /\.[cm]?ts$/.test(explicit) ? ['--import', 'tsx'] : [] };
   const here = dirname(fileURLToPath(moduleUrl));
-  for (const name of ['worker.js', 'worker.mjs', 'analysis-worker.js']) {
-    const built = join(here, name);
-    if (existsSync(built)) return { path: built, execArgv: [] };
-  }
-  const source = join(here, 'worker.ts');
-  if (existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] };
-  throw new Error(`analysis worker entry not found beside ${here} (worker.js or worker.ts)`);
+  return resolveChildEntry(
+    here,
+    'worker',
+    ['worker.js', 'worker.mjs', 'analysis-worker.js'],
+    process.env.TIMBRE_WORKER_ENTRY,
+  );
 }
 
 const STDERR_TAIL = 4096;

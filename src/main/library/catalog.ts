@@ -17,7 +17,8 @@ import type {
   TrackQuery,
 } from '../../shared/types';
 import { Database, sqlString, type Table } from './db';
-import { readTrack, type ReadResult, type TrackInfo } from './reader';
+import { ReadPool } from './read-pool';
+import type { ReadResult, TrackInfo } from './reader';
 import {
   rowToScanError,
   rowToTrack,
@@ -39,6 +40,8 @@ export interface ScanOptions {
   concurrency?: number;
   /** Per-file read limit (default 10 s). */
   fileTimeoutMs?: number;
+  /** Extra environment for the tag reader processes (fault injection in tests). */
+  readerEnv?: Record<string, string>;
   /** Minimum time between progress reports (default 200 ms; the final report always comes). */
   progressIntervalMs?: number;
 }
@@ -444,10 +447,19 @@ export class Catalog {
 
     let next = 0;
     let writing: Promise<void> = Promise.resolve();
+    // Tags are read in a helper process: a file that hangs or crashes the parser costs that file.
+    // One process reading `concurrency` files at once keeps up with the catalog writes (measured:
+    // 897 files/s with one, 829 with two, which also cost another ~100 MB).
+    const readers = new ReadPool({
+      processes: 1,
+      perProcess: concurrency,
+      timeoutMs: opts.fileTimeoutMs,
+      env: opts.readerEnv,
+    });
     const workers = Array.from({ length: Math.min(concurrency, toRead.length) }, async () => {
       while (next < toRead.length && !signal?.aborted) {
         const entry = toRead[next++];
-        const res = await readTrack(entry, { timeoutMs: opts.fileTimeoutMs });
+        const res = await readers.read(entry);
         await handle(entry, res);
         wrote = true;
         if (
@@ -462,7 +474,7 @@ export class Catalog {
         report();
       }
     });
-    await Promise.all(workers);
+    await Promise.all(workers).finally(() => readers.close());
     await writing;
     p.phase = 'writing';
     p.currentPath = undefined;
