@@ -12,13 +12,13 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   rmSync,
   statSync,
 } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childPids, rssBytes } from '../test/helpers/processes';
 import { fixtureLibraryDir } from '../test/helpers/shared';
 import { Catalog } from '../src/main/library/catalog';
 import { isCandidateFile } from '../src/main/library/walker';
@@ -34,21 +34,8 @@ function listFiles(dir: string): string[] {
   );
 }
 
-/** Resident memory of this process's children (the tag reader processes), in bytes. */
-function childrenRss(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) total += Number(rss[1]) * 1024;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
+/** Resident memory of this process's children (the tag reader process), in bytes. */
+const childrenRss = (): number => childPids().reduce((sum, pid) => sum + rssBytes(pid), 0);
 
 const files = arg('files', 10000);
 const concurrency = arg('concurrency', 12);

@@ -6,7 +6,7 @@
  * only) make a worker abort (a real native crash) or hang on the track whose path contains the value.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { ResultsStore } from '../../../src/main/analysis/results-store';
 import { Catalog } from '../../../src/main/library/catalog';
 import type { AnalysisProgress, Track } from '../../../src/shared/types';
 import type { TrackAnalysisResult } from '../../../src/main/analysis/types';
+import { isAlive } from '../../helpers/processes';
 import { fixtureLibraryDir, fixtureOddDir, musicnnDir } from '../../helpers/shared';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -78,16 +79,6 @@ function waitFor(
     engine.on('progress', listener);
   });
 }
-
-/** Running (a zombie waiting to be reaped counts as gone). */
-const isAlive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 async function gone(pids: number[], timeoutMs = 10_000): Promise<boolean> {
   const until = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@
  * in a synchronous loop or crashes it costs only that file. Fault injection: TIMBRE_READER_HANG_ON
  * / TIMBRE_READER_CRASH_ON (honoured by read-worker.ts, for tests only).
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { Catalog } from '../../../src/main/library/catalog';
 import { ReadPool } from '../../../src/main/library/read-pool';
 import { readTrack, type ReadResult } from '../../../src/main/library/reader';
 import type { WalkEntry } from '../../../src/main/library/walker';
+import { childPids, isAlive } from '../../helpers/processes';
 import { fixtureLibraryDir } from '../../helpers/shared';
 
 const dirs: string[] = [];
@@ -38,28 +39,6 @@ function library(): { root: string; entries: WalkEntry[] } {
   return { root, entries };
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
-
-const childPids = (): number[] =>
-  readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-
 describe('ReadPool', () => {
   it('gives the same rows as reading in this process, and leaves no process behind', async () => {
     const { entries } = library();
@@ -72,7 +51,7 @@ describe('ReadPool', () => {
     expect(viaPool).toEqual(here);
     expect(viaPool.every((r) => r.ok)).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(isAlive)).toEqual([]);
   }, 60_000);
 
   it('a file that hangs the parser in a synchronous loop or crashes it costs that file only', async () => {
