@@ -297,7 +297,14 @@ export class SimilarityEngine {
       const album = norm(seed.album);
       const aa = seed.albumArtist !== undefined ? norm(seed.albumArtist) : null;
       this.tracks.forEach((t, i) => {
-        if (norm(t.album) === album && (aa === null || norm(t.albumArtist || t.artist) === aa)) out.push(i);
+        if (
+          norm(t.album) === album &&
+          (aa === null ||
+            norm(t.albumArtist || t.artist) === aa ||
+            norm(t.artist) === aa ||
+            t.artists.some((x) => norm(x) === aa))
+        )
+          out.push(i);
       });
     } else {
       const artist = norm(seed.artist);
@@ -415,9 +422,12 @@ export class SimilarityEngine {
     const rules = this.rules(req.variety);
     const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars, this.groupIds());
     const accept = this.accept(seeds, filter);
+    // A track seed plays first and a list of tracks (the current queue) plays before the new
+    // tracks: the variety rules hold across that seam. Albums and artists are not played.
+    const context = req.seed.kind === 'track' || req.seed.kind === 'tracks' ? seeds : [];
     const picked = this.widening(Math.max(2 * length, 60), length, (poolSize) => {
       const pool = this.candidates(sp, seeds, poolSize, accept);
-      return { pool, picked: this.arrange(sp, pool, length, rules, seeds, []) };
+      return { pool, picked: this.arrange(sp, pool, length, rules, seeds, context) };
     });
     return {
       seedIds: seeds.map((i) => this.tracks[i].id),
@@ -439,17 +449,26 @@ export class SimilarityEngine {
       .map((id) => this.byId.get(id))
       .filter((i): i is number => i !== undefined);
     const target = this.radioTarget(sp, seeds, history);
-    const exclude = new Set([...history, ...skipped]);
-    const accept = this.accept(seeds, null, exclude);
     const recentSkips = skipped.slice(-50);
     const query = this.vecQuery(sp, target);
-    const picked = this.widening(Math.max(4 * count, 60), count, (poolSize) => {
-      const pool = this.knn(sp, query, poolSize, accept);
-      return {
-        pool,
-        picked: this.arrange(sp, this.steerBySkips(sp, pool, recentSkips), count, rules, seeds, history),
-      };
-    });
+    const attempt = (exclude: Set<number>, context: number[]): Scored[] => {
+      const accept = this.accept(seeds, null, exclude);
+      return this.widening(Math.max(4 * count, 60), count, (poolSize) => {
+        const pool = this.knn(sp, query, poolSize, accept);
+        return {
+          pool,
+          picked: this.arrange(sp, this.steerBySkips(sp, pool, recentSkips), count, rules, seeds, context),
+        };
+      });
+    };
+    let picked = attempt(new Set([...history, ...skipped]), history);
+    if (picked.length < count && history.length > 0) {
+      // The station has played most of a small library: rather than fall silent, it lets back in
+      // what was played longest ago (never the recent half of the library, never a skipped track).
+      const recent = history.slice(-Math.max(count, Math.floor(this.size / 2)));
+      const again = attempt(new Set([...recent, ...skipped]), recent);
+      if (again.length > picked.length) picked = again;
+    }
     return {
       seedIds: seeds.map((i) => this.tracks[i].id),
       tracks: picked.map((s) => this.toSimilar(sp, s)),
@@ -625,6 +644,12 @@ export class SimilarityEngine {
     const vb = sp.row(b);
     const progress = (i: number): number => dotRow(sp.data, i, vb, sp.dim) - dotRow(sp.data, i, va, sp.dim);
     const used = new Set<number>([a, b]);
+    // Never the same song twice (another version of it included), never a silent track.
+    const usedKeys = new Set<string>([this.dupKeys[a], this.dupKeys[b]]);
+    const usable = (i: number): boolean =>
+      !used.has(i) && this.silent[i] === 0 && !usedKeys.has(this.dupKeys[i]);
+    const closeness = (from: number, to: number): number =>
+      this.display(sp, this.relOf(sp, this.rowQuery(sp, from), to, dotRows(sp.data, from, to, sp.dim)));
     const picks: { i: number; score: number }[] = [{ i: a, score: 1 }];
     let prev = a;
     let lastProgress = progress(a);
@@ -633,30 +658,32 @@ export class SimilarityEngine {
       const pv = sp.row(prev);
       let chosen = -1;
       let chosenV = -Infinity;
-      let chosenS = 0;
+      let forward = false;
       for (const k of [50, 400]) {
-        const hits = sp.ivf
-          ? sp.ivf.search(sp, point, k, (i) => !used.has(i))
-          : exactSearch(sp, point, k, (i) => !used.has(i));
+        const hits = sp.ivf ? sp.ivf.search(sp, point, k, usable) : exactSearch(sp, point, k, usable);
         for (const h of hits) {
-          // Never step backwards: each pick is at least as far along A→B as the previous one.
-          if (progress(h.id) < lastProgress) continue;
+          // Close to the waypoint and to the previous pick. A step backwards (less far along A→B
+          // than the previous pick) is taken only when no candidate goes forward: a path of the
+          // length asked for beats a shorter one.
+          const ahead = progress(h.id) >= lastProgress;
           const v = 0.7 * h.score + 0.3 * dotRow(sp.data, h.id, pv, sp.dim);
-          if (v > chosenV) {
+          if ((ahead && !forward) || (ahead === forward && v > chosenV)) {
             chosenV = v;
             chosen = h.id;
-            chosenS = h.score;
+            forward = ahead;
           }
         }
-        if (chosen >= 0) break;
+        if (forward) break;
       }
-      if (chosen < 0) continue;
+      if (chosen < 0) break; // the library has no track left to use
       used.add(chosen);
-      picks.push({ i: chosen, score: chosenS });
+      usedKeys.add(this.dupKeys[chosen]);
+      // The score shown for each step is its closeness to the track before it.
+      picks.push({ i: chosen, score: closeness(prev, chosen) });
       prev = chosen;
       lastProgress = progress(chosen);
     }
-    if (b !== a) picks.push({ i: b, score: 1 });
+    if (b !== a) picks.push({ i: b, score: closeness(prev, b) });
     return {
       seedIds: [this.tracks[a].id, this.tracks[b].id],
       tracks: picks.map((p) => ({
