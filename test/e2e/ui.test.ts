@@ -229,6 +229,44 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     expect((await page.textContent('.explain .summary'))?.length).toBeGreaterThan(10);
     await page.screenshot({ path: '/tmp/timbre-ui-similar.png' });
 
+    // Now playing: a song path to another track, and play similar from an album, an artist and
+    // the whole queue; new queues hold back what was played (Farewell).
+    const queueCalls: { seed: { kind: string }; variety?: { recentlyPlayed?: string[] } }[] = [];
+    const pathCalls: { from: string; to: string; steps: number }[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/api/similar.queue')) queueCalls.push(JSON.parse(req.postData() ?? '{}'));
+      if (req.url().includes('/api/similar.path')) pathCalls.push(JSON.parse(req.postData() ?? '{}'));
+    });
+    await page.click('[data-screen="library"]');
+    const breaking = page.locator('.table-body [data-track-id]', { hasText: 'Breaking the Chains' });
+    const breakingId = await breaking.getAttribute('data-track-id');
+    await breaking.dblclick();
+    await page.click('[data-screen="queue"]');
+    await expect.poll(() => page.locator('.np-title').textContent()).toContain('Breaking the Chains');
+    await page.getByRole('button', { name: 'Path to…' }).click();
+    await page.getByLabel('Destination track').fill('Awakening');
+    await page.locator('.path-matches button', { hasText: 'Awakening' }).click();
+    await expect.poll(() => pathCalls.length, { timeout: 10_000 }).toBe(1);
+    expect(pathCalls[0]).toMatchObject({ from: breakingId, steps: 10 });
+    await expect
+      .poll(async () => (await page.locator('.queue-list li .q-title').allTextContents()).slice(-1)[0], {
+        timeout: 10_000,
+      })
+      .toBe('Awakening');
+    const pathQueue = await page.locator('.queue-list li .q-title').allTextContents();
+    expect(pathQueue[0]).toBe('Breaking the Chains');
+    expect(new Set(pathQueue).size).toBe(pathQueue.length);
+    expect(await page.locator('.path-picker').count()).toBe(0);
+
+    await page.getByRole('button', { name: '≈ Artist' }).click();
+    await expect.poll(() => queueCalls.length, { timeout: 10_000 }).toBe(1);
+    expect(queueCalls[0].seed).toEqual({ kind: 'artist', artist: 'Mattias Westlund' });
+    expect(queueCalls[0].variety?.recentlyPlayed).toContain(farewellId);
+    await page.getByRole('button', { name: /Add similar to queue/ }).click();
+    await expect.poll(() => queueCalls.length, { timeout: 10_000 }).toBe(2);
+    expect(queueCalls[1].seed.kind).toBe('tracks');
+    await page.screenshot({ path: '/tmp/timbre-ui-path.png' });
+
     // Settings round-trip through settings.get / settings.set.
     await page.click('[data-screen="settings"]');
     const workers = page.locator('label.field', { hasText: 'Worker processes' }).locator('input');

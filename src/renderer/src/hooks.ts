@@ -61,3 +61,13 @@ export function useKeyedLoad<T>(key: string, load: (() => Promise<T>) | null): L
   }, [key, enabled]);
   return enabled && state && state.key === key ? state : null;
 }
+
+/** `value`, once it has stopped changing for `ms` (search boxes). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return debounced;
+}

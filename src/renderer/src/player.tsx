@@ -5,7 +5,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { Track } from '../../shared/types';
+import type { Seed, SimilaritySource, Track } from '../../shared/types';
 import { client, errorMessage } from './api/client';
 import { useApp } from './hooks';
 
@@ -13,6 +13,9 @@ export const SKIP_SECONDS = 30;
 const RADIO_LOW_WATER = 3;
 const RADIO_BATCH = 10;
 const SIMILAR_QUEUE_LENGTH = 30;
+/** Tracks played this recently are held back from new "play similar" queues. */
+const HOLD_BACK = 100;
+const HISTORY_KEY = 'timbre.history';
 
 interface QueueState {
   queue: Track[];
@@ -38,7 +41,14 @@ export interface PlayerApi {
   radioLoading: boolean;
   similarLoading: boolean;
   playQueue(tracks: Track[], start?: number): void;
-  playSimilar(track: Track): Promise<void>;
+  /** Plays `track`, then a queue of tracks that sound like it. */
+  playSimilar(track: Track, options?: { source?: SimilaritySource }): Promise<void>;
+  /** Plays a queue of tracks that sound like an album or an artist (`label` names it in notices). */
+  playSimilarTo(seed: Seed, label: string): Promise<void>;
+  /** Appends tracks that sound like the whole queue, under the variety rules across the seam. */
+  extendSimilar(): Promise<void>;
+  /** Replaces the upcoming tracks with a song path from the playing track to `to`. */
+  playPath(to: Track, steps: number): Promise<void>;
   toggle(): void;
   next(): void;
   previous(): void;
@@ -72,6 +82,16 @@ function pushId(list: string[], id: string): string[] {
   return next.length > 5000 ? next.slice(-5000) : next;
 }
 
+/** What was played in earlier sessions too (ids, oldest first), so new queues hold it back. */
+function savedHistory(): string[] {
+  try {
+    const saved: unknown = JSON.parse(localStorage.getItem(HISTORY_KEY) ?? '[]');
+    return Array.isArray(saved) ? saved.filter((id): id is string => typeof id === 'string').slice(-500) : [];
+  } catch {
+    return [];
+  }
+}
+
 function initialVolume(): number {
   const saved = Number(localStorage.getItem('timbre.volume'));
   return Number.isFinite(saved) && saved >= 0 && saved <= 1 && localStorage.getItem('timbre.volume') !== null
@@ -88,7 +108,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     nonce: 0,
     radio: false,
     radioSeed: null,
-    history: [],
+    history: savedHistory(),
     skipped: [],
   });
   const [playing, setPlaying] = useState(false);
@@ -233,13 +253,45 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     }));
   }, []);
 
-  const playSimilar = useCallback(
-    async (track: Track) => {
+  useEffect(() => {
+    localStorage.setItem(HISTORY_KEY, JSON.stringify(state.history.slice(-500)));
+  }, [state.history]);
+  // What the queue-building actions read when they are called (kept current after each render).
+  const historyRef = useRef(state.history);
+  const queueRef = useRef(state.queue);
+  const currentRef = useRef(current);
+  useEffect(() => {
+    historyRef.current = state.history;
+    queueRef.current = state.queue;
+    currentRef.current = current;
+  });
+  /** Recently played tracks, held back by the next queue (the seed itself excepted). */
+  const holdBack = (except?: string): string[] =>
+    historyRef.current.slice(-HOLD_BACK).filter((id) => id !== except);
+
+  /** Runs one queue-building request with the loading flag and error notices. */
+  const building = useCallback(
+    async (work: () => Promise<void>) => {
       setSimilarLoading(true);
       try {
+        await work();
+      } catch (err) {
+        notify(err);
+      } finally {
+        setSimilarLoading(false);
+      }
+    },
+    [notify],
+  );
+
+  const playSimilar = useCallback(
+    (track: Track, options: { source?: SimilaritySource } = {}) =>
+      building(async () => {
         const result = await client.invoke('similar.queue', {
           seed: { kind: 'track', id: track.id },
           length: SIMILAR_QUEUE_LENGTH,
+          source: options.source,
+          variety: { recentlyPlayed: holdBack(track.id) },
         });
         const upcoming = result.tracks.map((t) => t.track).filter((t) => t.id !== track.id);
         setState((s) => {
@@ -257,13 +309,66 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
           };
         });
         if (upcoming.length === 0) notify('No similar tracks found for this one yet.', 'info');
-      } catch (err) {
-        notify(err);
-      } finally {
-        setSimilarLoading(false);
-      }
-    },
-    [notify],
+      }),
+    [building, notify],
+  );
+
+  const playQueueNow = useCallback((tracks: Track[]) => {
+    setState((s) => ({
+      ...s,
+      queue: tracks,
+      index: 0,
+      nonce: s.nonce + 1,
+      history: pushId(s.history, tracks[0].id),
+      radioSeed: tracks[0],
+    }));
+  }, []);
+
+  const playSimilarTo = useCallback(
+    (seed: Seed, label: string) =>
+      building(async () => {
+        const result = await client.invoke('similar.queue', {
+          seed,
+          length: SIMILAR_QUEUE_LENGTH,
+          variety: { recentlyPlayed: holdBack() },
+        });
+        const tracks = result.tracks.map((t) => t.track);
+        if (tracks.length === 0) notify(`No tracks found that sound like ${label}.`, 'info');
+        else playQueueNow(tracks);
+      }),
+    [building, notify, playQueueNow],
+  );
+
+  const extendSimilar = useCallback(
+    () =>
+      building(async () => {
+        const ids = queueRef.current.map((t) => t.id).slice(-1000);
+        if (ids.length === 0) return;
+        const result = await client.invoke('similar.queue', {
+          seed: { kind: 'tracks', ids },
+          length: SIMILAR_QUEUE_LENGTH,
+          variety: { recentlyPlayed: holdBack() },
+        });
+        const add = result.tracks.map((t) => t.track);
+        setState((s) => {
+          const have = new Set(s.queue.map((t) => t.id));
+          return { ...s, queue: [...s.queue, ...add.filter((t) => !have.has(t.id))] };
+        });
+        if (add.length === 0) notify('No more tracks found that sound like this queue.', 'info');
+      }),
+    [building, notify],
+  );
+
+  const playPath = useCallback(
+    (to: Track, steps: number) =>
+      building(async () => {
+        const from = currentRef.current;
+        if (!from) return;
+        const result = await client.invoke('similar.path', { from: from.id, to: to.id, steps });
+        const path = result.tracks.map((t) => t.track).filter((t) => t.id !== from.id);
+        setState((s) => ({ ...s, queue: [...s.queue.slice(0, s.index + 1), ...path], radio: false }));
+      }),
+    [building],
   );
 
   // Radio: keep a few tracks ahead.
@@ -286,7 +391,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       )
       .then((result) => {
         setState((s) => {
-          const have = new Set(s.queue.map((t) => t.id));
+          // The server keeps the history out (and lets long-played tracks back into a played-out
+          // small library); here only what is still upcoming is not added twice.
+          const have = new Set(s.queue.slice(s.index).map((t) => t.id));
           const add = result.tracks.map((t) => t.track).filter((t) => !have.has(t.id));
           return add.length > 0 ? { ...s, queue: [...s.queue, ...add] } : s;
         });
@@ -355,6 +462,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       similarLoading,
       playQueue,
       playSimilar,
+      playSimilarTo,
+      extendSimilar,
+      playPath,
       toggle,
       next,
       previous,
@@ -380,6 +490,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       similarLoading,
       playQueue,
       playSimilar,
+      playSimilarTo,
+      extendSimilar,
+      playPath,
       toggle,
       next,
       previous,

@@ -7,7 +7,7 @@ import type { Request } from '../../../shared/contract';
 import type { LibraryStats, Track } from '../../../shared/types';
 import { client } from '../api/client';
 import { formatDuration, nf } from '../format';
-import { useApp, useEvent } from '../hooks';
+import { useApp, useDebounced, useEvent } from '../hooks';
 import { usePlayer } from '../player';
 
 const ROW_HEIGHT = 32;
@@ -23,15 +23,6 @@ interface Query {
   album: string;
   genre: string;
   sort: Sort;
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return debounced;
 }
 
 export const notAnalysedHint = 'Not analysed yet — start analysis to enable Play similar';

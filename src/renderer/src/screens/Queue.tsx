@@ -1,5 +1,10 @@
-/** Now playing: the current track with what analysis knows about it, and the queue. */
+/**
+ * Now playing: the current track with what analysis knows about it, "play similar" from it, its
+ * album, its artist or the whole queue, a song path to another track, and the queue.
+ */
+import { useState } from 'react';
 import { client } from '../api/client';
+import { PathPicker } from '../components/PathPicker';
 import { formatDuration } from '../format';
 import { useApp, useKeyedLoad } from '../hooks';
 import { usePlayer } from '../player';
@@ -9,6 +14,8 @@ export function QueueScreen() {
   const { go, select } = useApp();
   const { current } = player;
   const currentId = current?.id ?? null;
+  const [pathOpen, setPathOpen] = useState(false);
+  const busy = player.similarLoading;
   // What analysis knows about the playing track (nothing when the call fails).
   const analysis =
     useKeyedLoad(`${currentId}`, currentId ? () => client.invoke('analysis.track', { id: currentId }) : null)
@@ -62,12 +69,39 @@ export function QueueScreen() {
           <div className="np-actions">
             <button
               className="primary"
-              disabled={player.similarLoading}
+              disabled={busy}
               onClick={() => void player.playSimilar(current)}
               title="Replace the upcoming tracks with tracks that sound like this one"
             >
               {player.similarLoading ? 'Finding…' : '≈ Play similar'}
             </button>
+            <div className="button-row">
+              {current.album && (
+                <button
+                  disabled={busy}
+                  onClick={() =>
+                    void player.playSimilarTo(
+                      { kind: 'album', album: current.album, albumArtist: current.albumArtist || undefined },
+                      `the album “${current.album}”`,
+                    )
+                  }
+                  title="Play tracks that sound like this whole album (not the album itself)"
+                >
+                  ≈ Album
+                </button>
+              )}
+              {current.artist && (
+                <button
+                  disabled={busy}
+                  onClick={() =>
+                    void player.playSimilarTo({ kind: 'artist', artist: current.artist }, current.artist)
+                  }
+                  title="Play tracks that sound like this artist's tracks"
+                >
+                  ≈ Artist
+                </button>
+              )}
+            </div>
             <button
               onClick={() => {
                 select(current);
@@ -75,6 +109,9 @@ export function QueueScreen() {
               }}
             >
               Show similar
+            </button>
+            <button onClick={() => setPathOpen((o) => !o)} title="A song path from this track to another">
+              Path to…
             </button>
             <label className={`toggle${player.radio ? ' on' : ''}`}>
               <input
@@ -93,6 +130,8 @@ export function QueueScreen() {
         </div>
       )}
 
+      {current && pathOpen && <PathPicker onDone={() => setPathOpen(false)} />}
+
       {player.queue.length > 0 && (
         <div className="card">
           <div className="card-head">
@@ -101,9 +140,19 @@ export function QueueScreen() {
               {player.queue.length - player.index - 1} up next
               {player.radioLoading ? ' · radio is adding tracks…' : ''}
             </span>
-            <button className="small-button" onClick={player.clearUpcoming}>
-              Clear upcoming
-            </button>
+            <span className="button-row push-right">
+              <button
+                className="small-button"
+                disabled={busy}
+                onClick={() => void player.extendSimilar()}
+                title="Add tracks that sound like the whole queue"
+              >
+                ≈ Add similar to queue
+              </button>
+              <button className="small-button" onClick={player.clearUpcoming}>
+                Clear upcoming
+              </button>
+            </span>
           </div>
           <ol className="queue-list">
             {player.queue.map((t, i) => (

@@ -89,10 +89,11 @@ export function SimilarScreen() {
         </label>
         <button
           className="primary"
-          disabled={results.length === 0}
-          onClick={() => player.playQueue([seed, ...results.map((r) => r.track)], 0)}
+          disabled={results.length === 0 || player.similarLoading}
+          onClick={() => void player.playSimilar(seed, { source: source === 'default' ? undefined : source })}
+          title="Play this track, then a queue of similar tracks (with the variety rules)"
         >
-          Play these
+          ≈ Play similar
         </button>
         {current?.value && <span className="muted small">{current.value.tookMs.toFixed(1)} ms</span>}
       </div>
