@@ -482,7 +482,9 @@ export class ResultsStore {
     let embedding: AnalysisData['embedding'] = null;
     let tags: AnalysisData['tags'] = null;
     if (model && table && n > 0) {
-      const e = await read(table, ['trackId', 'analysisVersion', 'vector', 'tags']);
+      // A model without tag outputs (a waveform model such as MERT) has no tags column.
+      const withTags = listDim(await table.schema(), 'tags') > 0;
+      const e = await read(table, ['trackId', 'analysisVersion', 'vector', ...(withTags ? ['tags'] : [])]);
       const dim = listDim(e.schema, 'vector');
       const tagDim = listDim(e.schema, 'tags');
       const vectors = fixedListColumn(e, 'vector', dim);

@@ -105,6 +105,23 @@ describe('ResultsStore', () => {
     );
   });
 
+  it('stores and loads a model without tag outputs (a waveform model such as MERT)', async () => {
+    const tagless = (id: string, seed: number): TrackAnalysisResult => {
+      const r = result(id, 'v1', seed, 'mert');
+      return { ...r, embeddings: r.embeddings.map((e) => ({ ...e, tags: new Float32Array(0) })) };
+    };
+    await store.write([tagless('t1', 1), tagless('t2', 2)]);
+    const all = await store.loadAll();
+    expect(all.embedding?.model).toBe('mert');
+    expect(all.embedding?.data[all.ids.indexOf('t2') * 4]).toBeCloseTo(2, 5);
+    expect(all.tags).toBeNull();
+    const some = await store.loadSome(['t1']);
+    expect(some.ids).toEqual(['t1']);
+    expect(some.embedding?.model).toBe('mert');
+    const info = await store.getTrackInfo('t1');
+    expect(info?.models).toEqual(['mert']);
+  });
+
   it('upserts: a re-analysis replaces the row; an embedding from an older version is not used', async () => {
     await store.write([result('t1', 'v1', 1), result('t2', 'v1', 2)]);
     await store.write([result('t1', 'v2', 5, null)]);
