@@ -24,7 +24,7 @@ import {
   type ResolvedModel,
   type ResolveOptions,
 } from './models/manager';
-import type { ResultsStore } from './results-store';
+import type { ResultsStore, Stamp } from './results-store';
 import type { AnalysisJob, TrackAnalysisResult } from './types';
 import { analysisVersion } from './version';
 import {
@@ -362,12 +362,15 @@ export class AnalysisEngine extends EventEmitter {
   private async pendingTracks(version: string, prune: boolean): Promise<Track[]> {
     const tracks = await this.opts.catalog.allTracks({ includeMissing: true });
     if (prune) await this.opts.store.prune(tracks.map((t) => t.id));
-    const [versions, failedAt] = await Promise.all([
-      this.opts.store.versions(),
-      this.opts.store.failedVersions(),
-    ]);
+    const { analysed, failed } = await this.opts.store.stamps();
+    const now = Date.now();
+    // Done at this version, unless the file was rewritten since (new audio under the same id, or
+    // a broken file replaced): its modification time is then later than the analysis. A moved file
+    // keeps its time and its analysis; a time in the future (clock skew) counts only once reached.
+    const current = (t: Track, stamp: Stamp | undefined): boolean =>
+      stamp !== undefined && stamp.version === version && !(t.mtimeMs > stamp.at && t.mtimeMs <= now);
     return tracks.filter(
-      (t) => t.status === 'ok' && versions.get(t.id) !== version && failedAt.get(t.id) !== version,
+      (t) => t.status === 'ok' && !current(t, analysed.get(t.id)) && !current(t, failed.get(t.id)),
     );
   }
 

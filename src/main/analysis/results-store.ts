@@ -48,6 +48,12 @@ export interface AnalysisData {
   tags: { model: string; names: string[]; data: Float32Array; present: Uint8Array } | null;
 }
 
+/** A stored analysis or failure: at which analysis version, and when. */
+export interface Stamp {
+  version: string;
+  at: number;
+}
+
 export interface AnalysisCounts {
   analysed: number;
   failed: number;
@@ -349,6 +355,23 @@ export class ResultsStore {
     const ids = stringColumn(t, 'trackId');
     const versions = stringColumn(t, 'analysisVersion');
     return new Map(ids.map((id, i) => [id, versions[i]]));
+  }
+
+  /** Each track's stored analysis and failure: the version and when (ms since the epoch). */
+  async stamps(): Promise<{ analysed: Map<string, Stamp>; failed: Map<string, Stamp> }> {
+    const read = async (table: Table | null, at: string): Promise<Map<string, Stamp>> => {
+      if (!table) return new Map();
+      const t = await table.query().select(['trackId', 'analysisVersion', at]).toArrow();
+      const ids = stringColumn(t, 'trackId');
+      const versions = stringColumn(t, 'analysisVersion');
+      const times = t.getChild(at)?.toArray() ?? [];
+      return new Map(ids.map((id, i) => [id, { version: versions[i], at: num(times[i]) }]));
+    };
+    const [analysed, failed] = await Promise.all([
+      read(this.analysis, 'analysedAt'),
+      read(this.errorsTable, 'at'),
+    ]);
+    return { analysed, failed };
   }
 
   /** Tracks analysed and failed; at one version when given, else at any. */

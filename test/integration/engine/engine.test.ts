@@ -6,7 +6,7 @@
  * only) make a worker abort (a real native crash) or hang on the track whose path contains the value.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -412,4 +412,46 @@ describe('AnalysisEngine faults', () => {
     for (const [id, at] of keptAt) expect((await store.getTrackInfo(id))!.analysedAt, id).toBe(at);
     await catalog2.close();
   }, 150_000);
+});
+
+describe('AnalysisEngine and changed files', () => {
+  it('re-analyses a file rewritten with other audio (and a replaced broken file), not a moved one', async () => {
+    const music = mkdtempSync(join(tmpdir(), 'timbre-engine-changed-'));
+    homes.push(music);
+    const rewritten = join(music, 'rewritten.ogg');
+    const moved = join(music, 'moved.mp3');
+    const broken = join(music, 'broken.flac');
+    copyFileSync(join(fixtureLibraryDir, 'Obsidian Shell', 'M.A.R.S', 'Farewell.ogg'), rewritten);
+    copyFileSync(join(fixtureLibraryDir, 'Wesnoth', 'Mattias Westlund', 'Breaking the Chains.mp3'), moved);
+    copyFileSync(join(fixtureLibraryDir, 'Maxstack', 'Singularity', '01 Awakening.flac'), broken);
+    const ctx = await scannedHome([music]);
+    // Broken after the scan: its analysis fails.
+    writeFileSync(broken, Buffer.alloc(40_000, 0x5a));
+    const engine = engineFor(ctx, { workers: 1, model: 'none' });
+    engine.start();
+    expect(await engine.whenIdle()).toMatchObject({ done: 3, failed: 1 });
+    const info = async (path: string) => {
+      const t = (await ctx.catalog.allTracks()).find((x) => x.path === path)!;
+      return { id: t.id, at: (await ctx.store.getTrackInfo(t.id))?.analysedAt ?? null };
+    };
+    const before = { rewritten: await info(rewritten), moved: await info(moved) };
+    expect((await engine.summary()).pending).toBe(0);
+
+    // New audio under the same name, the broken file repaired, the other file renamed.
+    await new Promise((r) => setTimeout(r, 20));
+    copyFileSync(join(fixtureLibraryDir, 'Nexuiz', 'blkrbt - Desert.opus'), rewritten);
+    copyFileSync(join(fixtureLibraryDir, 'Maxstack', 'Singularity', '01 Awakening.flac'), broken);
+    const movedTo = join(music, 'renamed.mp3');
+    renameSync(moved, movedTo);
+    expect(await ctx.catalog.scan([music])).toMatchObject({ moved: 1 });
+    expect((await engine.summary()).pending).toBe(2);
+    engine.start();
+    expect(await engine.whenIdle()).toMatchObject({ total: 2, done: 2, failed: 0 });
+    const after = { rewritten: await info(rewritten), moved: await info(movedTo) };
+    expect(after.rewritten.id).toBe(before.rewritten.id);
+    expect(after.rewritten.at).toBeGreaterThan(before.rewritten.at!);
+    expect(after.moved).toEqual(before.moved);
+    expect((await ctx.store.errors()).total).toBe(0);
+    await ctx.catalog.close();
+  }, 120_000);
 });
