@@ -301,10 +301,15 @@ async function run(argv: string[]): Promise<number> {
         status.clear();
         if (values.json) printJson(final);
         else {
-          console.log(`Analysed ${final.done - final.failed} tracks, ${final.failed} failed.`);
+          if (final.modelNote && final.modelNote !== started.modelNote)
+            process.stderr.write(`note: ${final.modelNote}\n`);
+          if (!final.error || final.done > 0)
+            console.log(`Analysed ${final.done - final.failed} tracks, ${final.failed} failed.`);
           if (final.failed > 0) console.log('See why with: timbre errors --analysis');
+          if (final.error) process.stderr.write(`timbre: analysis stopped: ${final.error}\n`);
         }
-        return interrupted ? 130 : final.failed > 0 && final.done === 0 ? 1 : 0;
+        if (interrupted) return 130;
+        return final.error || (final.failed > 0 && final.done === final.failed) ? 1 : 0;
       }
       case 'similar': {
         if (args.length !== 1) throw new UsageError('similar needs one track');

@@ -167,8 +167,10 @@ export interface AnalysisProgress {
   current: string[];
   workers: number;
   model: string | null;
-  /** Why no model is used, when none is. */
+  /** Why no model is used, when none is (or what the model is doing: downloading, converting). */
   modelNote?: string;
+  /** Why the last run stopped early (no ffmpeg, an unknown model, a database error). */
+  error?: string;
 }
 
 export interface AnalysisErrorRecord {

@@ -28,10 +28,18 @@ describe('service settings', () => {
     const missing = join(dir, 'no-such-ffmpeg');
     await service.invoke('settings.set', { ffmpegPath: missing, model: 'none', workers: 1 });
     await service.invoke('analysis.start', {});
+    // No usable ffmpeg stops the run with the reason and charges no track with it...
     const end = await service.engine.whenIdle();
-    expect(end).toMatchObject({ done: 1, failed: 1 });
-    const errors = (await service.invoke('analysis.errors', {})) as { errors: { reason: string }[] };
-    expect(errors.errors[0].reason).toContain(missing);
+    expect(end).toMatchObject({ done: 0, failed: 0 });
+    expect(end.error).toContain(missing);
+    expect(((await service.invoke('analysis.status', {})) as { error?: string }).error).toContain(missing);
+    expect(((await service.invoke('analysis.errors', {})) as { total: number }).total).toBe(0);
+    // ...so the next run, with ffmpeg found, analyses the track.
+    await service.invoke('settings.set', { ffmpegPath: '' });
+    await service.invoke('analysis.start', {});
+    const again = await service.engine.whenIdle();
+    expect(again).toMatchObject({ done: 1, failed: 0 });
+    expect(again.error).toBeUndefined();
   });
 
   it('reports the library against the model the next run will use, before that run', async () => {

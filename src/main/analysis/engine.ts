@@ -15,12 +15,14 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
 import type { AnalysisErrorRecord, AnalysisProgress, AnalysisState, Track } from '../../shared/types';
+import { resolveFfmpeg } from './ffmpeg';
 import { FEATURES_VERSION } from './features/extract';
 import { DEFAULT_PATCHES_PER_TRACK } from './models/embedder';
 import {
   ModelUnavailableError,
   resolveModel as defaultResolveModel,
   sha256File,
+  type DownloadProgress,
   type ResolvedModel,
   type ResolveOptions,
 } from './models/manager';
@@ -93,6 +95,8 @@ interface RunPlan {
   model: ResolvedModel | null;
   note: string | undefined;
   version: string;
+  /** The model asked for does not exist at all (a typo): a run stops rather than go on without. */
+  unknownModel?: Error;
 }
 
 /** Figures of the current (or last) run, for benches and logs. */
@@ -173,6 +177,8 @@ export class AnalysisEngine extends EventEmitter {
   private pendingErrors: AnalysisErrorRecord[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** A batch is being written. */
+  private writeBusy = false;
   private idleWaiters: ((p: AnalysisProgress) => void)[] = [];
   private stats: RunStats = emptyStats();
   private readonly hashCache = new Map<string, { key: string; hash: string }>();
@@ -284,6 +290,7 @@ export class AnalysisEngine extends EventEmitter {
       model: this.modelId,
     };
     if (this.modelNote) progress.modelNote = this.modelNote;
+    if (this.lastError) progress.error = this.lastError.message;
     return progress;
   }
 
@@ -326,9 +333,11 @@ export class AnalysisEngine extends EventEmitter {
     modelRequest: string,
     patches: number,
     allowDownload = this.opts.allowDownload ?? false,
+    onProgress?: (progress: DownloadProgress) => void,
   ): Promise<RunPlan> {
     let model: ResolvedModel | null = null;
     let note: string | undefined;
+    let unknownModel: Error | undefined;
     if (modelRequest === 'none') {
       note = 'Model set to "none": analysing features only';
     } else {
@@ -338,9 +347,11 @@ export class AnalysisEngine extends EventEmitter {
           home: this.opts.home,
           modelsDir: this.opts.modelsDir,
           allowDownload,
+          onProgress,
         });
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
+        if (err instanceof ModelUnavailableError && err.reason === 'unknown-model') unknownModel = err;
         note =
           !allowDownload &&
           this.opts.allowDownload &&
@@ -355,6 +366,7 @@ export class AnalysisEngine extends EventEmitter {
       model,
       note,
       version: analysisVersion({ featuresVersion: FEATURES_VERSION, model: hashed, patches }),
+      ...(unknownModel ? { unknownModel } : {}),
     };
   }
 
@@ -408,12 +420,30 @@ export class AnalysisEngine extends EventEmitter {
   }
 
   private async prepare(runId: number, modelRequest: string): Promise<void> {
+    // 0. No ffmpeg, no run: every track would fail for a reason that is not the track's.
+    await resolveFfmpeg(this.ffmpegPath);
+    if (runId !== this.runId) return;
     // 1. The model (resolved, and converted on first use, in the main process; loaded in workers).
     this.model = null;
     this.modelId = null;
     this.modelNote = undefined;
-    const plan = await this.plan(modelRequest, this.patches);
+    let lastReport = 0;
+    const plan = await this.plan(modelRequest, this.patches, undefined, (p) => {
+      // A first run downloads and converts the model: say so while it happens.
+      const now = Date.now();
+      if (runId !== this.runId || (p.phase === 'download' && now - lastReport < 250)) return;
+      lastReport = now;
+      const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+      this.modelNote =
+        p.phase === 'download'
+          ? `Downloading the ${p.modelId} model: ${mb(p.receivedBytes)}${p.totalBytes ? ` of ${mb(p.totalBytes)}` : ''} MB`
+          : p.phase === 'convert'
+            ? `Converting the ${p.modelId} model to ONNX`
+            : undefined;
+      this.emitProgress();
+    });
     if (runId !== this.runId) return;
+    if (plan.unknownModel) throw plan.unknownModel;
     this.model = plan.model;
     this.modelId = plan.model?.id ?? null;
     this.modelNote = plan.note;
@@ -606,7 +636,12 @@ export class AnalysisEngine extends EventEmitter {
   private completed(quiet: boolean): void {
     this.done++;
     this.completions.push(Date.now());
-    if (this.pendingResults.length + this.pendingErrors.length >= (this.opts.batchSize ?? 16))
+    // Written as soon as the writer is free (a killed process loses only the batch in flight);
+    // results that finish during a write are grouped into the next one.
+    if (
+      !this.writeBusy ||
+      this.pendingResults.length + this.pendingErrors.length >= (this.opts.batchSize ?? 16)
+    )
       void this.flush();
     else this.scheduleFlush();
     if (quiet) return;
@@ -721,6 +756,7 @@ export class AnalysisEngine extends EventEmitter {
     this.pendingResults = [];
     this.pendingErrors = [];
     if (results.length + errors.length === 0) return this.flushing;
+    this.writeBusy = true;
     this.flushing = this.flushing.then(async () => {
       const t0 = performance.now();
       try {
@@ -732,6 +768,8 @@ export class AnalysisEngine extends EventEmitter {
         this.noteError(err);
       } finally {
         this.stats.writeMs += performance.now() - t0;
+        this.writeBusy = false;
+        if (this.pendingResults.length + this.pendingErrors.length > 0) void this.flush();
       }
     });
     return this.flushing;

@@ -242,13 +242,19 @@ describe('AnalysisEngine faults', () => {
       workerEnv: { TIMBRE_WORKER_CRASH_ON: 'Elveszett', TIMBRE_WORKER_HANG_ON: 'Desert' },
       trackTimeoutMs: () => 8_000,
     });
+    // A model that does not exist at all (a typo) stops the run with the reason, touching nothing.
     engine.start();
+    const refused = await engine.whenIdle();
+    expect(refused).toMatchObject({ total: 0, done: 0 });
+    expect(refused.error).toMatch(/^There is no model "no-such-model"/);
+    expect((await engine.summary()).pending).toBe(4);
+
+    engine.start({ model: 'none' });
     const end = await engine.whenIdle();
     expect(engine.lastError).toBeNull();
+    expect(end.error).toBeUndefined();
     expect(end.model).toBeNull();
-    expect(end.modelNote).toMatch(
-      /^No MusiCNN model available \(.*no-such-model.*\): analysing features only$/,
-    );
+    expect(end.modelNote).toBe('Model set to "none": analysing features only');
     expect(engine.currentVersion).toMatch(/\+none$/);
     expect(end.total).toBe(4);
     expect(end.done).toBe(4);

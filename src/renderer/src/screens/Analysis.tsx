@@ -121,6 +121,7 @@ export function AnalysisScreen({
           Model: <strong>{model ?? 'none (features only)'}</strong>
           {modelNote && <div className="note">{modelNote}</div>}
         </div>
+        {progress?.error && <p className="error-text">The last analysis run stopped: {progress.error}</p>}
         {progress && progress.current.length > 0 && (
           <div className="current">
             <div className="muted small">Now analysing</div>
