@@ -23,6 +23,7 @@ import {
   oggDuration,
   probe,
   probeFile,
+  probeWithFfmpeg,
   sniff,
   type ContainerKind,
 } from './probe';
@@ -36,7 +37,12 @@ export type ReadResult = { ok: true; info: TrackInfo } | { ok: false; reason: st
 export interface ReadOptions {
   /** Per-file limit for the whole read (default 10 s). */
   timeoutMs?: number;
+  /** The ffmpeg that describes tracker modules, as a user setting names it (default: resolved). */
+  ffmpegPath?: string;
 }
+
+/** Longest wait for ffmpeg to describe a tracker module (its duration); then it is killed. */
+const MODULE_FFMPEG_TIMEOUT_MS = 4_000;
 
 class TimeoutError extends Error {}
 
@@ -118,7 +124,12 @@ export function describe(
   };
 }
 
-async function readModule(entry: WalkEntry, ext: string): Promise<ReadResult> {
+/**
+ * A tracker module: the header gives format, title and the tracker's channel count; ffmpeg
+ * (libopenmpt) gives duration, output sample rate and channels. Without a working ffmpeg (or one
+ * without libopenmpt, like the bundled 4.1) the row keeps duration 0 rather than failing the file.
+ */
+async function readModule(entry: WalkEntry, ext: string, opts: ReadOptions): Promise<ReadResult> {
   const probe = await probeFile(entry.path, entry.size);
   let header;
   try {
@@ -126,13 +137,19 @@ async function readModule(entry: WalkEntry, ext: string): Promise<ReadResult> {
   } catch (e) {
     return { ok: false, reason: errorText(e) };
   }
+  const rendered = await probeWithFfmpeg(entry.path, {
+    timeoutMs: Math.min(MODULE_FFMPEG_TIMEOUT_MS, (opts.timeoutMs ?? 10_000) / 2),
+    ffmpegPath: opts.ffmpegPath,
+  });
+  const duration = rendered?.duration ?? 0;
   const stream = {
     format: header.format,
     codec: header.format,
-    duration: 0,
-    sampleRate: 0,
-    channels: header.channels,
-    bitrate: 0,
+    duration,
+    sampleRate: rendered?.sampleRate ?? 0,
+    channels: rendered?.channels || header.channels,
+    // Average bitrate from the file size, as for other files without one in their headers.
+    bitrate: duration > 0 ? Math.round((entry.size * 8) / duration) : 0,
   };
   return { ok: true, info: describe(entry, probe.fingerprint, stream, null, header.title) };
 }
@@ -226,7 +243,7 @@ export async function readTrack(entry: WalkEntry, opts: ReadOptions = {}): Promi
   if (entry.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };
   const ext = extensionOf(entry.path);
   try {
-    const work = isModulePath(entry.path) ? readModule(entry, ext) : readAudio(entry, ext);
+    const work = isModulePath(entry.path) ? readModule(entry, ext, opts) : readAudio(entry, ext);
     return await withTimeout(work, timeoutMs, 'reading the tags');
   } catch (e) {
     if (e instanceof TimeoutError) return { ok: false, reason: `timed out: ${e.message}` };

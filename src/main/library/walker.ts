@@ -1,6 +1,8 @@
 /**
  * Folder walk: recursive, follows symbolic links once (directories are identified by their real
  * path, so loops end), skips hidden and system folders, keeps audio and tracker-module files.
+ * A file reached twice (a symbolic link to a file that is also reached another way) is kept once,
+ * by the same rules as folders. Hard links are distinct files: only symbolic links are resolved.
  */
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -86,8 +88,26 @@ export interface WalkOptions {
   onFound?: (found: number) => void;
   /** Directory listings and stats in flight. */
   concurrency?: number;
-  /** Real paths of directories already walked (shared across the roots of one scan). */
+  /**
+   * Real paths of the directories walked and of the files kept so far (shared across the roots of
+   * one scan, so that a folder or a file reached from two roots is kept by the first).
+   */
   visited?: Set<string>;
+}
+
+/** A file found, with the real path that identifies it (symbolic links resolved). */
+interface Found {
+  entry: WalkEntry;
+  real: string;
+  viaLink: boolean;
+  depth: number;
+}
+
+/** Which of two paths to the same file is kept: a real file over a link, then the shallower, then by name. */
+function better(a: Found, b: Found): boolean {
+  if (a.viaLink !== b.viaLink) return !a.viaLink;
+  if (a.depth !== b.depth) return a.depth < b.depth;
+  return a.entry.path < b.entry.path;
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
@@ -105,16 +125,18 @@ async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<voi
 export async function walk(root: string, opts: WalkOptions = {}): Promise<WalkResult> {
   const concurrency = opts.concurrency ?? 32;
   const visited = opts.visited ?? new Set<string>();
-  const files: WalkEntry[] = [];
+  const found: Found[] = [];
   const unreadableDirs: string[] = [];
 
   // Breadth-first, one level at a time, each level listed concurrently. A folder reached twice (a
   // link to it, or a loop) is walked once: real folders win over links, then the first by name.
   let level: { path: string; viaLink: boolean }[] = [{ path: root, viaLink: false }];
-  while (level.length > 0) {
+  for (let depth = 0; level.length > 0; depth++) {
     if (opts.signal?.aborted) break;
     const nextLevel: { path: string; viaLink: boolean }[] = [];
-    const toStat: string[] = [];
+    // Files to stat, each with its real path: the real folder's path and the name for a plain file
+    // (no system call), the link resolved for a symbolic link (rare).
+    const toStat: { path: string; real: string; viaLink: boolean }[] = [];
     const reals = new Map<string, string>();
     await pool(level, concurrency, async ({ path }) => {
       try {
@@ -136,6 +158,7 @@ export async function walk(root: string, opts: WalkOptions = {}): Promise<WalkRe
       })
       .map((d) => d.path);
     await pool(claimed, concurrency, async (dir) => {
+      const realDir = reals.get(dir) as string;
       const links: string[] = [];
       try {
         const handle = await opendir(dir, { bufferSize: 256 });
@@ -144,7 +167,8 @@ export async function walk(root: string, opts: WalkOptions = {}): Promise<WalkRe
           if (ent.isDirectory()) {
             if (!isSkippedDir(ent.name)) nextLevel.push({ path: full, viaLink: false });
           } else if (ent.isFile()) {
-            if (isCandidateFile(ent.name)) toStat.push(full);
+            if (isCandidateFile(ent.name))
+              toStat.push({ path: full, real: join(realDir, ent.name), viaLink: false });
           } else if (ent.isSymbolicLink()) {
             links.push(full);
           }
@@ -160,25 +184,36 @@ export async function walk(root: string, opts: WalkOptions = {}): Promise<WalkRe
           if (st.isDirectory()) {
             if (!isSkippedDir(name)) nextLevel.push({ path: link, viaLink: true });
           } else if (st.isFile() && isCandidateFile(name)) {
-            toStat.push(link);
+            toStat.push({ path: link, real: await realpath(link), viaLink: true });
           }
         } catch {
           // dangling link: ignore
         }
       }
     });
-    await pool(toStat, concurrency * 2, async (path) => {
+    await pool(toStat, concurrency * 2, async ({ path, real, viaLink }) => {
       try {
         const st = await stat(path);
         if (!st.isFile()) return;
-        files.push({ path, root, size: st.size, mtimeMs: st.mtimeMs });
-        if (opts.onFound && (files.length & 255) === 0) opts.onFound(files.length);
+        found.push({ entry: { path, root, size: st.size, mtimeMs: st.mtimeMs }, real, viaLink, depth });
+        if (opts.onFound && (found.length & 255) === 0) opts.onFound(found.length);
       } catch {
         // vanished between listing and stat
       }
     });
     level = nextLevel;
   }
+  // One path per real file: within this walk by `better`, across the roots of a scan the first walk.
+  const best = new Map<string, Found>();
+  for (const f of found) {
+    const held = best.get(f.real);
+    if (!held || better(f, held)) best.set(f.real, f);
+  }
+  const files: WalkEntry[] = [];
+  for (const f of found) {
+    if (best.get(f.real) === f && !visited.has(f.real)) files.push(f.entry);
+  }
+  for (const real of best.keys()) visited.add(real);
   opts.onFound?.(files.length);
   return { files, unreadableDirs };
 }

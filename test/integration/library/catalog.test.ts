@@ -193,7 +193,7 @@ describe('incremental scan', () => {
     expect((await catalog.errors()).total).toBe(0);
   });
 
-  it('catalogues tracker modules from their header', async () => {
+  it('catalogues tracker modules from their header, with the duration ffmpeg gives', async () => {
     const mod = Buffer.alloc(1084 + 1024);
     mod.write('tiny test tune', 0, 'latin1');
     mod.write('M.K.', 1080, 'latin1');
@@ -205,10 +205,12 @@ describe('incremental scan', () => {
     expect(await catalog.getByPath(join(lib, 'Modules', '03 tiny.mod'))).toMatchObject({
       format: 'MOD',
       title: 'tiny test tune',
-      duration: 0,
-      channels: 4,
+      channels: 2,
+      sampleRate: 48000,
       artist: 'Modules',
     });
+    // One empty pattern (64 rows at speed 6, 125 BPM) as libopenmpt plays it.
+    expect((await catalog.getByPath(join(lib, 'Modules', '03 tiny.mod')))?.duration).toBeCloseTo(7.68, 2);
     expect((await catalog.errors()).errors[0].reason).toMatch(/not an XM module/);
     rmSync(join(lib, 'Modules'), { recursive: true });
     await catalog.scan([lib], { prune: true });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,38 @@ describe('walker', () => {
     const b = await walk(join(dir, 'lib', 'Artist'), { visited });
     expect(a.files.length).toBeGreaterThan(0);
     expect(b.files).toEqual([]);
+  });
+
+  it('keeps a file reached through a symbolic link once, hard links as separate files', async () => {
+    const root = join(dir, 'dedup');
+    touch(join(root, 'a', 'x.flac'));
+    // A link beside the real file, met first (shallower): the real path is kept.
+    symlinkSync(join(root, 'a', 'x.flac'), join(root, 'linkfile.flac'));
+    // A link to a link, and a link reached through a linked folder.
+    symlinkSync(join(root, 'linkfile.flac'), join(root, 'a', 'link-to-link.flac'));
+    symlinkSync(join(root, 'a'), join(root, 'a-again'));
+    // Two links to one file outside the root: the first by depth, then by name.
+    touch(join(dir, 'outside-dedup.ogg'));
+    mkdirSync(join(root, 'b'));
+    symlinkSync(join(dir, 'outside-dedup.ogg'), join(root, 'b', 'one.ogg'));
+    symlinkSync(join(dir, 'outside-dedup.ogg'), join(root, 'two.ogg'));
+    // A hard link is a file of its own (bench/scan builds its library from hard links).
+    linkSync(join(root, 'a', 'x.flac'), join(root, 'b', 'hard.flac'));
+
+    const visited = new Set<string>();
+    const res = await walk(root, { visited });
+    expect(res.files.map((f) => relative(root, f.path)).sort()).toEqual([
+      'a/x.flac',
+      'b/hard.flac',
+      'two.ogg',
+    ]);
+    // A second root of the same scan holding a link to a file already kept adds nothing.
+    const other = join(dir, 'dedup-other');
+    mkdirSync(other);
+    symlinkSync(join(root, 'a', 'x.flac'), join(other, 'again.flac'));
+    touch(join(other, 'own.mp3'));
+    const res2 = await walk(other, { visited });
+    expect(res2.files.map((f) => relative(other, f.path))).toEqual(['own.mp3']);
   });
 
   it('classifies names', () => {
