@@ -10,6 +10,7 @@ import { ApiError } from '../shared/contract';
 import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/types';
 import { createService, type CoreService } from './api/service';
 import { HomeLockedError } from './home-lock';
+import { homeProblem, resolveHome } from './home';
 import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
 
 const usage = `timbre — a music player that knows how your music sounds
@@ -173,6 +174,8 @@ async function run(argv: string[]): Promise<number> {
     'explain',
   ];
   if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`);
+  const problem = homeProblem(resolveHome(values.home));
+  if (problem) throw new UsageError(problem);
 
   const service = await createService({
     home: values.home,
@@ -186,8 +189,10 @@ async function run(argv: string[]): Promise<number> {
       case 'scan': {
         if (args.length === 0) throw new UsageError('scan needs at least one folder');
         const roots = args.map((a) => resolve(a));
+        const known = await service.handlers['library.roots']({});
         for (const root of roots) {
-          if (!existsSync(root))
+          // A known root that is gone (an unmounted drive) is scanned safely; a new one is refused.
+          if (known.includes(root) && !existsSync(root))
             process.stderr.write(`warning: ${root} does not exist (its tracks are kept)\n`);
         }
         const unsubscribe = service.subscribe((event, payload) => {
@@ -393,7 +398,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       process.stderr.write(`timbre: ${err.message}\n`);
       return 1;
     }
-    process.stderr.write(`timbre: ${(err as Error).stack ?? String(err)}\n`);
+    // A system error (permissions, a full disk) is the user's to act on: its message, no stack.
+    const systemError =
+      typeof (err as { code?: unknown }).code === 'string' && (err as { syscall?: unknown }).syscall;
+    process.stderr.write(
+      `timbre: ${systemError ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`,
+    );
     return 1;
   }
 }

@@ -62,6 +62,22 @@ describe('timbre CLI', () => {
     const help = await timbre(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: timbre/);
+    // A data folder that cannot be one: a clear message, no stack trace, nothing created.
+    const file = join(music, 'Nexuiz', 'blkrbt - Desert.opus');
+    const badHome = await timbre(['stats', '--home', join(file, 'home')]);
+    expect(badHome.code).toBe(2);
+    expect(badHome.stderr).toMatch(/is a file, not a folder/);
+    expect(badHome.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses to scan a path that is not a folder, and does not remember it', async () => {
+    const typo = join(music, 'no such folder');
+    const scan = await timbre(['scan', typo]);
+    expect(scan.code).toBe(1);
+    expect(scan.stderr).toContain(`not a folder: ${typo}`);
+    const notDir = await timbre(['scan', join(music, 'Nexuiz', 'blkrbt - Desert.opus')]);
+    expect(notDir.code).toBe(1);
+    expect((await timbre(['stats'])).stdout).not.toMatch(/no such folder|Desert\.opus/);
   });
 
   it('scans, lists, filters and reports stats', async () => {

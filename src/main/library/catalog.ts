@@ -208,6 +208,25 @@ export class Catalog {
   private async runScan(rootsIn: string[], opts: ScanOptions): Promise<ScanSummary> {
     // No roots: rescan the remembered ones.
     const roots = [...new Set((rootsIn.length > 0 ? rootsIn : await this.roots()).map((r) => resolve(r)))];
+    // Remember the roots (union with earlier ones). A new root must be a folder: a mistyped path
+    // is refused rather than remembered for good (a known root that is gone is kept: unmounted).
+    const known = await this.roots();
+    const added = roots.filter((r) => !known.includes(r));
+    const notFolders: string[] = [];
+    for (const r of added) {
+      if (
+        !(await stat(r).then(
+          (st) => st.isDirectory(),
+          () => false,
+        ))
+      )
+        notFolders.push(r);
+    }
+    if (notFolders.length > 0) {
+      throw new Error(
+        `not a folder: ${notFolders.join(', ')} (nothing was scanned; check the path${notFolders.length > 1 ? 's' : ''})`,
+      );
+    }
     const started = performance.now();
     const concurrency = Math.max(1, opts.concurrency ?? 12);
     const signal = opts.signal;
@@ -245,10 +264,7 @@ export class Catalog {
     };
     report(true);
 
-    // Remember the roots (union with earlier ones).
-    const known = await this.roots();
-    const allRoots = [...known, ...roots.filter((r) => !known.includes(r))];
-    await this.db.setMeta(ROOTS_KEY, JSON.stringify(allRoots));
+    await this.db.setMeta(ROOTS_KEY, JSON.stringify([...known, ...added]));
 
     // 1. Walk every root; decide which roots are reachable.
     const found = new Map<string, WalkEntry>();
