@@ -16,6 +16,7 @@ import * as strtok3 from 'strtok3';
 import type { Track } from '../../shared/types';
 import { cleanTag, namesFromFolders, titleFromFileName, UNKNOWN_ALBUM, UNKNOWN_ARTIST } from './fallbacks';
 import { readModuleHeader } from './modules';
+import { truncationReason } from './truncation';
 import {
   BlockFile,
   kindOfExtension,
@@ -219,6 +220,8 @@ async function readAudio(entry: WalkEntry, ext: string): Promise<ReadResult> {
     }
     if (duration === 0 || f.numberOfSamples === 0)
       return { ok: false, reason: 'audio stream is empty (0 samples)' };
+    const truncated = truncationReason(probed.head, entry.size);
+    if (truncated) return { ok: false, reason: truncated };
 
     const stream = {
       format: (f.container ?? kind).split('/')[0].trim() || 'unknown',
