@@ -36,6 +36,7 @@ export interface EssentiaApi {
   ): Result;
   KeyExtractor(audio: EssentiaVector, ...rest: unknown[]): Result;
   RhythmExtractor2013(signal: EssentiaVector, maxTempo?: number, method?: string, minTempo?: number): Result;
+  OnsetRate(signal: EssentiaVector): Result;
   LoudnessEBUR128(left: EssentiaVector, right: EssentiaVector, hopSize?: number, sampleRate?: number): Result;
   Windowing(frame: EssentiaVector, normalized?: boolean, size?: number, type?: string): Result;
   Spectrum(frame: EssentiaVector, size?: number): Result;
