@@ -1,12 +1,13 @@
 /**
  * The analysis job engine. The queue is derived from the catalog each run: every present track whose
- * stored analysis version differs from the current one and that has not already failed at this same
- * version. N worker processes (one per core by default) take one track at a time; the main process
- * is the only database writer and writes results in batches (every `batchSize` results or
- * `flushIntervalMs`), so a SIGKILL loses at most the unflushed batch and the next run resumes the
- * rest. A worker that dies (exit, WASM abort, OOM) or overruns the per-track timeout costs the track
- * in hand, which is recorded as failed with the reason at this version (never retried at it), and
- * the worker is respawned.
+ * stored analysis (or failure) is not at the current version, or is older than the file's last
+ * modification. N worker processes (one per core by default) take one track at a time; the main
+ * process is the only database writer and writes each result as soon as the writer is free (what
+ * finishes during a write goes into the next batch; `batchSize` and `flushIntervalMs` only bound a
+ * batch while a write is slow), so a SIGKILL loses at most the batch in flight and the next run
+ * resumes the rest. A worker that dies (exit, WASM abort, OOM) or overruns the per-track timeout
+ * costs the track in hand, which is recorded as failed with the reason at this version (retried only
+ * at another version or once the file changes), and the worker is respawned.
  *
  * Events: 'progress' (AnalysisProgress) on every change; 'error' (Error) for a run that could not
  * go on (only emitted when someone listens; see also `lastError`).
@@ -62,9 +63,9 @@ export interface AnalysisEngineOptions {
   /** Patches per track for the embedding, 0 = every patch (default: the embedder's default). */
   patches?: number;
   ffmpegPath?: string;
-  /** Results per database write (default 16). */
+  /** Results that start another write even while one is in flight (default 16). */
   batchSize?: number;
-  /** Longest a finished result waits before it is written (default 2,000 ms). */
+  /** Longest a finished result waits while a write is in flight (default 2,000 ms). */
   flushIntervalMs?: number;
   /** Per-track time limit in ms from the track's duration in seconds (default max(120 s, duration × 1)). */
   trackTimeoutMs?: (durationSeconds: number) => number;
