@@ -11,6 +11,7 @@ import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/type
 import { createService, type CoreService } from './api/service';
 import { HomeLockedError } from './home-lock';
 import { homeProblem, resolveHome } from './home';
+import { skipsLine } from './library/skips';
 import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
 
 const usage = `timbre — a music player that knows how your music sounds
@@ -211,12 +212,15 @@ async function run(argv: string[]): Promise<number> {
             `${summary.phase === 'cancelled' ? 'Scan cancelled' : 'Scanned'} ${summary.found} files in ` +
               `${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rate)} files/s): ` +
               `${summary.added} new, ${summary.updated} changed, ${summary.moved} moved, ${summary.unchanged} unchanged, ` +
-              `${summary.failed} unreadable, ${summary.missing} missing, ${summary.removed} removed.`,
+              `${summary.unreadable} unreadable, ${summary.missing} missing, ${summary.removed} removed; ` +
+              `${skipsLine(summary.skipped)}.`,
           );
+          for (const skip of summary.skipped)
+            console.log(`  skipped ${skip.count}: ${skip.reason} (e.g. ${skip.examples[0]})`);
           for (const root of summary.unavailableRoots) {
             console.log(`Root not reachable, its tracks were left as they were: ${root}`);
           }
-          if (summary.failed > 0) console.log(`See why with: timbre errors`);
+          if (summary.unreadable > 0) console.log(`See why with: timbre errors`);
         }
         return summary.phase === 'cancelled' ? 130 : 0;
       }
@@ -248,6 +252,7 @@ async function run(argv: string[]): Promise<number> {
           console.log(`Duration      ${formatDuration(stats.totalDuration)}`);
           console.log(`Size          ${(stats.totalSize / 1e9).toFixed(2)} GB`);
           console.log(`Unreadable    ${stats.errors}`);
+          console.log(`Skipped       ${skipsLine(stats.skipped)} (last scan)`);
           console.log(
             `Analysed      ${stats.analysed} (${stats.analysisFailed} failed, ${stats.analysisPending} pending)`,
           );

@@ -9,7 +9,10 @@ export type TrackStatus = 'ok' | 'missing';
 
 export interface Track {
   id: TrackId;
+  /** Readable path; when the name is not UTF-8 its exact bytes are in `pathBytes`. */
   path: string;
+  /** Base64 of the path's exact bytes, only when they are not valid UTF-8 (else absent or ''). */
+  pathBytes?: string;
   /** The scan root (library folder) this file was found under. */
   root: string;
   size: number;
@@ -46,6 +49,8 @@ export interface Track {
 
 export interface ScanErrorRecord {
   path: string;
+  /** As on Track: the exact bytes of a path that is not UTF-8. */
+  pathBytes?: string;
   root: string;
   reason: string;
   size: number;
@@ -73,7 +78,22 @@ export interface ScanProgress {
   currentPath?: string;
 }
 
+/** Files under a root that are neither tracks nor errors, counted by reason. */
+export interface ScanSkip {
+  reason: string;
+  count: number;
+  /** A few of the paths (readable form). */
+  examples: string[];
+}
+
 export type ScanSummary = Omit<ScanProgress, 'currentPath'> & {
+  /** Everything found that is not a track or an error, by reason. */
+  skipped: ScanSkip[];
+  /**
+   * Files under the scanned roots that cannot be read now: this scan's failures and the known
+   * ones that did not change (`failed` counts only the files read and failed in this scan).
+   */
+  unreadable: number;
   /** Roots that were not reachable: their tracks were left untouched. */
   unavailableRoots: string[];
 };
@@ -97,6 +117,8 @@ export interface LibraryStats {
   /** Why there is no model, when there is none. */
   analysisModelNote?: string;
   schemaVersion: number;
+  /** What the last finished scan skipped, by reason (neither tracks nor errors). */
+  skipped: ScanSkip[];
 }
 
 export interface TrackQuery {

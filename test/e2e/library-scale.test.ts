@@ -76,7 +76,8 @@ describe.skipIf(!hasChromium)('library table at scale', () => {
         throw new ApiError('unavailable', `${method} is not part of this test`);
       },
       subscribe: () => () => undefined,
-      mediaPath: async () => null,
+      mediaFile: async () => null,
+      mediaChanged: async () => undefined,
       close: async () => undefined,
     };
     server = await startHttpServer(service, { rendererDir });

@@ -28,14 +28,17 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
   if (ctx.embedder && ctx.embedder.sampleRate !== FEATURE_SAMPLE_RATE) rates.push(ctx.embedder.sampleRate);
 
   const t0 = performance.now();
-  const decoded = await decodeAudio(job.path, {
-    rates,
-    ffmpegPath: ctx.ffmpegPath,
-    stallTimeoutMs: ctx.stallTimeoutMs,
-    maxDecodedSeconds: ctx.maxDecodedSeconds,
-    durationHint: job.durationHint > 0 ? job.durationHint : undefined,
-    channelsHint: job.channelsHint && job.channelsHint > 0 ? job.channelsHint : undefined,
-  });
+  const decoded = await decodeAudio(
+    { path: job.path, pathBytes: job.pathBytes },
+    {
+      rates,
+      ffmpegPath: ctx.ffmpegPath,
+      stallTimeoutMs: ctx.stallTimeoutMs,
+      maxDecodedSeconds: ctx.maxDecodedSeconds,
+      durationHint: job.durationHint > 0 ? job.durationHint : undefined,
+      channelsHint: job.channelsHint && job.channelsHint > 0 ? job.channelsHint : undefined,
+    },
+  );
   const featurePcm = decoded.pcm.get(FEATURE_SAMPLE_RATE);
   if (!featurePcm || featurePcm.length === 0) throw new Error('decoded no audio');
 

@@ -17,6 +17,7 @@
  *   meaningful stderr lines; the whole stderr (bounded) is kept on the error as `stderr`.
  */
 import { spawn } from 'node:child_process';
+import { ffmpegFileInput, type FfmpegFileInput, type PathRef } from '../library/raw-path';
 import type { Readable } from 'node:stream';
 import type { DecodeOptions, DecodedAudio } from './types';
 import { resolveFfmpeg } from './ffmpeg';
@@ -210,7 +211,7 @@ interface RunRestart {
 
 function runOnce(
   bin: string,
-  path: string,
+  file: PathRef,
   plan: Plan,
   rates: number[],
   max: number,
@@ -219,10 +220,24 @@ function runOnce(
   wantRestart: (h: StreamHeader) => boolean,
 ): Promise<RunOutcome | RunRestart> {
   return new Promise((resolvePromise, reject) => {
-    const args = buildArgs(path, plan, rates, max);
-    const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
-    for (let i = 1; i < rates.length; i++) stdio.push('pipe');
-    const child = spawn(bin, args, { stdio, windowsHide: true });
+    const path = file.path;
+    const pipes: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
+    for (let i = 1; i < rates.length; i++) pipes.push('pipe');
+    // A name that is not UTF-8 reaches ffmpeg as an inherited descriptor (see raw-path.ts).
+    let input: FfmpegFileInput;
+    try {
+      input = ffmpegFileInput(file, pipes);
+    } catch (err) {
+      reject(new DecodeError(`cannot open the file: ${(err as Error).message}`, path, ''));
+      return;
+    }
+    const args = buildArgs(input.arg, plan, rates, max);
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(bin, args, { stdio: input.stdio, windowsHide: true });
+    } finally {
+      input.close();
+    }
     const capBytes = rates.map((r) => Math.ceil((max + 5) * r) * 4);
     const chunks: Buffer[][] = rates.map(() => []);
     const bytes = rates.map(() => 0);
@@ -360,7 +375,9 @@ function toFloat32(chunks: Buffer[], bytes: number): Float32Array {
  * Decodes `path` to mono float32 PCM at each rate in `opts.rates`, in one ffmpeg run. Rejects with
  * ffmpeg's reason when it fails, stalls (no PCM for `stallTimeoutMs`) or yields < 0.5 s of audio.
  */
-export async function decodeAudio(path: string, opts: DecodeOptions): Promise<DecodedAudio> {
+export async function decodeAudio(file: string | PathRef, opts: DecodeOptions): Promise<DecodedAudio> {
+  const ref: PathRef = typeof file === 'string' ? { path: file } : file;
+  const path = ref.path;
   const rates = [...new Set(opts.rates.map((r) => Math.round(r)))];
   if (rates.length === 0 || rates.some((r) => !(r >= 1000 && r <= 384_000))) {
     throw new Error(`decodeAudio: bad sample rates ${JSON.stringify(opts.rates)}`);
@@ -380,7 +397,7 @@ export async function decodeAudio(path: string, opts: DecodeOptions): Promise<De
   for (let attempt = 0; attempt < 2; attempt++) {
     const current = plan;
     const allowRestart = attempt === 0;
-    outcome = await runOnce(bin, path, current, rates, max, stall, opts.signal, (h) => {
+    outcome = await runOnce(bin, ref, current, rates, max, stall, opts.signal, (h) => {
       if (!allowRestart) return false;
       const next = makePlan(h.channels ?? current.channels, h.duration ?? hintDuration, max);
       if (samePlan(next, current)) return false;

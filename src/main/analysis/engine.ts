@@ -464,7 +464,13 @@ export class AnalysisEngine extends EventEmitter {
     this.queue = pending
       // Longest first: the slowest tracks do not end up alone at the tail of the run.
       .sort((a, b) => b.duration - a.duration || a.path.localeCompare(b.path))
-      .map((t) => ({ trackId: t.id, path: t.path, durationHint: t.duration, channelsHint: t.channels }));
+      .map((t) => ({
+        trackId: t.id,
+        path: t.path,
+        ...(t.pathBytes ? { pathBytes: t.pathBytes } : {}),
+        durationHint: t.duration,
+        channelsHint: t.channels,
+      }));
     this.total = this.done + this.queue.length;
     this.emitProgress();
 

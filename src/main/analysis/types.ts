@@ -55,6 +55,8 @@ export interface EmbeddingResult {
 export interface AnalysisJob {
   trackId: string;
   path: string;
+  /** The exact bytes of a path that is not UTF-8 (see library/raw-path.ts). */
+  pathBytes?: string;
   durationHint: number;
   /** Channel count from the catalog (0 or absent when unknown). */
   channelsHint?: number;

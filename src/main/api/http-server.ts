@@ -19,7 +19,6 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ChildProcessByStdio } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,7 +27,7 @@ import type { Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { ApiError, eventNames, isMethod } from '../../shared/contract';
 import type { ApiErrorCode, EventName, Events } from '../../shared/contract';
-import { answerMedia, spawnTranscoder } from './media';
+import { answerMedia } from './media';
 import type { TimbreService } from './service-types';
 
 export interface HttpServerOptions {
@@ -317,13 +316,13 @@ export async function startHttpServer(
       return;
     }
     if (answer.kind === 'file') {
-      const stream = createReadStream(answer.path, { start: answer.start, end: answer.end });
+      const stream = answer.open();
       stream.on('error', () => res.destroy());
       res.on('close', () => stream.destroy());
       stream.pipe(res);
       return;
     }
-    const child = spawnTranscoder(answer.ffmpeg, answer.path);
+    const child = answer.spawn();
     transcoders.add(child);
     child.stderr.resume();
     child.stdout.pipe(res);

@@ -9,11 +9,13 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Settings } from '../../shared/types';
 import { resolveFfmpeg } from '../analysis/ffmpeg';
+import { fsPath } from '../library/raw-path';
+import { identityProblem } from './media-identity';
 import type { TimbreService } from './service-types';
 
 const audioTypes: Record<string, string> = {
@@ -86,10 +88,23 @@ export const TRANSCODE_TYPE = 'audio/ogg';
  * Ogg/Opus stream on stdout. The stream has no length and cannot be ranged: the player cannot seek
  * in it.
  */
-export function spawnTranscoder(ffmpeg: string, path: string): ChildProcessByStdio<null, Readable, Readable> {
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path];
+export function spawnTranscoder(
+  ffmpeg: string,
+  input: { path: string; handle?: FileHandle },
+): ChildProcessByStdio<null, Readable, Readable> {
+  // The verified descriptor is inherited and read as /dev/fd/3 (POSIX): ffmpeg reads the file that
+  // was checked, whatever its name (a name that is not UTF-8 cannot be an argument anyway).
+  const inherit = input.handle && process.platform !== 'win32';
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', inherit ? '/dev/fd/3' : input.path];
   args.push('-map', '0:a:0', '-vn', '-c:a', 'libopus', '-b:a', '160k', '-f', 'ogg', 'pipe:1');
-  return spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdio: ['ignore', 'pipe', 'pipe', ...number[]] = ['ignore', 'pipe', 'pipe'];
+  if (inherit && input.handle) stdio.push(input.handle.fd);
+  try {
+    return spawn(ffmpeg, args, { stdio }) as ChildProcessByStdio<null, Readable, Readable>;
+  } finally {
+    // The child holds its own copy of the descriptor.
+    void input.handle?.close();
+  }
 }
 
 /** The ffmpeg a service's settings point to (setting, then PATH, then the bundled one). */
@@ -118,14 +133,26 @@ export type MediaAnswer =
       kind: 'file';
       status: 200 | 206 | 416;
       headers: MediaHeaders;
+      /** Readable path (for messages); the bytes come from `open`. */
       path: string;
+      /** The body: the verified file's range. Call once when `body` is true. */
+      open(): Readable;
       /** Inclusive byte range to send; empty when `length` is 0. */
       start: number;
       end: number;
       length: number;
       body: boolean;
     }
-  | { kind: 'transcode'; status: 200; headers: MediaHeaders; path: string; ffmpeg: string; body: boolean };
+  | {
+      kind: 'transcode';
+      status: 200;
+      headers: MediaHeaders;
+      path: string;
+      ffmpeg: string;
+      body: boolean;
+      /** Starts ffmpeg on the verified file. Call once when `body` is true. */
+      spawn(): ChildProcessByStdio<null, Readable, Readable>;
+    };
 
 const text = (status: number, message: string, headers: MediaHeaders = {}): MediaAnswer => ({
   kind: 'text',
@@ -149,29 +176,58 @@ export async function answerMedia(
   } catch {
     return text(400, 'bad track id');
   }
-  const path = id ? await service.mediaPath(id) : null;
-  if (!path) return text(404, 'no such track');
-  let size: number;
-  let mtime: Date;
+  const file = id ? await service.mediaFile(id) : null;
+  if (!file) return text(404, 'no such track');
+  const path = file.path;
+  let handle: FileHandle;
   try {
-    const st = await stat(path);
-    if (!st.isFile()) return text(404, 'the track file is missing');
-    size = st.size;
-    mtime = st.mtime;
+    handle = await open(fsPath(file), 'r');
   } catch {
     return text(404, 'the track file is missing');
   }
+  let problem: string | null;
+  try {
+    problem = await identityProblem(handle, file);
+  } catch (err) {
+    problem = `it cannot be read (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (problem) {
+    await handle.close();
+    await service.mediaChanged(id).catch(() => undefined);
+    return text(404, `the track file changed since it was scanned (${problem}); rescan the library`);
+  }
+  const { size, mtimeMs } = file;
+  const mtime = new Date(mtimeMs);
 
   if (request.transcode) {
-    if (!ffmpeg) return text(501, 'transcoding is not available');
-    let bin: string;
-    try {
-      bin = await ffmpeg();
-    } catch (err) {
-      return text(503, `no ffmpeg to transcode with: ${err instanceof Error ? err.message : String(err)}`);
+    let bin: string | undefined;
+    let refusal: MediaAnswer | undefined;
+    if (!ffmpeg) refusal = text(501, 'transcoding is not available');
+    else {
+      try {
+        bin = await ffmpeg();
+      } catch (err) {
+        refusal = text(
+          503,
+          `no ffmpeg to transcode with: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    if (refusal || !bin || !body) {
+      await handle.close();
+      if (refusal) return refusal;
     }
     const headers = { 'Content-Type': TRANSCODE_TYPE, 'Cache-Control': 'no-store', 'Accept-Ranges': 'none' };
-    return { kind: 'transcode', status: 200, headers, path, ffmpeg: bin, body };
+    const ffmpegBin = bin as string;
+    return {
+      kind: 'transcode',
+      status: 200,
+      headers,
+      path,
+      ffmpeg: ffmpegBin,
+      body,
+      spawn: () => spawnTranscoder(ffmpegBin, { path, handle }),
+    };
   }
 
   const etag = `W/"${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}"`;
@@ -186,10 +242,24 @@ export async function answerMedia(
     'Last-Modified': mtime.toUTCString(),
     'Cache-Control': 'private, no-cache',
   };
+  const none = (): Readable => {
+    throw new Error('this media answer has no body');
+  };
   if (range.kind === 'unsatisfiable') {
+    await handle.close();
     headers['Content-Range'] = `bytes */${size}`;
     headers['Content-Length'] = '0';
-    return { kind: 'file', status: 416, headers, path, start: 0, end: -1, length: 0, body: false };
+    return {
+      kind: 'file',
+      status: 416,
+      headers,
+      path,
+      open: none,
+      start: 0,
+      end: -1,
+      length: 0,
+      body: false,
+    };
   }
   const start = range.kind === 'partial' ? range.start : 0;
   const end = range.kind === 'partial' ? range.end : size - 1;
@@ -197,5 +267,18 @@ export async function answerMedia(
   headers['Content-Length'] = String(length);
   if (range.kind === 'partial') headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
   const status = range.kind === 'partial' ? 206 : 200;
-  return { kind: 'file', status, headers, path, start, end, length, body: body && length > 0 };
+  const sends = body && length > 0;
+  if (!sends) await handle.close();
+  const openBody = (): Readable => handle.createReadStream({ start, end, autoClose: true });
+  return {
+    kind: 'file',
+    status,
+    headers,
+    path,
+    open: sends ? openBody : none,
+    start,
+    end,
+    length,
+    body: sends,
+  };
 }

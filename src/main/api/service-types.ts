@@ -2,6 +2,7 @@
  * The core seen by transports: one handler per contract method, an event stream and media lookup.
  * IPC (src/main/electron), the HTTP bridge (./http-server) and the CLI all use this, nothing else.
  */
+import type { CataloguedFile } from './media-identity';
 import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
 
 export type Handlers = { [M in Method]: (request: ParsedRequest<M>) => Promise<Response<M>> };
@@ -11,7 +12,9 @@ export interface TimbreService {
   /** Validates then dispatches: what a transport calls with untrusted input. */
   invoke(method: string, request: unknown): Promise<unknown>;
   subscribe(listener: <E extends EventName>(event: E, payload: Events[E]) => void): () => void;
-  /** Absolute path of a catalogued, present track's file; null for anything else. */
-  mediaPath(trackId: string): Promise<string | null>;
+  /** What the catalog knows of a present track's file (path, size, time, fingerprint); null for anything else. */
+  mediaFile(trackId: string): Promise<CataloguedFile | null>;
+  /** The file of a track is no longer the catalogued one: mark it missing until a rescan reads it. */
+  mediaChanged(trackId: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -227,9 +227,14 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async mediaPath(trackId) {
+    async mediaFile(trackId) {
       const track = await catalog.get(trackId);
-      return track && track.status === 'ok' ? track.path : null;
+      if (!track || track.status !== 'ok') return null;
+      const { path, pathBytes, size, mtimeMs, fingerprint } = track;
+      return { path, pathBytes, size, mtimeMs, fingerprint };
+    },
+    async mediaChanged(trackId) {
+      if (await catalog.markMissing(trackId)) emit('library.changed', { reason: 'scan' });
     },
     async close() {
       scanAbort?.abort();

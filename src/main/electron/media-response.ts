@@ -3,9 +3,8 @@
  * under plain Node (Request/Response are the same Fetch API classes in Node and Electron's main).
  * What to answer is decided by ../api/media, shared with browser mode; this only builds the Response.
  */
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { answerMedia, spawnTranscoder } from '../api/media';
+import { answerMedia } from '../api/media';
 import type { TimbreService } from '../api/service-types';
 
 /** Answers one `timbre-media://track/<id>` request: 200, 206 for a Range, 416, or 404 for anything not catalogued. */
@@ -31,10 +30,10 @@ export async function answerMediaRequest(
   if (answer.kind === 'text') return new Response(answer.text, init);
   if (!answer.body) return new Response(null, init);
   if (answer.kind === 'file') {
-    const file = createReadStream(answer.path, { start: answer.start, end: answer.end });
+    const file = answer.open();
     return new Response(Readable.toWeb(file) as ReadableStream<Uint8Array>, init);
   }
-  const child = spawnTranscoder(answer.ffmpeg, answer.path);
+  const child = answer.spawn();
   child.stderr.resume();
   child.on('error', () => child.stdout.destroy());
   request.signal.addEventListener('abort', () => child.kill('SIGKILL'));

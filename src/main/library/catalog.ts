@@ -22,6 +22,7 @@ import type { ReadResult, TrackInfo } from './reader';
 import {
   rowToScanError,
   rowToTrack,
+  scanErrorToRow,
   scanErrorsSchema,
   scanErrorsSpec,
   TRACKS,
@@ -29,6 +30,8 @@ import {
   tracksSchema,
   tracksSpec,
 } from './schema';
+import { fsPath, pathKey } from './raw-path';
+import { parseSkips, SkipTally } from './skips';
 import { walk, type WalkEntry } from './walker';
 
 export interface ScanOptions {
@@ -47,6 +50,8 @@ export interface ScanOptions {
 }
 
 const ROOTS_KEY = 'library.roots';
+/** The skips of the last finished scan (JSON `ScanSkip[]`), shown by the stats. */
+export const LAST_SKIPS_KEY = 'library.lastScanSkipped';
 const WRITE_BATCH = 1000;
 const DELETE_BATCH = 500;
 const PROGRESS_INTERVAL_MS = 200;
@@ -136,11 +141,11 @@ export class Catalog {
     for (const row of await readRows(this.tracksTable)) {
       const t = rowToTrack(row);
       this.tracks.set(t.id, t);
-      this.byPath.set(t.path, t.id);
+      this.byPath.set(pathKey(t), t.id);
     }
     for (const row of await readRows(this.errorsTable)) {
       const e = rowToScanError(row);
-      this.scanErrors.set(e.path, e);
+      this.scanErrors.set(pathKey(e), e);
     }
   }
 
@@ -158,9 +163,10 @@ export class Catalog {
       await this.tracksTable.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
     for (const t of rows) {
       const old = this.tracks.get(t.id);
-      if (old && old.path !== t.path && this.byPath.get(old.path) === t.id) this.byPath.delete(old.path);
+      if (old && pathKey(old) !== pathKey(t) && this.byPath.get(pathKey(old)) === t.id)
+        this.byPath.delete(pathKey(old));
       this.tracks.set(t.id, t);
-      this.byPath.set(t.path, t.id);
+      this.byPath.set(pathKey(t), t.id);
     }
     this.invalidate();
   }
@@ -171,7 +177,7 @@ export class Catalog {
       await this.tracksTable.delete(`id IN (${chunk.map(sqlString).join(', ')})`);
       for (const id of chunk) {
         const t = this.tracks.get(id);
-        if (t && this.byPath.get(t.path) === id) this.byPath.delete(t.path);
+        if (t && this.byPath.get(pathKey(t)) === id) this.byPath.delete(pathKey(t));
         this.tracks.delete(id);
       }
     }
@@ -180,17 +186,29 @@ export class Catalog {
 
   private async upsertErrors(rows: ScanErrorRecord[]): Promise<void> {
     if (rows.length === 0) return;
-    const data = makeArrowTable(rows as unknown as Record<string, unknown>[], { schema: scanErrorsSchema });
+    const data = makeArrowTable(rows.map(scanErrorToRow), { schema: scanErrorsSchema });
     await this.errorsTable.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
-    for (const e of rows) this.scanErrors.set(e.path, e);
+    for (const e of rows) this.scanErrors.set(pathKey(e), e);
   }
 
+  /** `paths` are error keys (`pathKey`). */
   private async deleteErrors(paths: string[]): Promise<void> {
     for (let i = 0; i < paths.length; i += DELETE_BATCH) {
       const chunk = paths.slice(i, i + DELETE_BATCH);
       await this.errorsTable.delete(`path IN (${chunk.map(sqlString).join(', ')})`);
       for (const p of chunk) this.scanErrors.delete(p);
     }
+  }
+
+  /**
+   * The file at a track's path is no longer the catalogued one (seen when playing it): the track
+   * is missing until a scan reads what is there now. False when there was nothing to mark.
+   */
+  async markMissing(id: TrackId): Promise<boolean> {
+    const t = this.tracks.get(id);
+    if (!t || t.status === 'missing' || this.scanning) return false;
+    await this.upsertTracks([{ ...t, status: 'missing', updatedAt: Date.now() }], false);
+    return true;
   }
 
   // ---------------------------------------------------------------- scan
@@ -272,6 +290,7 @@ export class Catalog {
     const availableRoots: string[] = [];
     const unreadableDirs: string[] = [];
     const visited = new Set<string>();
+    const skips = new SkipTally();
     for (const root of roots) {
       if (signal?.aborted) break;
       const isDir = await stat(root).then(
@@ -302,7 +321,8 @@ export class Catalog {
       }
       availableRoots.push(root);
       unreadableDirs.push(...res.unreadableDirs);
-      for (const f of res.files) if (!found.has(f.path)) found.set(f.path, f);
+      skips.merge(res.skipped);
+      for (const f of res.files) if (!found.has(pathKey(f))) found.set(pathKey(f), f);
       p.found = found.size;
     }
     const walkComplete = !signal?.aborted;
@@ -312,7 +332,7 @@ export class Catalog {
     const toRead: WalkEntry[] = [];
     const restore: Track[] = [];
     for (const f of found.values()) {
-      const id = this.byPath.get(f.path);
+      const id = this.byPath.get(pathKey(f));
       const t = id ? this.tracks.get(id) : undefined;
       if (t && t.size === f.size && t.mtimeMs === f.mtimeMs) {
         // Unchanged file; only its status or root (a root added above it) may need a write.
@@ -324,7 +344,7 @@ export class Catalog {
         }
         continue;
       }
-      const err = this.scanErrors.get(f.path);
+      const err = this.scanErrors.get(pathKey(f));
       if (!t && err && err.size === f.size && err.mtimeMs === f.mtimeMs && !TRANSIENT.test(err.reason)) {
         p.unchanged++;
         p.processed++;
@@ -346,7 +366,7 @@ export class Catalog {
     const vanished = new Set<TrackId>();
     if (walkComplete) {
       for (const t of this.tracks.values()) {
-        if (found.has(t.path) || !isReachable(t.path)) continue;
+        if (found.has(pathKey(t)) || !isReachable(t.path)) continue;
         vanished.add(t.id);
         const list = vanishedByFp.get(t.fingerprint);
         if (list) list.push(t);
@@ -375,9 +395,9 @@ export class Catalog {
         return local;
       }
       for (const t of othersWith(info.fingerprint)) {
-        if (claimed.has(t.id) || found.has(t.path)) continue;
+        if (claimed.has(t.id) || found.has(pathKey(t))) continue;
         // Outside this scan's roots: a move only when the old file is really gone.
-        const gone = await stat(t.path).then(
+        const gone = await stat(fsPath(t)).then(
           () => false,
           (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
         );
@@ -416,6 +436,7 @@ export class Catalog {
         p.failed++;
         pendingErrors.push({
           path: entry.path,
+          ...(entry.pathBytes ? { pathBytes: entry.pathBytes } : {}),
           root: entry.root,
           reason: res.reason,
           size: entry.size,
@@ -424,12 +445,12 @@ export class Catalog {
         });
         // A catalogued file that became unreadable leaves the catalog; one that failed for a
         // passing reason keeps its row (and id): it differs from the file, so the next scan retries.
-        const id = this.byPath.get(entry.path);
+        const id = this.byPath.get(pathKey(entry));
         if (id && !TRANSIENT.test(res.reason)) lostTracks.push(id);
         return;
       }
-      if (this.scanErrors.has(entry.path)) clearedErrors.push(entry.path);
-      const existingId = this.byPath.get(entry.path);
+      if (this.scanErrors.has(pathKey(entry))) clearedErrors.push(pathKey(entry));
+      const existingId = this.byPath.get(pathKey(entry));
       const existing = existingId ? this.tracks.get(existingId) : undefined;
       if (existing) {
         pendingUpdate.push({
@@ -500,7 +521,9 @@ export class Catalog {
     // 4. Files gone: errors removed; tracks marked missing (or pruned) — only after a full walk.
     const cancelled = !!signal?.aborted || !walkComplete || next < toRead.length;
     if (!cancelled) {
-      const goneErrors = [...this.scanErrors.keys()].filter((path) => !found.has(path) && isReachable(path));
+      const goneErrors = [...this.scanErrors]
+        .filter(([key, e]) => !found.has(key) && isReachable(e.path))
+        .map(([key]) => key);
       if (goneErrors.length > 0) {
         await this.deleteErrors(goneErrors);
         wrote = true;
@@ -535,7 +558,12 @@ export class Catalog {
     p.currentPath = undefined;
     report(true);
     timing(performance.now());
-    const summary: ScanSummary = { ...p, unavailableRoots };
+    // The truth about unreadable files now, known ones that did not change included.
+    let unreadable = 0;
+    for (const [key, e] of this.scanErrors) if (found.has(key) && isReachable(e.path)) unreadable++;
+    const skipped = skips.list();
+    if (!cancelled) await this.db.setMeta(LAST_SKIPS_KEY, JSON.stringify(skipped));
+    const summary: ScanSummary = { ...p, unavailableRoots, skipped, unreadable };
     delete (summary as ScanProgress).currentPath;
     return summary;
   }
@@ -601,8 +629,12 @@ export class Catalog {
   }
 
   async getByPath(path: string): Promise<Track | null> {
-    const id = this.byPath.get(resolve(path));
-    return (id && this.tracks.get(id)) || null;
+    const wanted = resolve(path);
+    const id = this.byPath.get(wanted);
+    if (id) return this.tracks.get(id) ?? null;
+    // A raw name is keyed by its bytes: look it up by its readable form.
+    for (const t of this.tracks.values()) if (t.pathBytes && t.path === wanted) return t;
+    return null;
   }
 
   async allTracks(opts: { includeMissing?: boolean } = {}): Promise<Track[]> {
@@ -647,6 +679,7 @@ export class Catalog {
       analysisPending: 0,
       analysisModel: null,
       schemaVersion: this.db.tableVersion(TRACKS),
+      skipped: parseSkips(this.db.getMeta(LAST_SKIPS_KEY)),
     };
   }
 

@@ -3,11 +3,13 @@
  * file), the container's magic bytes, and the Ogg granule position of the last page (duration).
  * For tracker modules only, whose headers hold no duration: ffmpeg's description of its input.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { close, open, read } from 'node:fs';
 import { channelsFromStreamLine } from '../analysis/decode';
 import { resolveFfmpeg } from '../analysis/ffmpeg';
+import type { Readable } from 'node:stream';
+import { ffmpegFileInput, type FfmpegFileInput, type PathRef } from './raw-path';
 
 const HEAD_BYTES = 4096;
 const CHUNK_BYTES = 8192;
@@ -48,7 +50,12 @@ export class BlockFile implements ReadableHandle {
     readonly size: number,
   ) {}
 
-  static open(path: string, size: number): Promise<BlockFile> {
+  /** Reads an already open descriptor; closing the BlockFile closes it. */
+  static fromFd(fd: number, size: number): BlockFile {
+    return new BlockFile(fd, size);
+  }
+
+  static open(path: string | Buffer, size: number): Promise<BlockFile> {
     return new Promise((resolveOpen, reject) =>
       open(path, 'r', (err, fd) => (err ? reject(err) : resolveOpen(new BlockFile(fd, size)))),
     );
@@ -147,7 +154,7 @@ export async function probe(file: BlockFile, wantTail = false): Promise<Probe> {
 }
 
 /** Opens, probes and closes a file. */
-export async function probeFile(path: string, size: number, wantTail = false): Promise<Probe> {
+export async function probeFile(path: string | Buffer, size: number, wantTail = false): Promise<Probe> {
   const file = await BlockFile.open(path, size);
   try {
     return await probe(file, wantTail);
@@ -335,7 +342,7 @@ const FFMPEG_STDERR_LIMIT = 64 * 1024;
  * ffmpeg is missing, fails, cannot read the file or takes longer than the limit; never rejects.
  */
 export async function probeWithFfmpeg(
-  path: string,
+  file: string | PathRef,
   opts: FfmpegProbeOptions = {},
 ): Promise<FfmpegInput | null> {
   const timeoutMs = opts.timeoutMs ?? 4_000;
@@ -360,14 +367,18 @@ export async function probeWithFfmpeg(
   return new Promise((resolveProbe) => {
     let stderr = '';
     let child;
+    let input: FfmpegFileInput | undefined;
     try {
-      child = spawn(bin, ['-nostdin', '-hide_banner', '-i', path], {
-        stdio: ['ignore', 'ignore', 'pipe'],
+      input = ffmpegFileInput(typeof file === 'string' ? { path: file } : file, ['ignore', 'ignore', 'pipe']);
+      child = spawn(bin, ['-nostdin', '-hide_banner', '-i', input.arg], {
+        stdio: input.stdio,
         windowsHide: true,
-      });
+      }) as ChildProcessByStdio<null, null, Readable>;
     } catch {
       resolveProbe(null);
       return;
+    } finally {
+      input?.close();
     }
     const killer = setTimeout(() => child.kill('SIGKILL'), left);
     child.stderr.setEncoding('utf8');

@@ -28,6 +28,7 @@ import {
   sniff,
   type ContainerKind,
 } from './probe';
+import { fsPath } from './raw-path';
 import { extensionOf, isModulePath, type WalkEntry } from './walker';
 
 /** A catalog row before the catalog gives it an id, a status and timestamps. */
@@ -106,6 +107,7 @@ export function describe(
   }
   return {
     path: entry.path,
+    ...(entry.pathBytes ? { pathBytes: entry.pathBytes } : {}),
     root: entry.root,
     size: entry.size,
     mtimeMs: entry.mtimeMs,
@@ -131,14 +133,14 @@ export function describe(
  * without libopenmpt, like the bundled 4.1) the row keeps duration 0 rather than failing the file.
  */
 async function readModule(entry: WalkEntry, ext: string, opts: ReadOptions): Promise<ReadResult> {
-  const probe = await probeFile(entry.path, entry.size);
+  const probe = await probeFile(fsPath(entry), entry.size);
   let header;
   try {
     header = readModuleHeader(ext, probe.head, entry.size);
   } catch (e) {
     return { ok: false, reason: errorText(e) };
   }
-  const rendered = await probeWithFfmpeg(entry.path, {
+  const rendered = await probeWithFfmpeg(entry, {
     timeoutMs: Math.min(MODULE_FFMPEG_TIMEOUT_MS, (opts.timeoutMs ?? 10_000) / 2),
     ffmpegPath: opts.ffmpegPath,
   });
@@ -166,19 +168,22 @@ const FileTokenizer = (strtok3 as unknown as { FileTokenizer?: FileTokenizerClas
  * music-metadata's parseFile, except that the file is read through a block cache (opened once for
  * the probe and the parses), and the parser can be chosen by content (`mimeType`) over the extension.
  */
-async function parseWithCache(file: BlockFile, path: string, opts: IOptions, mimeType?: string) {
+async function parseWithCache(file: BlockFile, entry: WalkEntry, opts: IOptions, mimeType?: string) {
+  const path = entry.path;
   if (!FileTokenizer) {
     // A build without strtok3's Node entry: music-metadata's own (slower, uncached) file reading.
     return mimeType
-      ? parseStream(createReadStream(path), { mimeType, size: file.size }, opts)
-      : parseFile(path, opts);
+      ? parseStream(createReadStream(fsPath(entry)), { mimeType, size: file.size }, opts)
+      : entry.pathBytes
+        ? parseStream(createReadStream(fsPath(entry)), { path, size: file.size }, opts)
+        : parseFile(path, opts);
   }
   const fileInfo = mimeType ? { size: file.size, mimeType } : { path, size: file.size };
   return parseFromTokenizer(new FileTokenizer(file, { fileInfo }), opts);
 }
 
 async function readAudio(entry: WalkEntry, ext: string): Promise<ReadResult> {
-  const file = await BlockFile.open(entry.path, entry.size);
+  const file = await BlockFile.open(fsPath(entry), entry.size);
   try {
     const extKind = kindOfExtension(ext);
     const probed = await probe(file, extKind === 'ogg');
@@ -186,7 +191,7 @@ async function readAudio(entry: WalkEntry, ext: string): Promise<ReadResult> {
     // The bytes name another container than the extension (e.g. Opus saved as .mp3): parse by content.
     const mismatch = kind !== 'unknown' && kind !== extKind;
     const mime = mismatch ? MIME_OF_KIND[kind as Exclude<ContainerKind, 'unknown'>] : undefined;
-    const parse = (opts: IOptions) => parseWithCache(file, entry.path, opts, mime);
+    const parse = (opts: IOptions) => parseWithCache(file, entry, opts, mime);
     let meta: IAudioMetadata;
     try {
       meta = await parse({ duration: mismatch && kind === 'ogg', skipCovers: false });

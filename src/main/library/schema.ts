@@ -1,7 +1,8 @@
 /** Arrow schemas of the catalog tables and the conversions between rows and domain objects. */
 import { Bool, Field, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import type { ScanErrorRecord, Track, TrackStatus } from '../../shared/types';
-import type { TableSpec } from './db';
+import type { Migration, TableSpec } from './db';
+import { displayOf, pathKey } from './raw-path';
 
 export const TRACKS = 'tracks';
 export const SCAN_ERRORS = 'scan_errors';
@@ -10,9 +11,13 @@ const str = (name: string, nullable = false) => new Field(name, new Utf8(), null
 const f64 = (name: string) => new Field(name, new Float64(), false);
 const i32 = (name: string, nullable = false) => new Field(name, new Int32(), nullable);
 
+/** Added in version 2: the exact bytes of a path that is not UTF-8 (null otherwise); see raw-path.ts. */
+const pathBytes = () => str('pathBytes', true);
+
 export const tracksSchema = new Schema([
   str('id'),
   str('path'),
+  pathBytes(),
   str('root'),
   f64('size'),
   f64('mtimeMs'),
@@ -44,6 +49,7 @@ export const tracksSchema = new Schema([
 
 export const scanErrorsSchema = new Schema([
   str('path'),
+  pathBytes(),
   str('root'),
   str('reason'),
   f64('size'),
@@ -51,16 +57,28 @@ export const scanErrorsSchema = new Schema([
   f64('at'),
 ]);
 
+/** 1 → 2: the nullable `pathBytes` column, null for every path written before (all were UTF-8). */
+const addPathBytes: Migration = async ({ table }) => {
+  const has = (await table.schema()).fields.some((f) => f.name === 'pathBytes');
+  if (!has) await table.addColumns([{ name: 'pathBytes', valueSql: 'CAST(NULL AS STRING)' }]);
+};
+
 /** Version 1 is the first released schema; add migrations here when it changes. */
-export const tracksSpec: TableSpec = { name: TRACKS, schema: tracksSchema, version: 1, migrations: {} };
+export const tracksSpec: TableSpec = {
+  name: TRACKS,
+  schema: tracksSchema,
+  version: 2,
+  migrations: { 1: addPathBytes },
+};
 export const scanErrorsSpec: TableSpec = {
   name: SCAN_ERRORS,
   schema: scanErrorsSchema,
-  version: 1,
-  migrations: {},
+  version: 2,
+  migrations: { 1: addPathBytes },
 };
 
-export type TrackRow = Omit<Track, 'artists' | 'genres' | 'musicbrainz'> & {
+export type TrackRow = Omit<Track, 'artists' | 'genres' | 'musicbrainz' | 'pathBytes'> & {
+  pathBytes: string | null;
   artists: string;
   genres: string;
   musicbrainz: string;
@@ -69,6 +87,7 @@ export type TrackRow = Omit<Track, 'artists' | 'genres' | 'musicbrainz'> & {
 export function trackToRow(t: Track): TrackRow {
   return {
     ...t,
+    pathBytes: t.pathBytes || null,
     artists: JSON.stringify(t.artists),
     genres: JSON.stringify(t.genres),
     musicbrainz: JSON.stringify(t.musicbrainz),
@@ -89,10 +108,20 @@ const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof 
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
 const s = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/** The `pathBytes` of a row, only when there are some (a UTF-8 path has none). */
+const rawBytes = (r: Record<string, unknown>): { pathBytes?: string } =>
+  s(r.pathBytes) ? { pathBytes: s(r.pathBytes) } : {};
+
+/** An error row's `path` is its key (see raw-path.ts): unique even when two raw names read the same. */
+export function scanErrorToRow(e: ScanErrorRecord): Record<string, unknown> {
+  return { ...e, path: pathKey(e), pathBytes: e.pathBytes || null };
+}
+
 export function rowToTrack(r: Record<string, unknown>): Track {
   return {
     id: s(r.id),
     path: s(r.path),
+    ...rawBytes(r),
     root: s(r.root),
     size: num(r.size),
     mtimeMs: num(r.mtimeMs),
@@ -121,8 +150,10 @@ export function rowToTrack(r: Record<string, unknown>): Track {
 }
 
 export function rowToScanError(r: Record<string, unknown>): ScanErrorRecord {
+  const raw = rawBytes(r);
   return {
-    path: s(r.path),
+    path: raw.pathBytes ? displayOf(Buffer.from(raw.pathBytes, 'base64')) : s(r.path),
+    ...raw,
     root: s(r.root),
     reason: s(r.reason),
     size: num(r.size),

@@ -3,9 +3,15 @@
  * path, so loops end), skips hidden and system folders, keeps audio and tracker-module files.
  * A file reached twice (a symbolic link to a file that is also reached another way) is kept once,
  * by the same rules as folders. Hard links are distinct files: only symbolic links are resolved.
+ *
+ * Paths are walked as raw bytes (Buffers): a name that is not UTF-8 is kept exactly (see
+ * raw-path.ts). Everything else found is a skip counted with its reason (see skips.ts).
  */
 import { opendir, realpath, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, sep } from 'node:path';
+import type { ScanSkip } from '../../shared/types';
+import { displayOf, refOf } from './raw-path';
+import { SKIP, SkipTally } from './skips';
 
 export const AUDIO_EXTENSIONS: ReadonlySet<string> = new Set([
   'mp3',
@@ -71,7 +77,10 @@ export function isSkippedDir(name: string): boolean {
 }
 
 export interface WalkEntry {
+  /** Readable path (see raw-path.ts). */
   path: string;
+  /** Base64 of the exact bytes when the path is not UTF-8. */
+  pathBytes?: string;
   root: string;
   size: number;
   mtimeMs: number;
@@ -81,6 +90,8 @@ export interface WalkResult {
   files: WalkEntry[];
   /** Folders that could not be listed: their catalogued files must not be marked missing. */
   unreadableDirs: string[];
+  /** What was found and is not a candidate file, by reason. */
+  skipped: ScanSkip[];
 }
 
 export interface WalkOptions {
@@ -98,6 +109,7 @@ export interface WalkOptions {
 /** A file found, with the real path that identifies it (symbolic links resolved). */
 interface Found {
   entry: WalkEntry;
+  bytes: Buffer;
   real: string;
   viaLink: boolean;
   depth: number;
@@ -107,7 +119,7 @@ interface Found {
 function better(a: Found, b: Found): boolean {
   if (a.viaLink !== b.viaLink) return !a.viaLink;
   if (a.depth !== b.depth) return a.depth < b.depth;
-  return a.entry.path < b.entry.path;
+  return Buffer.compare(a.bytes, b.bytes) < 0;
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
@@ -122,83 +134,119 @@ async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<voi
   await Promise.all(runners);
 }
 
+const SEP = Buffer.from(sep);
+const joinBytes = (dir: Buffer, name: Buffer): Buffer =>
+  dir.length > 0 && dir[dir.length - 1] === SEP[0]
+    ? Buffer.concat([dir, name])
+    : Buffer.concat([dir, SEP, name]);
+/** A real path as a set key: latin1 maps every byte to one character, so nothing is lost. */
+const keyOf = (bytes: Buffer): string => bytes.toString('latin1');
+
 export async function walk(root: string, opts: WalkOptions = {}): Promise<WalkResult> {
   const concurrency = opts.concurrency ?? 32;
   const visited = opts.visited ?? new Set<string>();
   const found: Found[] = [];
   const unreadableDirs: string[] = [];
+  const skips = new SkipTally();
+  const skip = (reason: string, bytes: Buffer) => skips.add(reason, displayOf(bytes));
 
   // Breadth-first, one level at a time, each level listed concurrently. A folder reached twice (a
   // link to it, or a loop) is walked once: real folders win over links, then the first by name.
-  let level: { path: string; viaLink: boolean }[] = [{ path: root, viaLink: false }];
+  let level: { path: Buffer; viaLink: boolean }[] = [{ path: Buffer.from(root), viaLink: false }];
   for (let depth = 0; level.length > 0; depth++) {
     if (opts.signal?.aborted) break;
-    const nextLevel: { path: string; viaLink: boolean }[] = [];
+    const nextLevel: { path: Buffer; viaLink: boolean }[] = [];
     // Files to stat, each with its real path: the real folder's path and the name for a plain file
     // (no system call), the link resolved for a symbolic link (rare).
-    const toStat: { path: string; real: string; viaLink: boolean }[] = [];
-    const reals = new Map<string, string>();
+    const toStat: { path: Buffer; real: Buffer; viaLink: boolean }[] = [];
+    const reals = new Map<Buffer, Buffer>();
     await pool(level, concurrency, async ({ path }) => {
       try {
-        reals.set(path, await realpath(path));
+        reals.set(path, await realpath(path, { encoding: 'buffer' }));
       } catch {
-        unreadableDirs.push(path);
+        unreadableDirs.push(displayOf(path));
+        skip(SKIP.unreadableDir, path);
       }
     });
     const claimed = level
       .filter((d) => reals.has(d.path))
-      .sort(
-        (a, b) => Number(a.viaLink) - Number(b.viaLink) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
-      )
+      .sort((a, b) => Number(a.viaLink) - Number(b.viaLink) || Buffer.compare(a.path, b.path))
       .filter((d) => {
-        const real = reals.get(d.path) as string;
-        if (visited.has(real)) return false;
+        const real = keyOf(reals.get(d.path) as Buffer);
+        if (visited.has(real)) {
+          skip(SKIP.twice, d.path);
+          return false;
+        }
         visited.add(real);
         return true;
       })
       .map((d) => d.path);
     await pool(claimed, concurrency, async (dir) => {
-      const realDir = reals.get(dir) as string;
-      const links: string[] = [];
+      const realDir = reals.get(dir) as Buffer;
+      const links: { path: Buffer; name: string }[] = [];
       try {
-        const handle = await opendir(dir, { bufferSize: 256 });
+        // Node's types allow only string encodings here; 'buffer' works and yields Buffer names.
+        const handle = await opendir(dir, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
         for await (const ent of handle) {
-          const full = join(dir, ent.name);
+          const rawName = ent.name as unknown as Buffer;
+          const full = joinBytes(dir, rawName);
+          // Only the name's form matters to the filters below: a lossy string is enough here.
+          const name = rawName.toString('latin1');
           if (ent.isDirectory()) {
-            if (!isSkippedDir(ent.name)) nextLevel.push({ path: full, viaLink: false });
+            if (!isSkippedDir(name)) nextLevel.push({ path: full, viaLink: false });
+            else skip(SKIP.hiddenDir, full);
           } else if (ent.isFile()) {
-            if (isCandidateFile(ent.name))
-              toStat.push({ path: full, real: join(realDir, ent.name), viaLink: false });
+            if (isCandidateFile(name))
+              toStat.push({ path: full, real: joinBytes(realDir, rawName), viaLink: false });
+            else skip(name.startsWith('.') ? SKIP.hiddenFile : SKIP.notAudio, full);
           } else if (ent.isSymbolicLink()) {
-            links.push(full);
+            links.push({ path: full, name });
+          } else {
+            skip(SKIP.special, full);
           }
         }
       } catch {
-        unreadableDirs.push(dir);
+        unreadableDirs.push(displayOf(dir));
+        skip(SKIP.unreadableDir, dir);
         return;
       }
-      for (const link of links) {
-        const name = link.slice(dir.length + 1);
+      for (const { path: link, name } of links) {
         try {
           const st = await stat(link);
           if (st.isDirectory()) {
             if (!isSkippedDir(name)) nextLevel.push({ path: link, viaLink: true });
-          } else if (st.isFile() && isCandidateFile(name)) {
-            toStat.push({ path: link, real: await realpath(link), viaLink: true });
+            else skip(SKIP.hiddenDir, link);
+          } else if (!st.isFile()) {
+            skip(SKIP.special, link);
+          } else if (isCandidateFile(name)) {
+            toStat.push({ path: link, real: await realpath(link, { encoding: 'buffer' }), viaLink: true });
+          } else {
+            skip(name.startsWith('.') ? SKIP.hiddenFile : SKIP.notAudio, link);
           }
-        } catch {
-          // dangling link: ignore
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          skip(code === 'ENOENT' ? SKIP.dangling : code === 'ELOOP' ? SKIP.loop : SKIP.badLink, link);
         }
       }
     });
     await pool(toStat, concurrency * 2, async ({ path, real, viaLink }) => {
       try {
         const st = await stat(path);
-        if (!st.isFile()) return;
-        found.push({ entry: { path, root, size: st.size, mtimeMs: st.mtimeMs }, real, viaLink, depth });
+        if (!st.isFile()) {
+          skip(SKIP.special, path);
+          return;
+        }
+        const ref = refOf(path);
+        found.push({
+          entry: { ...ref, root, size: st.size, mtimeMs: st.mtimeMs },
+          bytes: path,
+          real: keyOf(real),
+          viaLink,
+          depth,
+        });
         if (opts.onFound && (found.length & 255) === 0) opts.onFound(found.length);
       } catch {
-        // vanished between listing and stat
+        skip(SKIP.vanished, path);
       }
     });
     level = nextLevel;
@@ -212,8 +260,9 @@ export async function walk(root: string, opts: WalkOptions = {}): Promise<WalkRe
   const files: WalkEntry[] = [];
   for (const f of found) {
     if (best.get(f.real) === f && !visited.has(f.real)) files.push(f.entry);
+    else skip(SKIP.twice, f.bytes);
   }
   for (const real of best.keys()) visited.add(real);
   opts.onFound?.(files.length);
-  return { files, unreadableDirs };
+  return { files, unreadableDirs, skipped: skips.list() };
 }

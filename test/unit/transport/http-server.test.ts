@@ -3,7 +3,7 @@
  * contract, one catalogued temp file): token, Host/Origin checks, JSON errors, SSE, media Ranges,
  * static files and traversal. Also the Electron media protocol's response (same Range logic).
  */
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { startHttpServer } from '../../../src/main/api/http-server';
 import { parseRange } from '../../../src/main/api/media';
 import type { RunningHttpServer } from '../../../src/main/api/http-server';
 import type { TimbreService } from '../../../src/main/api/service-types';
+import type { CataloguedFile } from '../../../src/main/api/media-identity';
+import { probeFile } from '../../../src/main/library/probe';
 import { answerMediaRequest } from '../../../src/main/electron/media-response';
 import { fixtureLibraryDir } from '../../helpers/shared';
 
@@ -50,10 +52,15 @@ function makeService(mediaFile: string) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async mediaPath(trackId: string): Promise<string | null> {
-      if (trackId === 'track-aiff') return aiffFixture;
-      return trackId === 'track-1' ? mediaFile : null;
+    // This fake catalog knows each file as it is now (the identity check is tested elsewhere).
+    async mediaFile(trackId: string): Promise<CataloguedFile | null> {
+      const path = trackId === 'track-aiff' ? aiffFixture : trackId === 'track-1' ? mediaFile : null;
+      if (!path) return null;
+      const st = statSync(path);
+      const { fingerprint } = await probeFile(path, st.size);
+      return { path, size: st.size, mtimeMs: st.mtimeMs, fingerprint };
     },
+    async mediaChanged(): Promise<void> {},
     async close(): Promise<void> {},
     emit: (event, payload) => {
       for (const l of listeners) l(event, payload);

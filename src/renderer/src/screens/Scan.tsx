@@ -136,7 +136,24 @@ export function ScanScreen({ progress }: { progress: ScanProgress | null }) {
             <Counter label="missing" value={shown.missing} />
             <Counter label="removed" value={shown.removed} />
             <Counter label="failed" value={shown.failed} warn />
+            {!live && summary && <Counter label="unreadable" value={summary.unreadable} warn />}
           </div>
+          {!live && summary && summary.skipped.length > 0 && (
+            <div className="scan-skipped">
+              <div className="muted">
+                Skipped {nf.format(summary.skipped.reduce((n, k) => n + k.count, 0))} files that are not
+                tracks:
+              </div>
+              <ul>
+                {summary.skipped.map((k) => (
+                  <li key={k.reason} title={k.examples.join('\n')}>
+                    <strong>{nf.format(k.count)}</strong> {k.reason}
+                    {k.examples[0] && <span className="muted"> (e.g. {k.examples[0]})</span>}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           {live && progress?.currentPath && <div className="current-path muted">{progress.currentPath}</div>}
           {!live && summary && summary.phase === 'done' && (
             <div className="scan-done">
