@@ -14,6 +14,7 @@ import { acquireHomeLock, type HomeAccess } from '../home-lock';
 import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
 import { SettingsStore } from '../settings';
+import { AutoAnalysis } from './auto-analysis';
 import { SimilarityCache } from './similarity-cache';
 import type { Handlers, TimbreService } from './service-types';
 
@@ -131,6 +132,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   };
 
   const similarity = new SimilarityCache(catalog, results, () => settings.get());
+  const autoAnalysis = new AutoAnalysis(
+    engine,
+    () => startAnalysis({}),
+    (err) => process.emitWarning(`analysis after a scan did not start: ${String(err)}`),
+  );
 
   let scanAbort: AbortController | null = null;
 
@@ -162,7 +168,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         if (summary.removed > 0 || summary.missing > 0) similarity.reset();
         else similarity.invalidate();
         emit('library.changed', { reason: 'scan' });
-        if (options.autoAnalyze && summary.phase === 'done') await startAnalysis({});
+        if (options.autoAnalyze && summary.phase === 'done') await autoAnalysis.afterScan();
         return summary;
       } catch (err) {
         throw err instanceof ApiError ? err : new ApiError('bad_request', (err as Error).message);
@@ -194,7 +200,10 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'analysis.start': (req) => startAnalysis(req),
     'analysis.pause': async () => engine.pause(),
     'analysis.resume': async () => engine.resume(),
-    'analysis.cancel': async () => engine.cancel(),
+    'analysis.cancel': async () => {
+      autoAnalysis.userCancelled();
+      return engine.cancel();
+    },
     'analysis.status': async () => engine.status(),
     'analysis.errors': (req) => results.errors(req),
     'analysis.track': (req) => results.getTrackInfo(req.id),
