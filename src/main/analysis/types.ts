@@ -55,7 +55,7 @@ export interface EmbeddingResult {
 export interface AnalysisJob {
   trackId: string;
   path: string;
-  /** The exact bytes of a path that is not UTF-8 (see library/raw-path.ts). */
+  /** The exact bytes of a path that is not UTF-8 (see store/raw-path.ts). */
   pathBytes?: string;
   durationHint: number;
   /** Channel count from the catalog (0 or absent when unknown). */

@@ -6,7 +6,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { BlockFile, probe } from '../library/probe';
-import type { PathRef } from '../library/raw-path';
+import type { PathRef } from '../store/raw-path';
 
 /** What the catalog knows of a track's file. */
 export interface CataloguedFile extends PathRef {

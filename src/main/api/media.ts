@@ -13,8 +13,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Settings } from '../../shared/types';
-import { resolveFfmpeg } from '../analysis/ffmpeg';
-import { fsPath } from '../library/raw-path';
+import { resolveFfmpeg } from '../ffmpeg/resolve';
+import { fsPath } from '../store/raw-path';
 import { identityProblem } from './media-identity';
 import type { TimbreService } from './service-types';
 

@@ -16,7 +16,7 @@ import type {
   TrackPage,
   TrackQuery,
 } from '../../shared/types';
-import { Database, sqlString, type Table } from './db';
+import { Database, sqlString, type Table } from '../store/db';
 import { ReadPool } from './read-pool';
 import type { ReadResult, TrackInfo } from './reader';
 import {
@@ -30,7 +30,7 @@ import {
   tracksSchema,
   tracksSpec,
 } from './schema';
-import { fsPath, pathKey } from './raw-path';
+import { fsPath, pathKey } from '../store/raw-path';
 import { parseSkips, SkipTally } from './skips';
 import { walk, type WalkEntry } from './walker';
 

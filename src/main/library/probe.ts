@@ -6,10 +6,11 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { close, open, read } from 'node:fs';
-import { channelsFromStreamLine } from '../analysis/decode';
-import { resolveFfmpeg } from '../analysis/ffmpeg';
 import type { Readable } from 'node:stream';
-import { ffmpegFileInput, type FfmpegFileInput, type PathRef } from './raw-path';
+import { channelsFromStreamLine } from '../ffmpeg/decode';
+import { ffmpegFileInput, type FfmpegFileInput } from '../ffmpeg/file-input';
+import { resolveFfmpeg } from '../ffmpeg/resolve';
+import type { PathRef } from '../store/raw-path';
 
 const HEAD_BYTES = 4096;
 const CHUNK_BYTES = 8192;

@@ -28,7 +28,7 @@ import {
   sniff,
   type ContainerKind,
 } from './probe';
-import { fsPath } from './raw-path';
+import { fsPath } from '../store/raw-path';
 import { extensionOf, isModulePath, type WalkEntry } from './walker';
 
 /** A catalog row before the catalog gives it an id, a status and timestamps. */

@@ -1,8 +1,8 @@
 /** Arrow schemas of the catalog tables and the conversions between rows and domain objects. */
 import { Bool, Field, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import type { ScanErrorRecord, Track, TrackStatus } from '../../shared/types';
-import type { Migration, TableSpec } from './db';
-import { displayOf, pathKey } from './raw-path';
+import type { Migration, TableSpec } from '../store/db';
+import { displayOf, pathKey } from '../store/raw-path';
 
 export const TRACKS = 'tracks';
 export const SCAN_ERRORS = 'scan_errors';

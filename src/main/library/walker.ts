@@ -10,7 +10,7 @@
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { extname, sep } from 'node:path';
 import type { ScanSkip } from '../../shared/types';
-import { displayOf, refOf } from './raw-path';
+import { displayOf, refOf } from '../store/raw-path';
 import { SKIP, SkipTally } from './skips';
 
 export const AUDIO_EXTENSIONS: ReadonlySet<string> = new Set([

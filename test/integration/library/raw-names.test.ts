@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Schema } from 'apache-arrow';
 import { Catalog } from '../../../src/main/library/catalog';
-import { Database } from '../../../src/main/library/db';
+import { Database } from '../../../src/main/store/db';
 import { tracksSchema, trackToRow } from '../../../src/main/library/schema';
-import { fsPath } from '../../../src/main/library/raw-path';
+import { fsPath } from '../../../src/main/store/raw-path';
 import { walk } from '../../../src/main/library/walker';
 import { fixtureLibraryDir } from '../../helpers/shared';
 
