@@ -3,11 +3,11 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Settings } from '../../shared/types';
-import { settingsPatchSchema } from '../../shared/contract';
 import { DEFAULT_PATCHES_PER_TRACK } from '../analysis/models/embedder';
-import type { z } from 'zod';
 
-export type SettingsPatch = z.output<typeof settingsPatchSchema>;
+import { salvageSettings, type SettingsPatch } from './settings-salvage';
+
+export type { SettingsPatch };
 
 export function defaultSettings(): Settings {
   return {
@@ -35,30 +35,84 @@ export function mergeSettings(base: Settings, patch: SettingsPatch): Settings {
   };
 }
 
+export interface SettingsStoreOptions {
+  /** Where warnings about the file go (default: a process warning, printed on stderr). */
+  warn?: (message: string) => void;
+}
+
 export class SettingsStore {
   private current: Settings | null = null;
+  /** Set when the file exists but could not be read at all: saving would lose it. */
+  private unreadable: string | null = null;
+  private readonly warn: (message: string) => void;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    options: SettingsStoreOptions = {},
+  ) {
+    this.warn = options.warn ?? ((m) => process.emitWarning(m, 'TimbreSettings'));
+  }
 
   async get(): Promise<Settings> {
     if (this.current) return this.current;
     let loaded: Settings = defaultSettings();
+    let text: string | null = null;
     try {
-      const raw: unknown = JSON.parse(await readFile(this.file, 'utf8'));
-      const parsed = settingsPatchSchema.safeParse(raw);
-      // A hand-edited or older file keeps whatever of it is still valid.
-      if (parsed.success) loaded = mergeSettings(loaded, parsed.data);
+      text = await readFile(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        process.emitWarning(`settings file ${this.file} unreadable, using defaults: ${String(err)}`);
+        // Unreadable (permissions, I/O): keep the defaults for now, and never write over it.
+        this.unreadable = (err as Error).message;
+        this.warn(
+          `settings file ${this.file} cannot be read (${this.unreadable}); using defaults, and it will not be saved over`,
+        );
+      }
+    }
+    if (text !== null) {
+      let raw: unknown;
+      let problems: string[];
+      try {
+        raw = JSON.parse(text);
+        const salvaged = salvageSettings(raw);
+        loaded = mergeSettings(loaded, salvaged.patch);
+        problems = salvaged.dropped;
+      } catch (err) {
+        problems = [`it is not valid JSON (${(err as Error).message})`];
+      }
+      if (problems.length > 0) {
+        // A hand-edited or older file keeps whatever of it is still valid; the file as it was is
+        // copied aside first, since the next save writes only what was kept.
+        const copy = await this.keepCopy(text);
+        this.warn(
+          `settings file ${this.file}: ${problems.join('; ')}. ` +
+            `The other settings are kept; those use their defaults. ` +
+            (copy ? `A copy of the file as it was is at ${copy}.` : 'A copy could not be written.'),
+        );
       }
     }
     this.current = loaded;
     return loaded;
   }
 
+  /** Writes the file's text beside it; the path, or null when that failed too. */
+  private async keepCopy(text: string): Promise<string | null> {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const copy = `${this.file}.${stamp}.unreadable`;
+    try {
+      await writeFile(copy, text, { flag: 'wx' });
+      return copy;
+    } catch {
+      return null;
+    }
+  }
+
   async update(patch: SettingsPatch): Promise<Settings> {
     const next = mergeSettings(await this.get(), patch);
+    if (this.unreadable) {
+      throw new Error(
+        `settings file ${this.file} cannot be read (${this.unreadable}): fix its permissions before changing settings`,
+      );
+    }
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(next, null, 2) + '\n');
