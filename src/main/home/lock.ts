@@ -219,11 +219,27 @@ export function readHomeLock(home: string): HomeLockInfo | null {
 const tmpName = (file: string, suffix: string) =>
   `${file}.${process.pid}.${randomBytes(6).toString('hex')}.${suffix}`;
 
-/** Creates the lock file holding `text`, atomically; false when it exists. */
+const unlinkQuietly = (path: string): void => {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+};
+
+/**
+ * Errors that mean this folder cannot be written now (a full disk, a read-only mount, no rights):
+ * a reader goes on without the lock, a writer stops with the reason.
+ */
+const NO_WRITE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']);
+const cannotWrite = (err: unknown): boolean => NO_WRITE.has((err as NodeJS.ErrnoException)?.code ?? '');
+
+/** Creates the lock file holding `text`, atomically; false when it exists. Leaves nothing on failure. */
 function createExclusive(file: string, text: string): boolean {
   const tmp = tmpName(file, 'tmp');
-  writeFileSync(tmp, text);
   try {
+    // Inside the try: a write that fails (full disk) after creating the file must not leave it.
+    writeFileSync(tmp, text);
     linkSync(tmp, file);
     return true;
   } catch (err) {
@@ -231,11 +247,7 @@ function createExclusive(file: string, text: string): boolean {
     if (code === 'EEXIST') return false;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw err;
   } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
+    unlinkQuietly(tmp);
   }
   // No hard links on this file system: exclusive create (a reader may briefly see it empty).
   let fd: number;
@@ -247,9 +259,13 @@ function createExclusive(file: string, text: string): boolean {
   }
   try {
     writeSync(fd, text);
-  } finally {
+  } catch (err) {
+    // A lock we could not fill would read as damaged: it is not ours to leave.
     closeSync(fd);
+    unlinkQuietly(file);
+    throw err;
   }
+  closeSync(fd);
   return true;
 }
 
@@ -316,8 +332,14 @@ function syncInfo(entry: Held): void {
   if (!ownsFile(entry)) return;
   entry.info = { ...entry.info, access, ready };
   const tmp = tmpName(entry.file, 'tmp');
-  writeFileSync(tmp, JSON.stringify(entry.info) + '\n');
-  renameSync(tmp, entry.file);
+  try {
+    writeFileSync(tmp, JSON.stringify(entry.info) + '\n');
+    renameSync(tmp, entry.file);
+  } catch (err) {
+    unlinkQuietly(tmp);
+    // The file still names this process; only its readiness note is stale. Nothing to stop for.
+    if (!cannotWrite(err)) throw err;
+  }
 }
 
 function dropEntry(entry: Held): void {
@@ -426,7 +448,15 @@ export async function acquireHomeLock(homeIn: string, options: AcquireOptions = 
       procStart: procStartOf(process.pid),
       token: randomBytes(12).toString('hex'),
     };
-    if (createExclusive(file, JSON.stringify(info) + '\n')) {
+    let created: boolean;
+    try {
+      created = createExclusive(file, JSON.stringify(info) + '\n');
+    } catch (err) {
+      // A reader writes nothing else: on a full or read-only disk it reads without the lock.
+      if (access === 'read' && cannotWrite(err)) return makeHandle(home, file, null);
+      throw err;
+    }
+    if (created) {
       const handle: Handle = { access, ready: false };
       held.set(file, { home, file, info, handles: new Set([handle]) });
       installExitHooks();

@@ -1,5 +1,5 @@
 /** User settings: one JSON file in the data folder, written atomically, validated on read and write. */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Settings } from '../../shared/types';
@@ -115,8 +115,14 @@ export class SettingsStore {
     }
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(next, null, 2) + '\n');
-    await rename(tmp, this.file);
+    try {
+      await writeFile(tmp, JSON.stringify(next, null, 2) + '\n');
+      await rename(tmp, this.file);
+    } catch (err) {
+      // A full disk: the settings stay as they were, and no half-written file is left.
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
     this.current = next;
     return next;
   }
