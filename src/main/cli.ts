@@ -12,6 +12,7 @@ import { createService, type CoreService } from './api/service';
 import { HomeLockedError } from './home/lock';
 import { homeProblem, resolveHome } from './home/folder';
 import { skipsLine } from './library/skips';
+import { packageVersion } from './project-root';
 import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
 
 const usage = `timbre — a music player that knows how your music sounds
@@ -153,13 +154,22 @@ function onInterrupt(stop: () => void): () => void {
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const [command, ...args] = positionals;
+  if (values.version) {
+    process.stdout.write(`timbre ${packageVersion()}\n`);
+    return 0;
+  }
   if (values.help || !command) {
     process.stdout.write(usage);
     return command || values.help ? 0 : 2;
   }
   if (command === 'serve') {
+    // The same data-folder check and words as every other command, before anything is opened.
+    const problem = homeProblem(resolveHome(values.home));
+    if (problem) throw new UsageError(problem);
+    const port = intOption(values, 'port');
+    if (port !== undefined && port > 65535) throw new UsageError(`--port must be 0 to 65535, got ${port}`);
     const { runBrowserMode } = await import('./browser/main');
-    await runBrowserMode({ home: values.home, port: intOption(values, 'port'), command: 'timbre serve' });
+    await runBrowserMode({ home: values.home, port, command: 'timbre serve' });
     return 0;
   }
   const known = [

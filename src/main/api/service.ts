@@ -9,7 +9,7 @@ import type { AnalysisProgress, Settings } from '../../shared/types';
 import { AnalysisEngine } from '../analysis/engine';
 import type { WorkerHostFactory } from '../analysis/worker-host';
 import { ResultsStore } from '../analysis/results-store';
-import { homeLayout, resolveHome } from '../home/folder';
+import { homeLayout, homeProblem, resolveHome } from '../home/folder';
 import { acquireHomeLock, type HomeAccess } from '../home/lock';
 import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
@@ -60,6 +60,9 @@ export type CoreService = TimbreService & {
 
 export async function createService(options: ServiceOptions): Promise<CoreService> {
   const home = resolveHome(options.home);
+  // Every entry (CLI, browser mode, the app) refuses a data folder that cannot be one, in words.
+  const problem = homeProblem(home);
+  if (problem) throw new Error(problem);
   const layout = homeLayout(home);
   const settings = new SettingsStore(layout.settings);
   const access = options.access ?? 'write';

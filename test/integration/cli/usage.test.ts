@@ -1,0 +1,61 @@
+/** Usage errors and data folders that cannot be used: the same checks and words for every command, serve included. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../src/main/project-root';
+
+const dir = mkdtempSync(join(tmpdir(), 'timbre-usage-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function timbre(
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'timbre.mjs'), ...args], {
+      env: { ...process.env, TIMBRE_HOME: join(dir, 'home') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('timbre usage', () => {
+  it('--version prints the version', async () => {
+    const version = (
+      JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    const r = await timbre(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`timbre ${version}`);
+  });
+
+  it('--port out of range is a usage error', async () => {
+    const r = await timbre(['serve', '--port', '99999']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--port/);
+    expect(r.stderr).toMatch(/65535/);
+  });
+
+  it('serve checks the data folder like the other commands', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    for (const home of [file, '/proc/self/x']) {
+      const serve = await timbre(['serve', '--home', home], 15_000);
+      const list = await timbre(['list', '--home', home]);
+      expect(serve.code).toBe(2);
+      expect(serve.stderr.split('\n')[0]).toBe(list.stderr.split('\n')[0]);
+    }
+  });
+});
