@@ -12,6 +12,7 @@ import { createService, type CoreService } from './api/service';
 import { HomeLockedError } from './home/lock';
 import { homeProblem, resolveHome } from './home/folder';
 import { skipsLine } from './library/skips';
+import { resolveFfmpeg } from './ffmpeg/resolve';
 import { packageVersion } from './project-root';
 import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
 
@@ -40,6 +41,7 @@ Similarity (TRACK = track id, file path, or "artist - title")
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
+  ffmpeg [PATH|auto]     show or set the ffmpeg Timbre runs (auto: PATH, then the bundled one)
 
 Global options
   --home DIR             data folder (default: $TIMBRE_HOME or ~/.local/share/timbre)
@@ -183,6 +185,7 @@ async function run(argv: string[]): Promise<number> {
     'queue',
     'path',
     'explain',
+    'ffmpeg',
   ];
   if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`);
   const problem = homeProblem(resolveHome(values.home));
@@ -372,6 +375,22 @@ async function run(argv: string[]): Promise<number> {
         });
         if (values.json) printJson(result);
         else printSimilar(result.tracks);
+        return 0;
+      }
+      case 'ffmpeg': {
+        // The one place besides the app's confirmed dialog where the program Timbre runs is chosen.
+        if (args.length > 1) throw new UsageError('ffmpeg takes one PATH (or "auto")');
+        if (args.length === 1) {
+          const ffmpegPath = args[0] === 'auto' ? '' : resolve(args[0]);
+          await service.handlers['settings.set']({ ffmpegPath });
+        }
+        const current = (await service.handlers['settings.get']({})).ffmpegPath;
+        const found = await resolveFfmpeg(current || undefined).then(
+          (r) => `${r.path} (ffmpeg ${r.version}, ${r.source})`,
+          (err: unknown) => `none usable: ${(err as Error).message}`,
+        );
+        if (values.json) printJson({ ffmpegPath: current, resolved: found });
+        else console.log(`ffmpeg setting: ${current || 'auto'}\nffmpeg used:    ${found}`);
         return 0;
       }
       case 'explain': {

@@ -16,6 +16,7 @@ import { Catalog } from '../library/catalog';
 import { SettingsStore } from '../home/settings';
 import { SimilarityCache } from '../similarity/live-index';
 import { AutoAnalysis } from './auto-analysis';
+import { vetFfmpegPath, type ConfirmFfmpegPath } from './ffmpeg-setting';
 import type { Handlers, TimbreService } from './service-types';
 
 export interface ServiceOptions {
@@ -35,6 +36,11 @@ export interface ServiceOptions {
   access?: HomeAccess;
   /** What the lock file says runs here ("timbre scan"), shown to a refused process. */
   command?: string;
+  /**
+   * Asks the user outside the page before a page's change of the ffmpeg path (the app's native
+   * dialog). Without it such a change is refused (browser mode); see ffmpeg-setting.ts.
+   */
+  confirmFfmpegPath?: ConfirmFfmpegPath;
 }
 
 /** Opens the catalog and the results tables; closes what it opened if the second part fails. */
@@ -143,6 +149,10 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
 
   let scanAbort: AbortController | null = null;
 
+  /** A patch that sets a new, non-empty ffmpeg path (an empty one means: find it on PATH). */
+  const ffmpegPathChanges = async (patch: { ffmpegPath?: string }): Promise<boolean> =>
+    !!patch.ffmpegPath && patch.ffmpegPath !== (await settings.get()).ffmpegPath;
+
   const settingsChanged = async (next: Settings): Promise<Settings> => {
     similarity.reset();
     emit('library.changed', { reason: 'settings' });
@@ -217,12 +227,22 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'similar.explain': async (req) => (await similarity.engine()).explain(req.a, req.b),
     'similar.clusterSuggestions': async (req) => (await similarity.engine()).clusterSuggestions(req),
     'settings.get': () => settings.get(),
-    'settings.set': async (req) => settingsChanged(await settings.update(req)),
+    'settings.set': async (req) => {
+      if (await ffmpegPathChanges(req)) await vetFfmpegPath(req.ffmpegPath as string, 'local');
+      return settingsChanged(await settings.update(req));
+    },
   };
 
   async function invoke(method: string, request: unknown): Promise<unknown> {
     if (!isMethod(method)) throw new ApiError('not_found', `unknown method: ${method}`);
     const parsed = parseRequest(method, request);
+    if (method === 'settings.set') {
+      const patch = parsed as ParsedRequest<'settings.set'>;
+      if (await ffmpegPathChanges(patch)) {
+        // From a page: confirmed outside it (or refused), then checked; the handler checks again.
+        await vetFfmpegPath(patch.ffmpegPath as string, 'page', options.confirmFfmpegPath);
+      }
+    }
     const handler = handlers[method] as (r: ParsedRequest<Method>) => Promise<Response<Method>>;
     return handler(parsed);
   }

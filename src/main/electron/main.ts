@@ -97,6 +97,21 @@ if (!app.requestSingleInstanceLock()) {
         autoAnalyze: true,
         workerHostFactory: utilityWorkerHost,
         command: 'Timbre app',
+        // A page asking to run another program as ffmpeg: the user answers in a native dialog.
+        confirmFfmpegPath: async (path) => {
+          const options: Electron.MessageBoxOptions = {
+            type: 'warning',
+            buttons: ['Cancel', 'Use this ffmpeg'],
+            defaultId: 0,
+            cancelId: 0,
+            message: 'Let Timbre run this program as its ffmpeg?',
+            detail: `${path}\n\nTimbre will run it with your rights to decode audio. Only confirm if you chose it yourself.`,
+          };
+          const answer = mainWindow
+            ? await dialog.showMessageBox(mainWindow, options)
+            : await dialog.showMessageBox(options);
+          return answer.response === 1;
+        },
       });
       handleMediaProtocol(service);
       disposeIpc = registerIpc(service, { isTrustedUrl });

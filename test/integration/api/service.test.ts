@@ -26,7 +26,9 @@ describe('service settings', () => {
     await service.invoke('library.scan', { roots: [music] });
 
     const missing = join(dir, 'no-such-ffmpeg');
-    await service.invoke('settings.set', { ffmpegPath: missing, model: 'none', workers: 1 });
+    // An ffmpeg set earlier that is gone now (a new path must be a real ffmpeg: ffmpeg-setting.test.ts).
+    await service.settings.update({ ffmpegPath: missing });
+    await service.invoke('settings.set', { model: 'none', workers: 1 });
     await service.invoke('analysis.start', {});
     // No usable ffmpeg stops the run with the reason and charges no track with it...
     const end = await service.engine.whenIdle();

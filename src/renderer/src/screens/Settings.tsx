@@ -127,6 +127,10 @@ export function SettingsScreen() {
             spellCheck={false}
             onChange={(e) => set({ ffmpegPath: e.target.value })}
           />
+          <span className="hint">
+            A new path must be an ffmpeg; the app asks you to confirm it in its own dialog. In browser mode
+            set it with <code>timbre ffmpeg PATH</code>.
+          </span>
         </label>
       </div>
 
