@@ -9,7 +9,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiError } from '../shared/contract';
 import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/types';
 import { createService, type CoreService } from './api/service';
-import { HomeLockedError } from './home/lock';
+import { acquireHomeLock, HomeLockedError } from './home/lock';
+import { DatabaseDamagedError, doctor, doctorLines } from './store/doctor';
 import { homeProblem, resolveHome } from './home/folder';
 import { skipsLine } from './library/skips';
 import { resolveFfmpeg } from './ffmpeg/resolve';
@@ -41,6 +42,7 @@ Similarity (TRACK = track id, file path, or "artist - title")
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
+  doctor                 check every database table; restore damaged ones to their newest readable version
   ffmpeg [PATH|auto]     show or set the ffmpeg Timbre runs (auto: PATH, then the bundled one)
 
 Global options
@@ -187,9 +189,22 @@ async function run(argv: string[]): Promise<number> {
     'explain',
     'ffmpeg',
   ];
-  if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (!known.includes(command) && command !== 'doctor') throw new UsageError(`unknown command "${command}"`);
   const problem = homeProblem(resolveHome(values.home));
   if (problem) throw new UsageError(problem);
+  if (command === 'doctor') {
+    // Not through the service: it would refuse to open a damaged database. A writer: it may restore.
+    const home = resolveHome(values.home);
+    const lock = await acquireHomeLock(home, { access: 'write', command: 'timbre doctor' });
+    try {
+      const report = await doctor(home);
+      if (values.json) printJson(report);
+      else for (const line of doctorLines(report)) console.log(line);
+      return report.tables.some((t) => t.state === 'damaged') ? 1 : 0;
+    } finally {
+      lock.release();
+    }
+  }
 
   const service = await createService({
     home: values.home,
@@ -423,6 +438,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`timbre: ${(err as Error).message}\nRun "timbre --help" for usage.\n`);
       return 2;
+    }
+    if (err instanceof DatabaseDamagedError) {
+      process.stderr.write(`timbre: ${err.message}\n`);
+      return 1;
     }
     if (err instanceof HomeLockedError) {
       process.stderr.write(`timbre: ${err.message}\n`);

@@ -25,6 +25,7 @@ import {
   scanErrorToRow,
   scanErrorsSchema,
   scanErrorsSpec,
+  SCAN_ERRORS,
   TRACKS,
   trackToRow,
   tracksSchema,
@@ -32,6 +33,7 @@ import {
 } from './schema';
 import { fsPath, pathKey } from '../store/raw-path';
 import { parseSkips, SkipTally } from './skips';
+import { damaged } from '../store/doctor';
 import { walk, type WalkEntry } from './walker';
 
 export interface ScanOptions {
@@ -138,12 +140,19 @@ export class Catalog {
   }
 
   private async load(): Promise<void> {
-    for (const row of await readRows(this.tracksTable)) {
+    // A damaged table says so in words (store/doctor.ts), not in Lance's text.
+    const trackRows = await readRows(this.tracksTable).catch((e: unknown) => {
+      throw damaged(TRACKS, e);
+    });
+    const errorRows = await readRows(this.errorsTable).catch((e: unknown) => {
+      throw damaged(SCAN_ERRORS, e);
+    });
+    for (const row of trackRows) {
       const t = rowToTrack(row);
       this.tracks.set(t.id, t);
       this.byPath.set(pathKey(t), t.id);
     }
-    for (const row of await readRows(this.errorsTable)) {
+    for (const row of errorRows) {
       const e = rowToScanError(row);
       this.scanErrors.set(pathKey(e), e);
     }
