@@ -34,6 +34,7 @@ import {
 import { fsPath, pathKey } from '../store/raw-path';
 import { parseSkips, SkipTally } from './skips';
 import { damaged } from '../store/doctor';
+import { checkVersion, recordVersion } from '../store/watermark';
 import { walk, type WalkEntry } from './walker';
 
 export interface ScanOptions {
@@ -131,6 +132,7 @@ export class Catalog {
       const tracksTable = await db.registerTable(tracksSpec);
       const errorsTable = await db.registerTable(scanErrorsSpec);
       const catalog = new Catalog(db, tracksTable, errorsTable);
+      checkVersion(db.uri, TRACKS, await tracksTable.version());
       await catalog.load();
       return catalog;
     } catch (e) {
@@ -561,6 +563,7 @@ export class Catalog {
       const cleanupOlderThan = new Date(Date.now() - 60_000);
       await this.tracksTable.optimize({ cleanupOlderThan });
       await this.errorsTable.optimize({ cleanupOlderThan });
+      recordVersion(this.db.uri, TRACKS, await this.tracksTable.version());
     }
 
     p.phase = cancelled ? 'cancelled' : 'done';

@@ -9,6 +9,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { existsSync } from 'node:fs';
 import { homeLayout } from '../home/folder';
+import { markedVersion, recordVersion } from './watermark';
 
 type Table = lancedb.Table;
 
@@ -63,9 +64,20 @@ export interface DoctorReport {
   tables: TableReport[];
 }
 
-async function heal(table: Table, name: string): Promise<TableReport> {
+async function heal(table: Table, name: string, uri: string): Promise<TableReport> {
   const problem = await readProblem(table);
-  if (!problem) return { name, state: 'ok', rows: await table.countRows() };
+  if (!problem) {
+    const rows = await table.countRows();
+    const version = await table.version();
+    const mark = markedVersion(uri, name);
+    if (mark === undefined || version >= mark) return { name, state: 'ok', rows };
+    // Its newest manifest is lost and Lance opens an older version. Keep that one if it holds
+    // something; an empty one is never put in place of a library that existed.
+    const lost = `its newest version (${mark}) is lost`;
+    if (rows === 0) return { name, state: 'damaged', problem: `${lost}, and the version left is empty` };
+    recordVersion(uri, name, version, true);
+    return { name, state: 'restored', rows, restoredVersion: version, problem: lost };
+  }
   const versions = (await table.listVersions()).map((v) => v.version).sort((a, b) => b - a);
   const current = versions[0];
   for (const v of versions) {
@@ -101,7 +113,7 @@ export async function doctor(home: string): Promise<DoctorReport> {
         continue;
       }
       try {
-        tables.push(await heal(table, name));
+        tables.push(await heal(table, name, uri));
       } finally {
         table.close();
       }

@@ -60,3 +60,30 @@ describe('a damaged tracks table', () => {
     });
   }
 });
+
+describe('a lost newest manifest', () => {
+  it('is detected on open instead of showing an older (empty) catalog', async () => {
+    const { home } = await homeWithHistory('manifest');
+    const versions = join(home, 'db', 'tracks.lance', '_versions');
+    // Lance names manifests by (2^64 - 1 - version): the newest sorts first.
+    const manifests = readdirSync(versions)
+      .filter((n) => n.endsWith('.manifest'))
+      .sort();
+    unlinkSync(join(versions, manifests[0]));
+    const err = await Catalog.open(home).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DatabaseDamagedError);
+    expect(String((err as Error).message)).toMatch(/newest version is lost/);
+    // The doctor keeps the older version, which is not empty, and the catalog opens again.
+    const report = await doctor(home);
+    expect(report.tables.find((t) => t.name === 'tracks')).toMatchObject({ state: 'restored' });
+    const catalog = await Catalog.open(home);
+    try {
+      expect((await catalog.allTracks({ includeMissing: true })).length).toBeGreaterThan(0);
+    } finally {
+      await catalog.close();
+    }
+  });
+});
