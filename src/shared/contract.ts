@@ -126,7 +126,10 @@ export const requestSchemas = {
       limit: z.number().int().min(1).max(10000),
     })
     .partial(),
-  'library.album': z.object({ id }),
+  /** An album by its id, or the album a track belongs to ("Show album"). */
+  'library.album': z
+    .object({ id: id.optional(), trackId: id.optional() })
+    .refine((r) => (r.id === undefined) !== (r.trackId === undefined), 'give either id or trackId'),
   'library.artists': z
     .object({ text: z.string().max(500), offset: nonNegInt, limit: z.number().int().min(1).max(10000) })
     .partial(),

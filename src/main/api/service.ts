@@ -190,7 +190,10 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'library.track': (req) => catalog.get(req.id),
     'library.values': (req) => browser.values(req.field, req.contains, req.limit),
     'library.albums': (req) => browser.albums(req),
-    'library.album': (req) => browser.album(req.id),
+    'library.album': async (req) => {
+      const albumId = req.id ?? (req.trackId ? await browser.albumIdOf(req.trackId) : null);
+      return albumId ? browser.album(albumId) : null;
+    },
     'library.artists': (req) => browser.artists(req),
     'library.artist': (req) => browser.artist(req.name),
     'fs.listDirs': (req) => listDirs(req.path),
