@@ -23,6 +23,7 @@ import type {
   TrackPage,
 } from './types';
 import { trackSortKeys } from './browse-types';
+import { settingsProblems } from './settings-words';
 import type {
   AlbumDetail,
   AlbumSummary,
@@ -265,6 +266,11 @@ export class ApiError extends Error {
 export function parseRequest<M extends Method>(method: M, request: unknown): ParsedRequest<M> {
   const result = requestSchemas[method].safeParse(request ?? {});
   if (!result.success) {
+    // Settings are typed by people: say what to change, in words.
+    if (method === 'settings.set') {
+      const words = settingsProblems(result.error.issues).map((p) => p.message);
+      throw new ApiError('bad_request', `${words.join('. ')}.`);
+    }
     const detail = result.error.issues
       .map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`)
       .join('; ');
