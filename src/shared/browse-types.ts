@@ -27,6 +27,8 @@ export interface AlbumSummary {
   title: string;
   /** The album artist, else the one artist of all its tracks, else "Various Artists". */
   artist: string;
+  /** The album artist tag when the tracks have one (not a fallback to the track artist). */
+  albumArtist: string | null;
   year: number | null;
   trackCount: number;
   /** Seconds. */

@@ -198,10 +198,16 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'library.artist': (req) => browser.artist(req.name),
     'fs.listDirs': (req) => listDirs(req.path),
     'library.stats': async () => {
-      const [stats, target] = await Promise.all([catalog.stats(), analysisTarget()]);
+      const [stats, target, albums] = await Promise.all([
+        catalog.stats(),
+        analysisTarget(),
+        browser.albums({ limit: 1 }),
+      ]);
       const counts = await results.counts(target.version ?? undefined);
       return {
         ...stats,
+        // Albums as the Albums screen groups them (a compilation tagged per track is one album).
+        albums: albums.total,
         analysed: counts.analysed,
         analysisFailed: counts.failed,
         analysisPending: Math.max(0, stats.tracks - counts.analysed - counts.failed),

@@ -72,10 +72,23 @@ const SORTERS: Record<TrackSortKey, (a: Track, b: Track) => number> = {
   format: (a, b) => byName(a.format, b.format) || SORTERS.artist(a, b),
 };
 
-/** What groups tracks into one album: its name and album artist when tagged, else its folder. */
+/**
+ * Whether the track names an album artist of its own: the catalog fills a missing album artist
+ * with the track artist, so only one that differs is known to come from the tags.
+ */
+const hasAlbumArtist = (t: Track): boolean =>
+  !!t.albumArtist.trim() && fold(t.albumArtist) !== fold(t.artist);
+
+/**
+ * What groups tracks into one album: its name and its album artist when one is tagged. Without one
+ * (a compilation tagged track by track: "Battle for Wesnoth" by three composers), tracks of the
+ * same album name group when they sit in one folder or in sibling folders (Wesnoth/<composer>/),
+ * so that two artists' "Greatest Hits" in their own folders stay apart.
+ */
 function albumKey(t: Track): string {
-  if (!t.album.trim()) return `\u0001${dirname(t.path)}`;
-  return `${fold(t.album.trim())}\u0000${fold(t.albumArtist.trim())}`;
+  const album = fold(t.album.trim());
+  if (hasAlbumArtist(t)) return `${album}\u0000${fold(t.albumArtist.trim())}`;
+  return `${album}\u0001${dirname(dirname(t.path))}`;
 }
 
 const albumIdOf = (key: string): string => createHash('sha1').update(key).digest('base64url').slice(0, 16);
@@ -128,13 +141,15 @@ function buildAlbums(tracks: Track[]): { albums: Map<string, AlbumGroup>; albumO
         artists.push(t.artist);
       }
     }
-    const artist = first.albumArtist.trim() || (artists.length === 1 ? artists[0] : VARIOUS);
+    const tagged = list.find(hasAlbumArtist);
+    const artist = tagged ? tagged.albumArtist.trim() : artists.length === 1 ? artists[0] : VARIOUS;
     const genres = [...new Set(list.flatMap((t) => t.genres))].slice(0, 5);
     const years = list.map((t) => t.year).filter((y): y is number => y !== null);
     const cover = list.find((t) => t.hasCover) ?? first;
     const summary: AlbumSummary = {
       id,
       title: first.album.trim() || basename(dirname(first.path)),
+      albumArtist: tagged ? tagged.albumArtist.trim() : null,
       artist,
       year: years.length > 0 ? Math.min(...years) : null,
       trackCount: list.length,

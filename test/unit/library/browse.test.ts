@@ -82,8 +82,36 @@ const lib = () => [
     year: 1995,
     genres: ['Electronic Rock'],
   }),
-  track({ title: 'One', artist: 'X', album: 'Battle', trackNo: 3 }),
-  track({ title: 'Two', artist: 'Y', album: 'Battle', trackNo: 1 }),
+  track({
+    title: 'One',
+    artist: 'X',
+    albumArtist: 'X',
+    album: 'Battle',
+    trackNo: 3,
+    path: '/music/Battle/X/1.flac',
+  }),
+  track({
+    title: 'Two',
+    artist: 'Y',
+    albumArtist: 'Y',
+    album: 'Battle',
+    trackNo: 1,
+    path: '/music/Battle/Y/2.flac',
+  }),
+  track({
+    title: 'Hits A',
+    artist: 'P',
+    albumArtist: 'P',
+    album: 'Greatest Hits',
+    path: '/music/P/Greatest Hits/1.flac',
+  }),
+  track({
+    title: 'Hits B',
+    artist: 'Q',
+    albumArtist: 'Q',
+    album: 'Greatest Hits',
+    path: '/music/Q/Greatest Hits/1.flac',
+  }),
   track({ title: 'Gone', artist: 'Z', album: 'Gone', status: 'missing' }),
 ];
 
@@ -115,8 +143,8 @@ describe('LibraryBrowser.list', () => {
     const b = new LibraryBrowser(new Source(lib()));
     const years = async (order: 'asc' | 'desc') =>
       (await b.list({ sort: 'year', order })).tracks.map((t) => t.year);
-    expect(await years('asc')).toEqual([1995, 1997, 1997, 1997, 2004, null, null]);
-    expect(await years('desc')).toEqual([null, null, 2004, 1997, 1997, 1997, 1995]);
+    expect(await years('asc')).toEqual([1995, 1997, 1997, 1997, 2004, null, null, null, null]);
+    expect(await years('desc')).toEqual([null, null, null, null, 2004, 1997, 1997, 1997, 1995]);
     const titles = (await b.list({ sort: 'title', order: 'desc', offset: 1, limit: 2 })).tracks.map(
       (t) => t.title,
     );
@@ -127,11 +155,11 @@ describe('LibraryBrowser.list', () => {
   it('rebuilds when the source revision moves', async () => {
     const source = new Source(lib());
     const b = new LibraryBrowser(source);
-    expect((await b.list()).total).toBe(7);
+    expect((await b.list()).total).toBe(9);
     source.tracks.push(track({ title: 'New', album: 'Post', artist: 'Björk' }));
-    expect((await b.list()).total).toBe(7);
+    expect((await b.list()).total).toBe(9);
     source.revision++;
-    expect((await b.list()).total).toBe(8);
+    expect((await b.list()).total).toBe(10);
   });
 });
 
@@ -139,14 +167,16 @@ describe('LibraryBrowser albums and artists', () => {
   it('groups albums and lists tracks in disc/track order', async () => {
     const b = new LibraryBrowser(new Source(lib()));
     const { albums, total } = await b.albums();
-    expect(total).toBe(4);
+    expect(total).toBe(6);
+    // Two artists' albums of the same name, each in its own folder, stay apart.
+    expect(albums.filter((a) => a.title === 'Greatest Hits').map((a) => a.artist)).toEqual(['P', 'Q']);
     const homogenic = albums.find((a) => a.title === 'Homogenic');
     expect(homogenic).toMatchObject({ artist: 'Björk', year: 1997, trackCount: 3 });
     const detail = await b.album(homogenic!.id);
     expect(detail?.tracks.map((t) => t.title)).toEqual(['Intro', 'Bachelorette', 'All Is Full of Love']);
     // The cover comes from the track with an embedded picture.
     expect(detail?.coverTrackId).toBe(detail?.tracks[1].id);
-    // A compilation without an album artist is one album by "Various Artists".
+    // A compilation without an album artist, in sibling folders, is one album by "Various Artists".
     const battle = albums.find((a) => a.title === 'Battle');
     expect(battle?.artist).toBe('Various Artists');
     expect((await b.album(battle!.id))?.tracks.map((t) => t.title)).toEqual(['Two', 'One']);

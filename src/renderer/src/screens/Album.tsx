@@ -58,8 +58,8 @@ export function AlbumScreen({ id }: { id: string }) {
                 void player.playSimilarTo(
                   {
                     kind: 'album',
-                    album: album.tracks[0].album || album.title,
-                    albumArtist: album.tracks[0].albumArtist || undefined,
+                    album: album.tracks[0].album,
+                    albumArtist: album.albumArtist ?? undefined,
                   },
                   album.title,
                 )
