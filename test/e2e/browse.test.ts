@@ -44,6 +44,33 @@ function picture(out: string, source: string): void {
   execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', source, '-frames:v', '1', '-y', out]);
 }
 
+/** Waits until every cover on the page has loaded (thumbnails are made on their first request). */
+async function coversLoaded(page: Page): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        page
+          .locator('img.cover')
+          .evaluateAll(
+            (imgs: ImageLike[]) => imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0),
+          ),
+      { timeout: 20_000 },
+    )
+    .toBe(true);
+}
+
+/** A screenshot once covers are in and nothing is hovered or focused. */
+async function shot(page: Page, name: string): Promise<void> {
+  await coversLoaded(page);
+  await page.mouse.move(0, 0);
+  await page.evaluate(() =>
+    (
+      globalThis as unknown as { document: { activeElement: { blur?: () => void } | null } }
+    ).document.activeElement?.blur?.(),
+  );
+  await page.screenshot({ path: join(shots, name) });
+}
+
 if (!hasChromium) console.warn(`e2e browse test skipped: ${CHROMIUM} is not installed.`);
 
 describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () => {
@@ -153,7 +180,7 @@ describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () 
     expect(await page.locator('.album-card', { hasText: 'Battle for Wesnoth' }).textContent()).toContain(
       'Various Artists',
     );
-    await page.screenshot({ path: join(shots, 'album-grid.png') });
+    await shot(page, 'album-grid.png');
 
     // The album page: tracks in track order; Play starts the first.
     await page.locator('.album-card .album-title', { hasText: 'Battle for Wesnoth' }).click();
@@ -180,8 +207,7 @@ describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () 
     await page.locator('.album-page .track-item', { hasText: 'Northerners' }).focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('.player-title').textContent()).toBe('Northerners');
-    await page.mouse.move(0, 0);
-    await page.screenshot({ path: join(shots, 'album-page.png') });
+    await shot(page, 'album-page.png');
 
     // The artist page from an album's artist link.
     await page.click('[data-screen="albums"]');
@@ -192,7 +218,7 @@ describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () 
       'Awakening',
       'Inevitable',
     ]);
-    await page.screenshot({ path: join(shots, 'artist-page.png') });
+    await shot(page, 'artist-page.png');
 
     // A reload comes back to the same page (the route lives in the URL hash).
     await page.reload();
@@ -201,7 +227,7 @@ describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () 
 
     await page.click('[data-screen="artists"]');
     await expect.poll(() => page.locator('.artist-card').count()).toBeGreaterThanOrEqual(8);
-    await page.screenshot({ path: join(shots, 'artists.png') });
+    await shot(page, 'artists.png');
     expect(problems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
   }, 120_000);
 

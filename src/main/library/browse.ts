@@ -105,17 +105,22 @@ interface ArtistGroup {
   albumIds: Set<string>;
 }
 
+/** Albums and artists of one revision (built on the first album or artist query). */
+interface Groups {
+  albums: Map<string, AlbumGroup>;
+  albumOf: Map<Track, string>;
+  albumList: AlbumSummary[];
+  artists: Map<string, ArtistGroup>;
+  artistList: ArtistSummary[];
+}
+
 /** Everything derived from one revision of the catalog. */
 interface Derived {
   revision: number;
   includeMissing: boolean;
   tracks: Track[];
   sorted: Map<TrackSortKey, Track[]>;
-  albums: Map<string, AlbumGroup>;
-  albumOf: Map<Track, string>;
-  albumList: AlbumSummary[];
-  artists: Map<string, ArtistGroup>;
-  artistList: ArtistSummary[];
+  groups: Groups | null;
 }
 
 function buildAlbums(tracks: Track[]): { albums: Map<string, AlbumGroup>; albumOf: Map<Track, string> } {
@@ -210,28 +215,26 @@ export class LibraryBrowser {
     if (d && d.revision === this.source.revision && d.includeMissing === includeMissing) return d;
     const revision = this.source.revision;
     const tracks = await this.source.allTracks({ includeMissing });
-    const { albums, albumOf } = buildAlbums(tracks);
-    const albumList = [...albums.values()]
-      .map((a) => a.summary)
-      .sort((a, b) => byName(a.artist, b.artist) || cmpNum(a.year, b.year) || byName(a.title, b.title));
-    const artists = buildArtists(tracks, albumOf);
-    const artistList = [...artists.values()]
-      .map((g) => this.artistSummary(g, albums))
-      .sort((a, b) => byName(a.name, b.name));
-    const next: Derived = {
-      revision,
-      includeMissing,
-      tracks,
-      sorted: new Map(),
-      albums,
-      albumOf,
-      albumList,
-      artists,
-      artistList,
-    };
+    const next: Derived = { revision, includeMissing, tracks, sorted: new Map(), groups: null };
     // Only the default view is kept: a one-off "include missing" query must not evict it.
     if (!includeMissing) this.derived = next;
     return next;
+  }
+
+  /** The current revision's albums and artists (the table does not need them: built on demand). */
+  private async grouped(): Promise<Groups> {
+    const d = await this.current();
+    if (d.groups) return d.groups;
+    const { albums, albumOf } = buildAlbums(d.tracks);
+    const albumList = [...albums.values()]
+      .map((a) => a.summary)
+      .sort((a, b) => byName(a.artist, b.artist) || cmpNum(a.year, b.year) || byName(a.title, b.title));
+    const artists = buildArtists(d.tracks, albumOf);
+    const artistList = [...artists.values()]
+      .map((g) => this.artistSummary(g, albums))
+      .sort((a, b) => byName(a.name, b.name));
+    d.groups = { albums, albumOf, albumList, artists, artistList };
+    return d.groups;
   }
 
   private artistSummary(g: ArtistGroup, albums: Map<string, AlbumGroup>): ArtistSummary {
@@ -326,7 +329,7 @@ export class LibraryBrowser {
   }
 
   async albums(q: PageQuery & { artist?: string } = {}): Promise<{ total: number; albums: AlbumSummary[] }> {
-    const d = await this.current();
+    const d = await this.grouped();
     const words = searchWords(q.text);
     const artist = q.artist ? d.artists.get(fold(q.artist)) : undefined;
     if (q.artist && !artist) return { total: 0, albums: [] };
@@ -341,14 +344,14 @@ export class LibraryBrowser {
   }
 
   async album(id: string): Promise<AlbumDetail | null> {
-    const d = await this.current();
+    const d = await this.grouped();
     const group = d.albums.get(id);
     if (!group) return null;
     return { ...group.summary, tracks: group.tracks, artists: group.artists };
   }
 
   async artists(q: PageQuery = {}): Promise<{ total: number; artists: ArtistSummary[] }> {
-    const d = await this.current();
+    const d = await this.grouped();
     const words = searchWords(q.text);
     const match =
       words.length === 0 ? undefined : (a: ArtistSummary) => words.every((w) => fold(a.name).includes(w));
@@ -357,7 +360,7 @@ export class LibraryBrowser {
   }
 
   async artist(name: string, topCount = 10): Promise<ArtistDetail | null> {
-    const d = await this.current();
+    const d = await this.grouped();
     const group = d.artists.get(fold(name.trim()));
     if (!group) return null;
     const albums = [...group.albumIds]
@@ -384,8 +387,8 @@ export class LibraryBrowser {
 
   /** The album a track belongs to (for "Show album"). */
   async albumIdOf(trackId: string): Promise<string | null> {
-    const d = await this.current();
+    const [d, g] = [await this.current(), await this.grouped()];
     const t = d.tracks.find((x) => x.id === trackId);
-    return (t && d.albumOf.get(t)) ?? null;
+    return (t && g.albumOf.get(t)) ?? null;
   }
 }

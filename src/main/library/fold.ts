@@ -19,13 +19,25 @@ const SPECIAL: Record<string, string> = {
 const SPECIAL_RE = new RegExp(`[${Object.keys(SPECIAL).join('')}]`, 'g');
 const MARKS_RE = /\p{M}+/gu;
 
+const ASCII_RE = /^[\x00-\x7f]*$/;
+/** Names repeat (an artist on every one of their tracks): folded ones are remembered, up to a bound. */
+const memo = new Map<string, string>();
+const MEMO_LIMIT = 100_000;
+
 /** Lower case, compatibility-decomposed, without combining marks. */
 export function fold(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(MARKS_RE, '')
-    .replace(SPECIAL_RE, (c) => SPECIAL[c] ?? c);
+  if (ASCII_RE.test(text)) return text.toLowerCase();
+  let folded = memo.get(text);
+  if (folded === undefined) {
+    folded = text
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(MARKS_RE, '')
+      .replace(SPECIAL_RE, (c) => SPECIAL[c] ?? c);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(text, folded);
+  }
+  return folded;
 }
 
 /**
