@@ -19,7 +19,7 @@ const SPECIAL: Record<string, string> = {
 const SPECIAL_RE = new RegExp(`[${Object.keys(SPECIAL).join('')}]`, 'g');
 const MARKS_RE = /\p{M}+/gu;
 
-const ASCII_RE = /^[\x00-\x7f]*$/;
+const ASCII_RE = /^[ -~]*$/;
 /** Names repeat (an artist on every one of their tracks): folded ones are remembered, up to a bound. */
 const memo = new Map<string, string>();
 const MEMO_LIMIT = 100_000;
