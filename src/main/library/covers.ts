@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseFile } from 'music-metadata';
 import type { Track } from '../../shared/types';
 
 /** Edge lengths offered (px): the player bar, the album grid, an album page. */
@@ -141,6 +140,8 @@ export class CoverStore {
 /** The front cover (or first picture) embedded in a file's tags, or null. */
 export async function embeddedPicture(path: string): Promise<Uint8Array | null> {
   try {
+    // Loaded on the first cover, not at start-up: every CLI command imports the service.
+    const { parseFile } = await import('music-metadata');
     const meta = await parseFile(path, { skipCovers: false, duration: false });
     const pictures = meta.common.picture ?? [];
     const front = pictures.find((p) => /front/i.test(p.type ?? '')) ?? pictures[0];
