@@ -42,6 +42,7 @@ Similarity (TRACK = track id, file path, or "artist - title")
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
+                         (same address every launch; --new-address makes a new port and token)
   doctor                 check every database table; restore damaged ones to their newest readable version
   ffmpeg [PATH|auto]     show or set the ffmpeg Timbre runs (auto: PATH, then the bundled one)
 
@@ -83,6 +84,7 @@ const options = {
   radio: { type: 'boolean', default: false },
   steps: { type: 'string' },
   port: { type: 'string' },
+  'new-address': { type: 'boolean', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } satisfies ParseArgsConfig['options'];
 
@@ -173,7 +175,12 @@ async function run(argv: string[]): Promise<number> {
     const port = intOption(values, 'port');
     if (port !== undefined && port > 65535) throw new UsageError(`--port must be 0 to 65535, got ${port}`);
     const { runBrowserMode } = await import('./browser/main');
-    await runBrowserMode({ home: values.home, port, command: 'timbre serve' });
+    await runBrowserMode({
+      home: values.home,
+      port,
+      newAddress: values['new-address'],
+      command: 'timbre serve',
+    });
     return 0;
   }
   const known = [

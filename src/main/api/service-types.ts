@@ -4,6 +4,7 @@
  */
 import type { CataloguedFile } from './media-identity';
 import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
+import type { Cover, CoverSize } from '../library/covers';
 
 export type Handlers = { [M in Method]: (request: ParsedRequest<M>) => Promise<Response<M>> };
 
@@ -16,5 +17,10 @@ export interface TimbreService {
   mediaFile(trackId: string): Promise<CataloguedFile | null>;
   /** The file of a track is no longer the catalogued one: mark it missing until a rescan reads it. */
   mediaChanged(trackId: string): Promise<void>;
+  /**
+   * A catalogued track's cover thumbnail (made on first request); null when it has none,
+   * undefined when the track is not in the catalog. Absent on services without covers.
+   */
+  cover?(trackId: string, size: CoverSize): Promise<Cover | null | undefined>;
   close(): Promise<void>;
 }
