@@ -2,6 +2,11 @@
  * The similarity engine: neighbours, "play similar" queues, radio, song paths, cluster-aware
  * suggestions and explanations, over an in-memory copy of the analysed library.
  * Everything is synchronous and stateless between requests (radio history comes in each request).
+ *
+ * This class holds the library (tracks, their vectors, artist/album/duplicate keys, clusters) and
+ * answers the contract; the answers themselves are free functions over a space: the distance in
+ * query.ts, queue arranging (MMR + variety rules) in arrange.ts, the radio in radio.ts, the song
+ * path in path.ts.
  */
 import type { ClusterSuggestions, ParsedRequest } from '../../shared/contract';
 import { ApiError } from '../../shared/contract';
@@ -279,6 +284,19 @@ export class SimilarityEngine {
     return candidates(sp, seeds, count, this.settings.hubnessRerank, accept);
   }
 
+  /** Rows of the ids the library holds, in order (unknown ids are left out). */
+  private rowsOf(ids: TrackId[] | undefined): number[] {
+    return (ids ?? []).map((id) => this.byId.get(id)).filter((i): i is number => i !== undefined);
+  }
+
+  private queueResult(sp: Space, seeds: number[], picked: Scored[], t0: number): QueueResult {
+    return {
+      seedIds: seeds.map((i) => this.tracks[i].id),
+      tracks: picked.map((s) => this.toSimilar(sp, s)),
+      tookMs: performance.now() - t0,
+    };
+  }
+
   private rules(partial: Partial<VarietyRules> | undefined): Rules {
     return { ...this.variety, ...stripUndefined(partial ?? {}) } as Rules;
   }
@@ -318,11 +336,7 @@ export class SimilarityEngine {
       const pool = this.candidates(sp, seeds, poolSize, accept);
       return { pool, picked: arrangeQueue(sp, pool, length, rules, seeds, context, groups) };
     });
-    return {
-      seedIds: seeds.map((i) => this.tracks[i].id),
-      tracks: picked.map((s) => this.toSimilar(sp, s)),
-      tookMs: performance.now() - t0,
-    };
+    return this.queueResult(sp, seeds, picked, t0);
   }
 
   radio(req: ParsedRequest<'similar.radio'>): QueueResult {
@@ -331,12 +345,8 @@ export class SimilarityEngine {
     const sp = this.space();
     const count = req.count ?? 10;
     const rules = this.rules(req.variety);
-    const history = (req.history ?? [])
-      .map((id) => this.byId.get(id))
-      .filter((i): i is number => i !== undefined);
-    const skipped = (req.skipped ?? [])
-      .map((id) => this.byId.get(id))
-      .filter((i): i is number => i !== undefined);
+    const history = this.rowsOf(req.history);
+    const skipped = this.rowsOf(req.skipped);
     const picked = radioPicks(
       sp,
       { seeds, history, skipped, count, rules },
@@ -347,11 +357,7 @@ export class SimilarityEngine {
         accept: (seedRows, exclude) => this.accept(seedRows, null, exclude),
       },
     );
-    return {
-      seedIds: seeds.map((i) => this.tracks[i].id),
-      tracks: picked.map((s) => this.toSimilar(sp, s)),
-      tookMs: performance.now() - t0,
-    };
+    return this.queueResult(sp, seeds, picked, t0);
   }
 
   path(req: ParsedRequest<'similar.path'>): QueueResult {
