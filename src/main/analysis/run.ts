@@ -8,7 +8,7 @@
  * the features-only version (see `continueWithoutModel`).
  */
 import type { AnalysisErrorRecord, AnalysisProgress, AnalysisState } from '../../shared/types';
-import { resolveFfmpeg } from './ffmpeg';
+import { resolveFfmpeg } from '../ffmpeg/resolve';
 import type { ResolvedModel } from './models/manager';
 import type { ResultsStore } from './results-store';
 import { ResultWriter } from './result-writer';

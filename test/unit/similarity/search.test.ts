@@ -8,7 +8,7 @@ import {
   logNormalTail,
   logOneMinusMp,
 } from '../../../src/main/similarity/hubness';
-import { syntheticCatalog } from '../../../src/main/similarity/synthetic';
+import { syntheticCatalog } from '../../helpers/synthetic';
 import { TopK } from '../../../src/main/similarity/heap';
 import { normalize, rng } from '../../../src/main/similarity/vectors';
 
