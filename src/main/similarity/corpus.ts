@@ -10,8 +10,9 @@
  *   is compared on the block it has), cosine = w_e·cos_e + w_f·cos_f when both are present.
  */
 import type { ClusterInfo, FeatureScalars, SimilaritySource, Track } from '../../shared/types';
-import type { RowSource } from './ann';
-import { IvfIndex, Projection, ReducedRows } from './ann';
+import type { RowSource } from './vectors';
+import { IvfIndex } from './ann';
+import { Projection, ReducedRows } from './projection';
 import type { IvfOptions } from './ann';
 import type { HubStats } from './hubness';
 import { hubStats } from './hubness';

@@ -32,6 +32,7 @@ import { TopK } from './heap';
 import { songPath } from './path';
 import { candidates, display, knn, relOf, rowQuery, type Scored } from './query';
 import { radioPicks } from './radio';
+import { seedRows } from './seeds';
 import { albumKey, artistKey, defaultVariety, duplicateKey, makeFilter } from './rules';
 import type { GroupIds } from './rules';
 import { dotRow, dotRows } from './vectors';
@@ -202,47 +203,7 @@ export class SimilarityEngine {
   }
 
   private seedIndices(seed: Seed): number[] {
-    const norm = (s: string): string => s.trim().toLowerCase();
-    let out: number[] = [];
-    if (seed.kind === 'track') {
-      const i = this.byId.get(seed.id);
-      if (i !== undefined) out = [i];
-    } else if (seed.kind === 'tracks') {
-      const seen = new Set<number>();
-      for (const id of seed.ids) {
-        const i = this.byId.get(id);
-        if (i !== undefined && !seen.has(i)) {
-          seen.add(i);
-          out.push(i);
-        }
-      }
-    } else if (seed.kind === 'album') {
-      const album = norm(seed.album);
-      const aa = seed.albumArtist !== undefined ? norm(seed.albumArtist) : null;
-      this.tracks.forEach((t, i) => {
-        if (
-          norm(t.album) === album &&
-          (aa === null ||
-            norm(t.albumArtist || t.artist) === aa ||
-            norm(t.artist) === aa ||
-            t.artists.some((x) => norm(x) === aa))
-        )
-          out.push(i);
-      });
-    } else {
-      const artist = norm(seed.artist);
-      this.tracks.forEach((t, i) => {
-        if (
-          norm(t.artist) === artist ||
-          norm(t.albumArtist) === artist ||
-          t.artists.some((a) => norm(a) === artist)
-        ) {
-          out.push(i);
-        }
-      });
-    }
-    if (out.length === 0) throw new ApiError('not_found', 'No analysed track matches the seed.');
-    return out;
+    return seedRows(seed, this.tracks, this.byId);
   }
 
   private toSimilar(sp: Space, s: Scored): SimilarTrack {

@@ -4,7 +4,7 @@
  * reduction: higher is closer), the score shown to the user, the k nearest rows, and the
  * candidates for a set of seeds. Queues, radio and song paths are built on these.
  */
-import { exactSearch } from './ann';
+import { exactSearch, type Accept } from './ann';
 import type { Space } from './corpus';
 import { logOneMinusMp, mpScore, queryStats } from './hubness';
 import { dotRow, dotRows, normalize } from './vectors';
@@ -20,9 +20,6 @@ export interface Scored {
   /** Relevance: cosine, or −log(1 − MP) with hubness reduction (higher is closer). */
   rel: number;
 }
-
-/** Which rows an answer may hold. */
-export type Accept = (i: number) => boolean;
 
 const MAX_SEEDS_SCORED = 24;
 

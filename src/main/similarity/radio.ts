@@ -4,7 +4,8 @@
  */
 import type { Space } from './corpus';
 import { arrangeQueue, widening, type Rules, type TrackGroups } from './arrange';
-import { centroidOf, knn, rescaled, scoredSeeds, vecQuery, type Accept, type Scored } from './query';
+import type { Accept } from './ann';
+import { centroidOf, knn, rescaled, scoredSeeds, vecQuery, type Scored } from './query';
 import { dotRows, normalize } from './vectors';
 
 export interface RadioRequest {

@@ -1,5 +1,12 @@
 /** Small numeric kernels over row-major Float32Array matrices (tight loops, no allocation per call). */
 
+/** Rows of a matrix that can grow (new tracks analysed) without rebuilding. */
+export interface RowSource {
+  readonly data: Float32Array;
+  readonly dim: number;
+  readonly count: number;
+}
+
 /** Dot product of row `i` of `data` (dimension `dim`) with `q`. */
 export function dotRow(data: Float32Array, i: number, q: Float32Array, dim: number): number {
   let s0 = 0;
