@@ -1,7 +1,9 @@
 /**
  * Analysis workers as Electron utility processes (onnxruntime-node is known to crash inside
- * Electron's main process and worker threads). The same WorkerHost interface as the fork one; the
- * engine receives `utilityWorkerHost` as its `hostFactory`.
+ * Electron's main process and worker threads). The same WorkerHost interface as the fork one, and
+ * the same shared half (stderr tail, exit replay, guarded send: analysis/worker-host-base.ts); only
+ * how the process starts, talks and dies is here. The engine receives `utilityWorkerHost` as its
+ * `hostFactory`.
  */
 import { utilityProcess, type UtilityProcess } from 'electron';
 import {
