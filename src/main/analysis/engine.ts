@@ -9,6 +9,10 @@
  * costs the track in hand, which is recorded as failed with the reason at this version (retried only
  * at another version or once the file changes), and the worker is respawned.
  *
+ * Where each part lives: the plan (version, which tracks, in what order) in run-plan.ts, the
+ * workers in worker-pool.ts, the batched writes in result-writer.ts, and one AnalysisRun (run.ts)
+ * per run tying them together; this class keeps the settings and the current or last run.
+ *
  * Events: 'progress' (AnalysisProgress) on every change; 'error' (Error) for a run that could not
  * go on (only emitted when someone listens; see also `lastError`).
  */
