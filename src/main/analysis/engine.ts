@@ -18,8 +18,9 @@ import { stat } from 'node:fs/promises';
 import type { AnalysisErrorRecord, AnalysisProgress, AnalysisState, Track } from '../../shared/types';
 import { resolveFfmpeg } from './ffmpeg';
 import { FEATURES_VERSION } from './features/extract';
-import { DEFAULT_PATCHES_PER_TRACK } from './models/embedder';
+import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from './models/embedder';
 import {
+  DEFAULT_MODEL_ID,
   ModelUnavailableError,
   resolveModel as defaultResolveModel,
   sha256File,
@@ -54,7 +55,7 @@ export interface AnalysisEngineOptions {
   hostFactory?: WorkerHostFactory;
   /** Worker processes (default: one per core). */
   workers?: number;
-  /** Model id ('msd', 'mtt', a user model) or 'none' (default 'msd'). */
+  /** Model id ('mn04', 'msd', 'mtt', a user model) or 'none' (default DEFAULT_MODEL_ID, 'mn04'). */
   model?: string;
   /** Folder holding model sources (H5), see the model manager. */
   modelsDir?: string;
@@ -62,6 +63,8 @@ export interface AnalysisEngineOptions {
   allowDownload?: boolean;
   /** Patches per track for the embedding, 0 = every patch (default: the embedder's default). */
   patches?: number;
+  /** EfficientAT: 10-s windows per track, 0 = every window (default DEFAULT_WINDOWS_PER_TRACK). */
+  windows?: number;
   ffmpegPath?: string;
   /** Results that start another write even while one is in flight (default 16). */
   batchSize?: number;
@@ -79,6 +82,7 @@ export interface StartOptions {
   workers?: number;
   model?: string;
   patches?: number;
+  windows?: number;
   /** ffmpeg binary for this run (a settings change applies from the next run). */
   ffmpegPath?: string;
 }
@@ -96,6 +100,8 @@ interface RunPlan {
   model: ResolvedModel | null;
   note: string | undefined;
   version: string;
+  /** Excerpts per track for this model (patches or windows, by its kind). */
+  perTrack: number;
   /** The model asked for does not exist at all (a typo): a run stops rather than go on without. */
   unknownModel?: Error;
 }
@@ -169,7 +175,9 @@ export class AnalysisEngine extends EventEmitter {
   private modelNote: string | undefined;
   private model: ResolvedModel | null = null;
   private version: string | null = null;
+  /** Excerpts per track for the model in use: patches (MusiCNN, waveform) or windows (EfficientAT). */
   private patches = 0;
+  private windows = DEFAULT_WINDOWS_PER_TRACK;
   private ffmpegPath: string | undefined;
   private startFailures = 0;
   private finishing = false;
@@ -219,10 +227,11 @@ export class AnalysisEngine extends EventEmitter {
       Math.floor(options.workers ?? this.opts.workers ?? availableParallelism()),
     );
     this.patches = Math.max(0, Math.floor(options.patches ?? this.opts.patches ?? DEFAULT_PATCHES_PER_TRACK));
+    this.windows = Math.max(0, Math.floor(options.windows ?? this.opts.windows ?? DEFAULT_WINDOWS_PER_TRACK));
     this.ffmpegPath = options.ffmpegPath ?? this.opts.ffmpegPath;
     this.stats = emptyStats();
     this.emitProgress();
-    void this.prepare(runId, options.model ?? this.opts.model ?? 'msd').catch((err: unknown) => {
+    void this.prepare(runId, options.model ?? this.opts.model ?? DEFAULT_MODEL_ID).catch((err: unknown) => {
       if (runId !== this.runId) return;
       this.fail(err instanceof Error ? err : new Error(String(err)));
     });
@@ -335,6 +344,7 @@ export class AnalysisEngine extends EventEmitter {
     patches: number,
     allowDownload = this.opts.allowDownload ?? false,
     onProgress?: (progress: DownloadProgress) => void,
+    windows = this.windows,
   ): Promise<RunPlan> {
     let model: ResolvedModel | null = null;
     let note: string | undefined;
@@ -359,14 +369,16 @@ export class AnalysisEngine extends EventEmitter {
           err instanceof ModelUnavailableError &&
           err.reason === 'no-source'
             ? `The ${modelRequest} model is not installed yet: the next analysis run downloads it`
-            : `No MusiCNN model available (${reason}): analysing features only`;
+            : `No ${modelRequest} model available (${reason}): analysing features only`;
       }
     }
     const hashed = model ? { id: model.id, hash: await this.modelHash(model.onnxPath) } : null;
+    const perTrack = model?.kind === 'efficientat-mel' ? windows : patches;
     return {
       model,
       note,
-      version: analysisVersion({ featuresVersion: FEATURES_VERSION, model: hashed, patches }),
+      perTrack,
+      version: analysisVersion({ featuresVersion: FEATURES_VERSION, model: hashed, patches: perTrack }),
       ...(unknownModel ? { unknownModel } : {}),
     };
   }
@@ -411,7 +423,17 @@ export class AnalysisEngine extends EventEmitter {
       0,
       Math.floor(options.patches ?? this.opts.patches ?? DEFAULT_PATCHES_PER_TRACK),
     );
-    const plan = await this.plan(options.model ?? this.opts.model ?? 'msd', patches, false);
+    const windows = Math.max(
+      0,
+      Math.floor(options.windows ?? this.opts.windows ?? DEFAULT_WINDOWS_PER_TRACK),
+    );
+    const plan = await this.plan(
+      options.model ?? this.opts.model ?? DEFAULT_MODEL_ID,
+      patches,
+      false,
+      undefined,
+      windows,
+    );
     return { version: plan.version, model: plan.model?.id ?? null, modelNote: plan.note };
   }
 
@@ -446,6 +468,7 @@ export class AnalysisEngine extends EventEmitter {
     if (runId !== this.runId) return;
     if (plan.unknownModel) throw plan.unknownModel;
     this.model = plan.model;
+    this.patches = plan.perTrack;
     this.modelId = plan.model?.id ?? null;
     this.modelNote = plan.note;
     this.version = plan.version;
