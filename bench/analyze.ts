@@ -36,8 +36,8 @@ import { ResultsStore, type AnalysisData } from '../src/main/analysis/results-st
 import { spawn } from 'node:child_process';
 import { DEFAULT_MODEL_ID, resolveModel } from '../src/main/analysis/models/manager';
 import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from '../src/main/analysis/models/embedder';
-import { resolveFfmpeg } from '../src/main/analysis/ffmpeg';
-import { monoMixFilter } from '../src/main/analysis/decode';
+import { resolveFfmpeg } from '../src/main/ffmpeg/resolve';
+import { monoMixFilter } from '../src/main/ffmpeg/decode';
 import type { Track } from '../src/shared/types';
 import { modelsRootDir } from '../test/helpers/shared';
 

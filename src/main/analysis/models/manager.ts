@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../project-root';
 import { z } from 'zod';
 import manifestJson from '../../../../resources/models.json';
-import { homeLayout } from '../../home';
+import { homeLayout } from '../../home/folder';
 import { CONVERTER_VERSION, convertMusicnnH5 } from './h5-to-onnx';
 import { convertEfficientAtCheckpoint, EFFAT_CONVERTER_VERSION } from './efficientat/to-onnx';
 
