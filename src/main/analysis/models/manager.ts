@@ -248,6 +248,17 @@ export function builtinModels(): readonly BuiltinModelSpec[] {
   return builtins;
 }
 
+/**
+ * Class names and, where the model marks them, the music-related tags of a built-in model, without
+ * resolving (converting) it: what tag chips and search by sound need. Null for an unknown id.
+ */
+export function builtinTagInfo(id: string): { tags: string[]; musicTags: MusicTag[] } | null {
+  const spec = builtins.find((b) => b.id === id);
+  if (!spec) return null;
+  const { tags, musicTags } = labelsOf(spec);
+  return { tags: [...tags], musicTags: musicTags ? [...musicTags] : [] };
+}
+
 const convertedDir = (home: string) => join(homeLayout(home).models, 'converted');
 const downloadsDir = (home: string) => join(homeLayout(home).models, 'downloads');
 
