@@ -28,7 +28,7 @@ Library
 Analysis
   analyze                listen to every track not analysed yet
       --workers N        worker processes (default: one per core)
-      --model msd|mtt|none
+      --model mn04|msd|mtt|none|ID  listening model (default: the setting, mn04 = EfficientAT)
 
 Similarity (TRACK = track id, file path, or "artist - title")
   similar TRACK          nearest tracks          [-k 20] [--source embedding|features|blend]

@@ -76,6 +76,7 @@ export const settingsPatchSchema = z
     workers: z.number().int().min(1).max(64),
     model: z.string().min(1).max(100),
     patchesPerTrack: z.number().int().min(0).max(10000),
+    windowsPerTrack: z.number().int().min(0).max(1000),
     similarity: z
       .object({
         source: sourceSchema,

@@ -275,9 +275,11 @@ export interface Settings {
   /** Explicit ffmpeg binary; empty means PATH, then the bundled one. */
   ffmpegPath: string;
   workers: number;
-  model: 'msd' | 'mtt' | 'none' | string;
-  /** Patches taken per track for the embedding (0 = every patch). */
+  model: 'mn04' | 'msd' | 'mtt' | 'none' | string;
+  /** MusiCNN: 3-s patches taken per track for the embedding (0 = every patch). */
   patchesPerTrack: number;
+  /** EfficientAT: 10-s windows taken per track, spread over it (0 = every window). */
+  windowsPerTrack: number;
   similarity: {
     source: SimilaritySource;
     embeddingWeight: number;

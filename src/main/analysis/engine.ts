@@ -22,7 +22,8 @@ import type { AnalysisProgress, AnalysisState } from '../../shared/types';
 import type { ResolvedModel, ResolveOptions } from './models/manager';
 import type { ResultsStore } from './results-store';
 import { AnalysisRun, emptyStats, type RunContext, type RunStats } from './run';
-import { ModelPlanner, patchesSetting, pendingTracks, type TrackSource } from './run-plan';
+import { DEFAULT_MODEL_ID } from './models/manager';
+import { ModelPlanner, patchesSetting, pendingTracks, windowsSetting, type TrackSource } from './run-plan';
 import type { WorkerHostFactory } from './worker-host';
 
 export type { RunStats } from './run';
@@ -38,7 +39,7 @@ export interface AnalysisEngineOptions {
   hostFactory?: WorkerHostFactory;
   /** Worker processes (default: one per core). */
   workers?: number;
-  /** Model id ('msd', 'mtt', a user model) or 'none' (default 'msd'). */
+  /** Model id ('mn04', 'msd', 'mtt', a user model) or 'none' (default DEFAULT_MODEL_ID, 'mn04'). */
   model?: string;
   /** Folder holding model sources (H5), see the model manager. */
   modelsDir?: string;
@@ -46,6 +47,8 @@ export interface AnalysisEngineOptions {
   allowDownload?: boolean;
   /** Patches per track for the embedding, 0 = every patch (default: the embedder's default). */
   patches?: number;
+  /** EfficientAT: 10-s windows per track, 0 = every window (default DEFAULT_WINDOWS_PER_TRACK). */
+  windows?: number;
   ffmpegPath?: string;
   /** Results that start another write even while one is in flight (default 16). */
   batchSize?: number;
@@ -63,6 +66,7 @@ export interface StartOptions {
   workers?: number;
   model?: string;
   patches?: number;
+  windows?: number;
   /** ffmpeg binary for this run (a settings change applies from the next run). */
   ffmpegPath?: string;
 }
@@ -138,8 +142,9 @@ export class AnalysisEngine extends EventEmitter {
     this.previousVersion = this.currentVersion;
     this.run = new AnalysisRun(this.context, {
       workers: Math.max(1, Math.floor(options.workers ?? this.opts.workers ?? availableParallelism())),
-      model: options.model ?? this.opts.model ?? 'msd',
+      model: options.model ?? this.opts.model ?? DEFAULT_MODEL_ID,
       patches: patchesSetting(options.patches, this.opts.patches),
+      windows: windowsSetting(options.windows, this.opts.windows),
       ffmpegPath: options.ffmpegPath ?? this.opts.ffmpegPath,
     });
     this.emitProgress();
@@ -234,8 +239,15 @@ export class AnalysisEngine extends EventEmitter {
   async nextRun(
     options: StartOptions = {},
   ): Promise<Pick<AnalysisSummary, 'version' | 'model' | 'modelNote'>> {
-    const patches = patchesSetting(options.patches, this.opts.patches);
-    const plan = await this.planner.plan(options.model ?? this.opts.model ?? 'msd', patches, false);
+    const excerpts = {
+      patches: patchesSetting(options.patches, this.opts.patches),
+      windows: windowsSetting(options.windows, this.opts.windows),
+    };
+    const plan = await this.planner.plan(
+      options.model ?? this.opts.model ?? DEFAULT_MODEL_ID,
+      excerpts,
+      false,
+    );
     return { version: plan.version, model: plan.model?.id ?? null, modelNote: plan.note };
   }
 

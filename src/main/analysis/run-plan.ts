@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import type { Track } from '../../shared/types';
 import { FEATURES_VERSION } from './features/extract';
-import { DEFAULT_PATCHES_PER_TRACK } from './models/embedder';
+import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from './models/embedder';
 import {
   ModelUnavailableError,
   resolveModel as defaultResolveModel,
@@ -33,6 +33,8 @@ export interface RunPlan {
   model: ResolvedModel | null;
   note: string | undefined;
   version: string;
+  /** Excerpts per track for this model: windows (EfficientAT) or patches (the others). */
+  perTrack: number;
   /** The model asked for does not exist at all (a typo): a run stops rather than go on without. */
   unknownModel?: Error;
 }
@@ -54,6 +56,18 @@ export function patchesSetting(...candidates: (number | undefined)[]): number {
   return Math.max(0, Math.floor(value));
 }
 
+/** EfficientAT windows per track: the request, else the default; 0 = every window. */
+export function windowsSetting(...candidates: (number | undefined)[]): number {
+  const value = candidates.find((c) => c !== undefined) ?? DEFAULT_WINDOWS_PER_TRACK;
+  return Math.max(0, Math.floor(value));
+}
+
+/** Patches (MusiCNN, waveform models) and windows (EfficientAT) per track asked for a run. */
+export interface Excerpts {
+  patches: number;
+  windows: number;
+}
+
 /** The analysis version of a run without a model. */
 export function featuresOnlyVersion(patches: number): string {
   return analysisVersion({ featuresVersion: FEATURES_VERSION, model: null, patches });
@@ -71,7 +85,7 @@ export class ModelPlanner {
    */
   async plan(
     modelRequest: string,
-    patches: number,
+    excerpts: Excerpts,
     allowDownload = this.options.allowDownload ?? false,
     onProgress?: (progress: DownloadProgress) => void,
   ): Promise<RunPlan> {
@@ -98,14 +112,16 @@ export class ModelPlanner {
           err instanceof ModelUnavailableError &&
           err.reason === 'no-source'
             ? `The ${modelRequest} model is not installed yet: the next analysis run downloads it`
-            : `No MusiCNN model available (${reason}): analysing features only`;
+            : `No ${modelRequest} model available (${reason}): analysing features only`;
       }
     }
     const hashed = model ? { id: model.id, hash: await this.modelHash(model.onnxPath) } : null;
+    const perTrack = model?.kind === 'efficientat-mel' ? excerpts.windows : excerpts.patches;
     return {
       model,
       note,
-      version: analysisVersion({ featuresVersion: FEATURES_VERSION, model: hashed, patches }),
+      perTrack,
+      version: analysisVersion({ featuresVersion: FEATURES_VERSION, model: hashed, patches: perTrack }),
       ...(unknownModel ? { unknownModel } : {}),
     };
   }

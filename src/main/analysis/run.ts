@@ -50,6 +50,8 @@ export interface RunSettings {
   workers: number;
   model: string;
   patches: number;
+  /** EfficientAT windows per track (0 = all). */
+  windows: number;
   ffmpegPath: string | undefined;
 }
 
@@ -85,6 +87,8 @@ export class AnalysisRun {
   private done = 0;
   private failed = 0;
   private model: ResolvedModel | null = null;
+  /** Excerpts per track for the model in use: patches (MusiCNN, waveform) or windows (EfficientAT). */
+  private perTrack = 0;
   private modelId: string | null = null;
   private modelNote: string | undefined;
   private pool: WorkerPool | null = null;
@@ -184,7 +188,7 @@ export class AnalysisRun {
     if (this.closed) return;
     // 1. The model (resolved, and converted on first use, in the main process; loaded in workers).
     let lastReport = 0;
-    const plan = await this.ctx.planner.plan(this.settings.model, this.settings.patches, undefined, (p) => {
+    const plan = await this.ctx.planner.plan(this.settings.model, this.settings, undefined, (p) => {
       // A first run downloads and converts the model: say so while it happens.
       const now = Date.now();
       if (this.closed || (p.phase === 'download' && now - lastReport < 250)) return;
@@ -201,6 +205,7 @@ export class AnalysisRun {
     if (this.closed) return;
     if (plan.unknownModel) throw plan.unknownModel;
     this.model = plan.model;
+    this.perTrack = plan.perTrack;
     this.modelId = plan.model?.id ?? null;
     this.modelNote = plan.note;
     this.setVersion(plan.version);
@@ -231,7 +236,7 @@ export class AnalysisRun {
         init: {
           type: 'init',
           model: this.model,
-          patches: this.settings.patches,
+          patches: this.perTrack,
           ffmpegPath: this.settings.ffmpegPath,
           analysisVersion: version,
         },

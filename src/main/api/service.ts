@@ -118,6 +118,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       workers: req.workers ?? s.workers,
       model: req.model ?? s.model,
       patches: s.patchesPerTrack,
+      windows: s.windowsPerTrack,
       ffmpegPath: s.ffmpegPath || undefined,
     });
   };
@@ -131,7 +132,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     const status = engine.status();
     if (engine.busy) return { version: engine.currentVersion, model: status.model, note: status.modelNote };
     const s = await settings.get();
-    const next = await engine.nextRun({ model: s.model, patches: s.patchesPerTrack });
+    const next = await engine.nextRun({
+      model: s.model,
+      patches: s.patchesPerTrack,
+      windows: s.windowsPerTrack,
+    });
     return { version: next.version, model: next.model, note: next.modelNote };
   };
 

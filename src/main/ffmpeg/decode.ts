@@ -195,8 +195,7 @@ export function ffmpegReason(stderr: string, maxLines = 4): string {
 
 interface RunOutcome {
   kind: 'done';
-  chunks: Buffer[][];
-  bytes: number[];
+  sinks: PcmSink[];
   header: StreamHeader;
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -217,15 +216,16 @@ function runOnce(
   stallTimeoutMs: number,
   signal: AbortSignal | undefined,
   wantRestart: (h: StreamHeader) => boolean,
+  expectedSeconds: number,
 ): Promise<RunOutcome | RunRestart> {
   return new Promise((resolvePromise, reject) => {
     const args = buildArgs(path, plan, rates, max);
     const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
     for (let i = 1; i < rates.length; i++) stdio.push('pipe');
     const child = spawn(bin, args, { stdio, windowsHide: true });
-    const capBytes = rates.map((r) => Math.ceil((max + 5) * r) * 4);
-    const chunks: Buffer[][] = rates.map(() => []);
-    const bytes = rates.map(() => 0);
+    const sinks = rates.map(
+      (r) => new PcmSink(Math.ceil((expectedSeconds + 2) * r) * 4, Math.ceil((max + 5) * r) * 4),
+    );
     const header: StreamHeader = { duration: null, channels: null };
     let headerDone = false;
     let stderr = '';
@@ -273,11 +273,7 @@ function runOnce(
       const stream = child.stdio[i === 0 ? 1 : i + 2] as Readable;
       stream.on('data', (buf: Buffer) => {
         armStall();
-        const room = capBytes[i] - bytes[i];
-        if (room <= 0) return;
-        const part = buf.length > room ? buf.subarray(0, room) : buf;
-        chunks[i].push(part);
-        bytes[i] += part.length;
+        sinks[i].push(buf);
       });
       stream.on('error', () => {
         /* the exit code tells */
@@ -334,7 +330,7 @@ function runOnce(
       if (stderrTail) onHeaderLine(stderrTail);
       if (failure) reject(failure);
       else if (restart) resolvePromise({ kind: 'restart', header });
-      else resolvePromise({ kind: 'done', chunks, bytes, header, code, signal: sig, stderr });
+      else resolvePromise({ kind: 'done', sinks, header, code, signal: sig, stderr });
     });
   });
 }
@@ -342,18 +338,43 @@ function runOnce(
 /** Samples per frame written to the pipe (see buildArgs). */
 const PIPE_FRAME_SAMPLES = 16384;
 
-function toFloat32(chunks: Buffer[], bytes: number): Float32Array {
-  const n = Math.floor(bytes / 4);
-  const out = new Float32Array(n);
-  const view = new Uint8Array(out.buffer);
-  let off = 0;
-  for (const c of chunks) {
-    const take = Math.min(c.length, n * 4 - off);
-    if (take <= 0) break;
-    view.set(c.subarray(0, take), off);
-    off += take;
+/**
+ * Collects one PCM pipe straight into a growing buffer sized from the expected length, instead of
+ * keeping every pipe chunk and copying them at the end: the peak memory of a decode is then about
+ * the PCM itself, not twice it (a 10-minute track at 16 + 32 kHz holds 115 MB of PCM).
+ */
+class PcmSink {
+  private buf: Uint8Array;
+  private bytes = 0;
+
+  constructor(
+    initialBytes: number,
+    private readonly capBytes: number,
+  ) {
+    this.buf = new Uint8Array(Math.max(4096, Math.min(initialBytes, capBytes)));
   }
-  return out;
+
+  push(chunk: Uint8Array): void {
+    const room = this.capBytes - this.bytes;
+    if (room <= 0) return;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (this.bytes + part.length > this.buf.length) {
+      const grown = new Uint8Array(
+        Math.min(this.capBytes, Math.max(this.bytes + part.length, Math.ceil(this.buf.length * 1.5))),
+      );
+      grown.set(this.buf.subarray(0, this.bytes));
+      this.buf = grown;
+    }
+    this.buf.set(part, this.bytes);
+    this.bytes += part.length;
+  }
+
+  /** The samples received (a copy only when the buffer is much larger than what it holds). */
+  toFloat32(): Float32Array {
+    const n = Math.floor(this.bytes / 4);
+    if (this.buf.length > n * 4 * 1.25 + 65536) return new Float32Array(this.buf.buffer.slice(0, n * 4));
+    return new Float32Array(this.buf.buffer, 0, n);
+  }
 }
 
 /**
@@ -380,24 +401,37 @@ export async function decodeAudio(path: string, opts: DecodeOptions): Promise<De
   for (let attempt = 0; attempt < 2; attempt++) {
     const current = plan;
     const allowRestart = attempt === 0;
-    outcome = await runOnce(bin, path, current, rates, max, stall, opts.signal, (h) => {
-      if (!allowRestart) return false;
-      const next = makePlan(h.channels ?? current.channels, h.duration ?? hintDuration, max);
-      if (samePlan(next, current)) return false;
-      plan = next;
-      return true;
-    });
+    const expected = current.excerpts
+      ? current.excerpts.reduce((a, e) => a + e.length, 0)
+      : Math.min(max, hintDuration ?? 60);
+    outcome = await runOnce(
+      bin,
+      path,
+      current,
+      rates,
+      max,
+      stall,
+      opts.signal,
+      (h) => {
+        if (!allowRestart) return false;
+        const next = makePlan(h.channels ?? current.channels, h.duration ?? hintDuration, max);
+        if (samePlan(next, current)) return false;
+        plan = next;
+        return true;
+      },
+      expected,
+    );
     if (outcome.kind === 'done') break;
   }
   if (!outcome || outcome.kind !== 'done') throw new DecodeError('ffmpeg restarted twice', path, '');
-  const { chunks, bytes, header, code, signal, stderr } = outcome;
+  const { sinks, header, code, signal, stderr } = outcome;
   const reason = ffmpegReason(stderr);
   if (code !== 0) {
     const how = code === null ? `killed by ${signal ?? 'a signal'}` : `exit code ${code}`;
     throw new DecodeError(reason || `ffmpeg failed (${how})`, path, stderr);
   }
   const pcm = new Map<number, Float32Array>();
-  rates.forEach((r, i) => pcm.set(r, toFloat32(chunks[i], bytes[i])));
+  rates.forEach((r, i) => pcm.set(r, sinks[i].toFloat32()));
   const decodedSeconds = pcm.get(rates[0])!.length / rates[0];
   if (decodedSeconds < MIN_DECODED_SECONDS) {
     throw new DecodeError(
