@@ -1,5 +1,5 @@
 /**
- * k-means: k-means++ seeding, several restarts, Hamerly's bounds so that iterations after the first
+ * k-means: greedy k-means++ seeding, several restarts, Hamerly's bounds so that iterations after the first
  * few skip most distance computations. For large n the restarts run on a deterministic sample and
  * the best seeding is then refined on every row (the restarts only choose where to start; the
  * final centres are fitted to all the data).
@@ -39,34 +39,57 @@ export interface KMeansResult {
   iterations: number;
 }
 
-/** k-means++: each next centre drawn with probability proportional to D², the squared distance to the nearest centre so far. */
+/**
+ * Greedy k-means++ (as scikit-learn does it): each next centre is the best, by the summed squared
+ * distance it leaves, of 2 + ⌊ln k⌋ candidates drawn with probability proportional to D², the
+ * squared distance to the nearest centre so far. The extra candidates avoid most of the bad
+ * seedings plain k-means++ makes with many clusters.
+ */
 export function kmeansPlusPlus(m: Matrix, k: number, random: () => number): Float32Array {
   const { data, n, dim } = m;
   const centres = new Float32Array(k * dim);
-  const nearest = new Float64Array(n).fill(Infinity);
-  let chosen = Math.floor(random() * n);
-  for (let c = 0; c < k; c++) {
-    centres.set(data.subarray(chosen * dim, (chosen + 1) * dim), c * dim);
-    if (c === k - 1) break;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const d = sqDist(data, i, centres, c, dim);
-      if (d < nearest[i]) nearest[i] = d;
-      total += nearest[i];
-    }
-    if (total === 0) {
-      chosen = Math.floor(random() * n);
-      continue;
-    }
-    let target = random() * total;
-    chosen = n - 1;
-    for (let i = 0; i < n; i++) {
-      target -= nearest[i];
-      if (target <= 0) {
-        chosen = i;
-        break;
+  const nearest = new Float64Array(n);
+  const trial = new Float64Array(n);
+  const bestTrial = new Float64Array(n);
+  const tries = 2 + Math.floor(Math.log(k));
+  const first = Math.floor(random() * n);
+  centres.set(data.subarray(first * dim, (first + 1) * dim), 0);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    nearest[i] = sqDist(data, i, centres, 0, dim);
+    total += nearest[i];
+  }
+  for (let c = 1; c < k; c++) {
+    let chosen = -1;
+    let chosenTotal = Infinity;
+    for (let t = 0; t < tries; t++) {
+      let candidate = Math.floor(random() * n);
+      if (total > 0) {
+        let target = random() * total;
+        candidate = n - 1;
+        for (let i = 0; i < n; i++) {
+          target -= nearest[i];
+          if (target <= 0) {
+            candidate = i;
+            break;
+          }
+        }
+      }
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const d = sqDist(data, i, data, candidate, dim);
+        trial[i] = d < nearest[i] ? d : nearest[i];
+        sum += trial[i];
+      }
+      if (sum < chosenTotal) {
+        chosenTotal = sum;
+        chosen = candidate;
+        bestTrial.set(trial);
       }
     }
+    centres.set(data.subarray(chosen * dim, (chosen + 1) * dim), c * dim);
+    nearest.set(bestTrial);
+    total = chosenTotal;
   }
   return centres;
 }
@@ -192,7 +215,7 @@ export function refine(
 }
 
 export function kmeans(m: Matrix, options: KMeansOptions): KMeansResult {
-  const { k, restarts = 4, maxIterations = 100, tolerance = 1e-4, seed = 1, sampleSize = 4096 } = options;
+  const { k, restarts = 3, maxIterations = 100, tolerance = 1e-4, seed = 1, sampleSize = 4096 } = options;
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, not ${k}`);
   if (k > m.n) throw new Error(`k = ${k} exceeds the ${m.n} rows`);
   const random = seededRandom(seed);
