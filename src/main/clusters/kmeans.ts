@@ -5,7 +5,7 @@
  * final centres are fitted to all the data).
  *
  * Ours rather than ml-kmeans: ml-kmeans works on arrays of arrays with plain Lloyd iterations; see
- * bench/clusters.ts for the measured comparison.
+ * bench/clusters.ts (step kmeans-ml) compares them; at 20,000 × 384 ours meets the 3 s floor.
  */
 import {
   type Matrix,
