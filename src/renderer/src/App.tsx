@@ -7,6 +7,7 @@ import { nf } from './format';
 import { AppContext, useApp, useEvent } from './hooks';
 import type { AppApi, Notice, Screen } from './hooks';
 import { PlayerProvider, usePlayer } from './player';
+import { useShortcuts } from './playback/shortcuts';
 import { AnalysisScreen } from './screens/Analysis';
 import { LibraryScreen } from './screens/Library';
 import { QueueScreen } from './screens/Queue';
@@ -22,12 +23,6 @@ const nav: { id: Screen; label: string; icon: string }[] = [
   { id: 'analysis', label: 'Analysis', icon: '◔' },
   { id: 'settings', label: 'Settings', icon: '⚙' },
 ];
-
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  const tag = target.tagName;
-  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
-}
 
 function Shell({
   screen,
@@ -46,17 +41,13 @@ function Shell({
 }) {
   const { go } = useApp();
   const player = usePlayer();
-  const { toggle } = player;
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.code !== 'Space' || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
-      e.preventDefault();
-      toggle();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [toggle]);
+  useShortcuts({
+    toggle: player.toggle,
+    next: player.next,
+    previous: player.previous,
+    seekBy: player.seekBy,
+    volumeBy: (delta) => player.setVolume(player.volume + delta),
+  });
 
   const scanning = scan && scan.phase !== 'done' && scan.phase !== 'cancelled';
   const analysing = analysis && (analysis.state === 'running' || analysis.state === 'paused');
