@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AnalysisProgress, LibraryStats, ScanProgress, Track } from '../../shared/types';
 import { client, errorMessage, mode, onConnectionChange } from './api/client';
 import { PlayerBar } from './components/PlayerBar';
+import { TrackMenuProvider } from './components/TrackMenu';
 import { nf } from './format';
 import { AppContext, useApp, useEvent } from './hooks';
 import type { AppApi, Notice, Screen } from './hooks';
@@ -187,14 +188,16 @@ export function App() {
   return (
     <AppContext.Provider value={api}>
       <PlayerProvider>
-        <Shell
-          screen={screen}
-          stats={stats}
-          statsError={statsError}
-          scan={scan}
-          analysis={analysis}
-          onAnalysis={onAnalysis}
-        />
+        <TrackMenuProvider>
+          <Shell
+            screen={screen}
+            stats={stats}
+            statsError={statsError}
+            scan={scan}
+            analysis={analysis}
+            onAnalysis={onAnalysis}
+          />
+        </TrackMenuProvider>
       </PlayerProvider>
       <div className="notices" role="status" aria-live="polite">
         {!connected && <div className="notice error">Lost the connection to Timbre; retrying…</div>}

@@ -5,6 +5,8 @@
 import { useState } from 'react';
 import { client } from '../api/client';
 import { PathPicker } from '../components/PathPicker';
+import { QueueList } from '../components/QueueList';
+import { useTrackMenu } from '../components/TrackMenu';
 import { formatDuration } from '../format';
 import { useApp, useKeyedLoad } from '../hooks';
 import { usePlayer } from '../player';
@@ -15,6 +17,7 @@ export function QueueScreen() {
   const { current } = player;
   const currentId = current?.id ?? null;
   const [pathOpen, setPathOpen] = useState(false);
+  const menu = useTrackMenu();
   const busy = player.similarLoading;
   // What analysis knows about the playing track (nothing when the call fails).
   const analysis =
@@ -36,7 +39,10 @@ export function QueueScreen() {
           </button>
         </div>
       ) : (
-        <div className="card now-playing">
+        <div
+          className="card now-playing"
+          {...menu.menuProps(current, { entry: player.currentEntry ?? undefined })}
+        >
           <div className="np-main">
             <div className="np-title">{current.title || current.path}</div>
             <div className="np-artist">
@@ -110,6 +116,11 @@ export function QueueScreen() {
             >
               Show similar
             </button>
+            {player.currentEntry && player.currentEntry.origin.kind !== 'user' && (
+              <button onClick={() => menu.why(current, player.currentEntry ?? undefined)}>
+                Why this track?
+              </button>
+            )}
             <button onClick={() => setPathOpen((o) => !o)} title="A song path from this track to another">
               Path to…
             </button>
@@ -154,32 +165,7 @@ export function QueueScreen() {
               </button>
             </span>
           </div>
-          <ol className="queue-list">
-            {player.queue.map((t, i) => (
-              <li
-                key={`${t.id}-${i}`}
-                className={i === player.index ? 'current' : i < player.index ? 'played' : ''}
-                onDoubleClick={() => player.jump(i)}
-              >
-                <span className="q-index">{i === player.index ? '♪' : i + 1}</span>
-                <span className="q-title">{t.title || t.path}</span>
-                <span className="q-artist muted">{t.artist}</span>
-                <span className="q-time muted">{formatDuration(t.duration)}</span>
-                <span className="q-actions">
-                  {i !== player.index && (
-                    <>
-                      <button className="small-button" onClick={() => player.jump(i)} aria-label="Play now">
-                        ▶
-                      </button>
-                      <button className="small-button" onClick={() => player.remove(i)} aria-label="Remove">
-                        ×
-                      </button>
-                    </>
-                  )}
-                </span>
-              </li>
-            ))}
-          </ol>
+          <QueueList />
         </div>
       )}
     </section>
