@@ -23,8 +23,8 @@ import {
   type Table as ArrowTable,
 } from 'apache-arrow';
 import { makeArrowTable } from '@lancedb/lancedb';
-import type { Database, Table } from '../library/db';
-import { sqlString } from '../library/db';
+import type { Database, Table } from '../store/db';
+import { sqlString } from '../store/db';
 import { parseJson } from '../library/schema';
 import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
 import type { TrackAnalysisResult } from './types';
