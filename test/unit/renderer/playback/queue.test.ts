@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Track } from '../../../src/shared/types';
-import * as Q from '../../../src/renderer/src/playback/queue';
-import { loadPlayer, saveHistory, saveQueue } from '../../../src/renderer/src/playback/persistence';
+import type { Track } from '../../../../src/shared/types';
+import * as Q from '../../../../src/renderer/src/playback/queue';
+import { loadPlayer, saveHistory, saveQueue } from '../../../../src/renderer/src/playback/persistence';
 
 function track(id: string, title = id): Track {
   return {

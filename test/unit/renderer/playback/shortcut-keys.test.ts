@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isTextField, shortcutFor } from '../../../src/renderer/src/playback/shortcuts';
-import type { KeyLike } from '../../../src/renderer/src/playback/shortcuts';
+import { isTextField, shortcutFor } from '../../../../src/renderer/src/playback/shortcut-keys';
+import type { KeyLike } from '../../../../src/renderer/src/playback/shortcut-keys';
 
 const key = (k: string, code = k, mods: Partial<KeyLike> = {}): KeyLike => ({
   key: k,
