@@ -144,6 +144,10 @@ export const requestSchemas = {
   }),
   'settings.get': empty,
   'settings.set': settingsPatchSchema,
+  /** Writes the tracks (in order) as an M3U playlist at an absolute .m3u/.m3u8 path. */
+  'playlist.save': z.object({ path: z.string().min(1).max(4096), ids: z.array(id).min(1).max(20000) }),
+  /** Reads an M3U playlist: the catalogued tracks it lists, and the entries that are not. */
+  'playlist.open': z.object({ path: z.string().min(1).max(4096) }),
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -183,6 +187,8 @@ export interface Responses {
   'similar.clusterSuggestions': ClusterSuggestions;
   'settings.get': Settings;
   'settings.set': Settings;
+  'playlist.save': { path: string; written: number; skipped: number };
+  'playlist.open': { path: string; tracks: Track[]; missing: string[] };
 }
 
 export type Response<M extends Method> = Responses[M];

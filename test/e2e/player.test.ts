@@ -128,7 +128,9 @@ describe.skipIf(!hasChromium)('player in browser mode', () => {
     );
     // Ctrl+F focuses the search box.
     await page.keyboard.press('Control+f');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search');
+    expect(
+      await page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')"),
+    ).toBe('Search');
     await page.locator('.brand').click();
     // Paused for the queue edits that follow (the fixtures are 30 s long).
     await page.keyboard.press('Space');
@@ -239,6 +241,25 @@ describe.skipIf(!hasChromium)('player in browser mode', () => {
     const clock = await page.getByTestId('time').textContent();
     expect(clock).toMatch(/^0:(1[4-9]|2\d)$/);
     await page.screenshot({ path: join(shots, 'player-bar-transcoded.png') });
+  });
+
+  it('saves the queue as an M3U playlist and opens it again', async () => {
+    await page.click('[data-screen="queue"]');
+    const before = await queueTitles(page);
+    const file = join(dir, 'mix.m3u8');
+    await page.getByRole('button', { name: 'Save as playlist…' }).click();
+    await page.getByLabel('Playlist file').fill(file);
+    await page.screenshot({ path: join(shots, 'player-playlist-save.png') });
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect
+      .poll(() => page.locator('.notice').allTextContents())
+      .toContainEqual(`Saved ${before.length} tracks to ${file}.`);
+    await page.getByRole('button', { name: 'Clear upcoming' }).click();
+    expect((await queueTitles(page)).length).toBeLessThan(before.length);
+    await page.getByRole('button', { name: 'Open playlist…' }).click();
+    await page.getByLabel('Playlist file').fill(file);
+    await page.getByRole('button', { name: 'Play it' }).click();
+    await expect.poll(() => queueTitles(page)).toEqual(before);
     expect(problems).toEqual([]);
   });
 });

@@ -90,34 +90,43 @@ export function QueueList() {
 
   const onDragStart = (e: DragEvent<HTMLLIElement>, i: number): void => {
     const key = entries[i].key;
+    // Dragging an unselected row moves that row alone; the selection is left as it is (changing it
+    // here would show the selection bar and shift the list under the pointer).
     const keys = chosen.includes(key) ? chosen : [key];
-    if (!chosen.includes(key)) setSelected(new Set([key]));
     e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(keys));
     e.dataTransfer.effectAllowed = 'move';
   };
 
-  const onDragOver = (e: DragEvent<HTMLLIElement>, i: number): void => {
+  /** Before which entry a drop at this point lands (the lower half of a row means after it). */
+  const dropIndex = (e: DragEvent<HTMLElement>): number | null => {
+    const li = (e.target as HTMLElement).closest<HTMLElement>('li[data-index]');
+    if (!li) return null;
+    const i = Number(li.dataset.index);
+    const box = li.getBoundingClientRect();
+    return e.clientY < box.top + box.height / 2 ? i : i + 1;
+  };
+
+  const onDragOver = (e: DragEvent<HTMLElement>): void => {
     if (!e.dataTransfer.types.includes(DRAG_TYPE)) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = 'move';
-    const box = e.currentTarget.getBoundingClientRect();
-    setDropAt(e.clientY < box.top + box.height / 2 ? i : i + 1);
+    const at = dropIndex(e);
+    if (at !== dropAt) setDropAt(at);
   };
 
   const onDrop = (e: DragEvent<HTMLElement>): void => {
     const raw = e.dataTransfer.getData(DRAG_TYPE);
-    if (!raw || dropAt === null) return;
+    // Where the pointer is now, not the last rendered indicator (dragover state can lag a frame).
+    const at = dropIndex(e) ?? dropAt;
+    setDropAt(null);
+    if (!raw || at === null) return;
     e.preventDefault();
-    try {
-      const keys: unknown = JSON.parse(raw);
-      if (Array.isArray(keys))
-        player.moveEntries(
-          keys.filter((k): k is string => typeof k === 'string'),
-          dropAt,
-        );
-    } finally {
-      setDropAt(null);
-    }
+    const keys: unknown = JSON.parse(raw);
+    if (Array.isArray(keys))
+      player.moveEntries(
+        keys.filter((k): k is string => typeof k === 'string'),
+        at,
+      );
   };
 
   return (
@@ -154,6 +163,7 @@ export function QueueList() {
         onDragLeave={(e) => {
           if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropAt(null);
         }}
+        onDragOver={onDragOver}
         onDrop={onDrop}
       >
         {entries.map((entry, i) => {
@@ -182,7 +192,6 @@ export function QueueList() {
               onKeyDown={(e) => onKeyDown(e, i)}
               onContextMenu={menuProps.onContextMenu}
               onDragStart={(e) => onDragStart(e, i)}
-              onDragOver={(e) => onDragOver(e, i)}
               onDragEnd={() => setDropAt(null)}
             >
               <span className="q-index">{i === index ? '♪' : i + 1}</span>

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import { client } from '../api/client';
 import { PathPicker } from '../components/PathPicker';
+import { PlaylistTools } from '../components/PlaylistTools';
 import { QueueList } from '../components/QueueList';
 import { useTrackMenu } from '../components/TrackMenu';
 import { formatDuration } from '../format';
@@ -29,6 +30,7 @@ export function QueueScreen() {
     <section className="screen queue">
       <header className="screen-header">
         <h1>Now playing</h1>
+        <PlaylistTools />
       </header>
       {!current ? (
         <div className="empty">
