@@ -114,6 +114,8 @@ export const requestSchemas = {
   'analysis.status': empty,
   'analysis.errors': z.object({ offset: nonNegInt, limit: z.number().int().min(1).max(100000) }).partial(),
   'analysis.track': z.object({ id }),
+  /** Analyses these tracks before the others (starting a run when none is under way). */
+  'analysis.prioritize': z.object({ ids: z.array(id).min(1).max(100) }),
   'similar.tracks': z.object({
     seed: seedSchema,
     k: z.number().int().min(1).max(1000).optional(),
@@ -179,6 +181,7 @@ export interface Responses {
   'analysis.status': AnalysisProgress;
   'analysis.errors': { total: number; errors: AnalysisErrorRecord[] };
   'analysis.track': TrackAnalysisInfo | null;
+  'analysis.prioritize': AnalysisProgress;
   'similar.tracks': SimilarResult;
   'similar.queue': QueueResult;
   'similar.radio': QueueResult;

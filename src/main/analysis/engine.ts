@@ -158,6 +158,8 @@ export class AnalysisEngine extends EventEmitter {
   private readonly opts: AnalysisEngineOptions;
   private state: AnalysisState = 'idle';
   private queue: AnalysisJob[] = [];
+  /** Tracks asked for first (prioritize); kept until they are handed out. */
+  private readonly first = new Set<string>();
   private slots: (Slot | null)[] = [];
   private total = 0;
   private done = 0;
@@ -227,6 +229,19 @@ export class AnalysisEngine extends EventEmitter {
       this.fail(err instanceof Error ? err : new Error(String(err)));
     });
     return this.status();
+  }
+
+  /**
+   * Puts these tracks at the head of the queue (a track someone wants "play similar" from): in
+   * the run under way at once, and in the next run when it is built. Returns false for ids the
+   * queue holds nothing for (analysed already, or not in it yet — the next run puts them first).
+   */
+  prioritize(ids: string[]): boolean {
+    for (const id of ids) this.first.add(id);
+    const front = this.queue.filter((j) => this.first.has(j.trackId));
+    if (front.length === 0) return false;
+    this.queue = [...front, ...this.queue.filter((j) => !this.first.has(j.trackId))];
+    return true;
   }
 
   /** Stops handing out tracks; tracks in hand finish. */
@@ -465,6 +480,7 @@ export class AnalysisEngine extends EventEmitter {
       // Longest first: the slowest tracks do not end up alone at the tail of the run.
       .sort((a, b) => b.duration - a.duration || a.path.localeCompare(b.path))
       .map((t) => ({ trackId: t.id, path: t.path, durationHint: t.duration, channelsHint: t.channels }));
+    this.prioritize([]);
     this.total = this.done + this.queue.length;
     this.emitProgress();
 
@@ -657,6 +673,7 @@ export class AnalysisEngine extends EventEmitter {
     for (const slot of this.slots) {
       if (!slot || !slot.ready || slot.job || this.queue.length === 0) continue;
       const job = this.queue.shift()!;
+      this.first.delete(job.trackId);
       slot.job = job;
       slot.killReason = null;
       handedOut = true;

@@ -197,6 +197,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'analysis.resume': async () => engine.resume(),
     'analysis.cancel': async () => engine.cancel(),
     'analysis.status': async () => engine.status(),
+    'analysis.prioritize': async (req) => {
+      engine.prioritize(req.ids);
+      // Idle: start a run (it builds its queue with these first); running or paused: already moved.
+      return engine.status().state === 'idle' ? startAnalysis({}) : engine.status();
+    },
     'analysis.errors': (req) => results.errors(req),
     'analysis.track': (req) => results.getTrackInfo(req.id),
     'similar.tracks': async (req) => (await similarity.engine()).similar(req),

@@ -9,7 +9,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { ReactNode } from 'react';
 import type { Seed, SimilaritySource, Track, TrackId } from '../../shared/types';
 import { client, errorMessage } from './api/client';
-import { useApp } from './hooks';
+import { useApp, useEvent } from './hooks';
 import { AudioEngine } from './playback/audio-engine';
 import type { SourceMode } from './playback/audio-engine';
 import { describeFailure } from './playback/failure';
@@ -123,6 +123,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   /** Tracks that play through an ffmpeg transcode (the engine failed to decode them directly). */
   const transcoded = useRef(new Set<TrackId>());
   const radioBusy = useRef(false);
+  /** A Play similar (or Add similar) waiting for its seed's analysis. */
+  const awaiting = useRef<{ track: Track; add: boolean } | null>(null);
+  const lastAwaitCheck = useRef(0);
 
   // What the engine's callbacks and the actions read when they run (kept current after each render).
   const stateRef = useRef(state);
@@ -338,24 +341,34 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         source,
         variety: { recentlyPlayed: holdBack(track.id) },
       });
-      return { tracks: result.tracks, why: null };
+      return { tracks: result.tracks, why: null as string | null, waiting: false };
     } catch (err) {
       const info = await client.invoke('analysis.track', { id: track.id }).catch(() => undefined);
-      if (info === null) {
+      if (info !== null) throw err;
+      // Not analysed yet: ask for it ahead of the rest; the similar tracks follow once it is.
+      const name = track.title || track.path;
+      try {
+        await client.invoke('analysis.prioritize', { ids: [track.id] });
         return {
           tracks: [],
-          why: `“${track.title || track.path}” is not analysed yet, so Timbre does not know what sounds like it. Run Analysis (it is queued with the others) and try again.`,
+          why: `“${name}” is not analysed yet: it is being analysed first, and its similar tracks follow as soon as it is.`,
+          waiting: true,
+        };
+      } catch (startErr) {
+        return {
+          tracks: [],
+          why: `“${name}” is not analysed yet, and analysis cannot start: ${errorMessage(startErr)}`,
         };
       }
-      throw err;
     }
   }, []);
 
   const playSimilar = useCallback(
     (track: Track, options: { source?: SimilaritySource } = {}) =>
       building(async () => {
-        const { tracks, why } = await similarTo(track, options.source);
+        const { tracks, why, waiting } = await similarTo(track, options.source);
         update((s) => Q.playWithSimilar(s, track, tracks));
+        awaiting.current = waiting ? { track, add: false } : null;
         if (why) notify(why, 'info');
         else if (tracks.filter((t) => t.track.id !== track.id).length === 0)
           notify('No similar tracks found for this one yet.', 'info');
@@ -366,7 +379,8 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   const addSimilar = useCallback(
     (track: Track) =>
       building(async () => {
-        const { tracks, why } = await similarTo(track);
+        const { tracks, why, waiting } = await similarTo(track);
+        awaiting.current = waiting ? { track, add: true } : null;
         if (why) {
           notify(why, 'info');
           return;
@@ -438,6 +452,23 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       }),
     [building, update],
   );
+
+  // The awaited seed is analysed: its similar tracks follow it (if it still plays) or join the queue.
+  useEvent('analysis.progress', (p) => {
+    const wait = awaiting.current;
+    const now = Date.now();
+    if (!wait || (p.state !== 'idle' && now - lastAwaitCheck.current < 2000)) return;
+    lastAwaitCheck.current = now;
+    void client
+      .invoke('analysis.track', { id: wait.track.id })
+      .then((info) => {
+        if (!info || awaiting.current !== wait) return;
+        awaiting.current = null;
+        if (wait.add) void addSimilar(wait.track);
+        else if (Q.currentEntry(stateRef.current)?.track.id === wait.track.id) void playSimilar(wait.track);
+      })
+      .catch(() => undefined);
+  });
 
   // Radio: keep a few tracks ahead, from the seed radio was started with.
   const need = Q.radioNeed(state);
