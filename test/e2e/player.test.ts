@@ -260,6 +260,37 @@ describe.skipIf(!hasChromium)('player in browser mode', () => {
     await page.getByLabel('Playlist file').fill(file);
     await page.getByRole('button', { name: 'Play it' }).click();
     await expect.poll(() => queueTitles(page)).toEqual(before);
-    expect(problems).toEqual([]);
   });
+
+  it('Play similar on a track not analysed yet plays it, analyses it first, then follows up', async () => {
+    await page.click('[data-screen="library"]');
+    await row(page, 'Farewell').click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Play similar' }).click();
+    await expect
+      .poll(() => page.locator('.notice').allTextContents(), { timeout: 10_000 })
+      .toContainEqual(
+        '“Farewell” is not analysed yet: it is being analysed first, and its similar tracks follow as soon as it is.',
+      );
+    await expect.poll(() => page.locator('.player-title').textContent()).toBe('Farewell');
+    const farewell = await row(page, 'Farewell').getAttribute('data-track-id');
+    // Analysed ahead of the others: it is done before the run is.
+    await expect
+      .poll(() => app.service.invoke('analysis.track', { id: farewell }), { timeout: 90_000 })
+      .not.toBeNull();
+    // Then the player asks again: a queue follows, or (few tracks analysed yet) it says none was found.
+    await page.click('[data-screen="queue"]');
+    await expect
+      .poll(
+        async () =>
+          (await queueTitles(page)).length > 1 ||
+          (await page.locator('.notice').allTextContents()).includes(
+            'No similar tracks found for this one yet.',
+          ),
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+    expect((await queueTitles(page))[0]).toBe('Farewell');
+    await page.screenshot({ path: join(shots, 'player-now-playing.png') });
+    expect(problems).toEqual([]);
+  }, 180_000);
 });
