@@ -111,6 +111,7 @@ export class Catalog {
   private readonly sorted = new Map<SortKey, Track[]>();
   private readonly searchText = new WeakMap<Track, string>();
   private scanning = false;
+  private changes = 0;
 
   private constructor(
     readonly db: Database,
@@ -148,6 +149,12 @@ export class Catalog {
 
   private invalidate(): void {
     this.sorted.clear();
+    this.changes++;
+  }
+
+  /** Grows with every write to the tracks: lets derived views (albums, sorted lists) know when to rebuild. */
+  get revision(): number {
+    return this.changes;
   }
 
   private async upsertTracks(rows: Track[], fresh: boolean): Promise<void> {

@@ -9,6 +9,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { ReactNode } from 'react';
 import type { Seed, SimilaritySource, Track, TrackId } from '../../shared/types';
 import { client, errorMessage } from './api/client';
+import { absoluteCoverUrl } from './covers';
 import { useApp, useEvent } from './hooks';
 import { AudioEngine } from './playback/audio-engine';
 import type { SourceMode } from './playback/audio-engine';
@@ -253,7 +254,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   // The window title and the system media controls follow the track.
   useEffect(() => {
     document.title = current ? `${current.title || current.path} — ${current.artist} · Timbre` : 'Timbre';
-    session.showTrack(current);
+    session.showTrack(current, current ? absoluteCoverUrl(current, 'large') : null);
     if (!current) session.showState('none');
   }, [current]);
 

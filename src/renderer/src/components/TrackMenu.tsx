@@ -11,7 +11,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent as ReactKeyboardEvent, MouseEvent as ReactMouseEvent, ReactNode } from 'react';
 import type { Track } from '../../../shared/types';
-import { requestBrowse } from '../browse-request';
 import { useApp } from '../hooks';
 import type { QueueEntry } from '../playback/queue';
 import { usePlayer } from '../player';
@@ -141,7 +140,7 @@ function MenuPopup({
   onDialog(d: Dialog): void;
 }) {
   const player = usePlayer();
-  const { go } = useApp();
+  const { showAlbum, showArtist } = useApp();
   const ref = useRef<HTMLDivElement>(null);
   const { track, options } = menu;
   const busy = player.similarLoading ? 'Finding similar tracks…' : false;
@@ -159,18 +158,12 @@ function MenuPopup({
     'sep',
     {
       label: 'Show album',
-      run: () => {
-        requestBrowse({ album: track.album });
-        go('library');
-      },
+      run: () => showAlbum({ trackId: track.id }),
       disabled: track.album ? false : 'This track has no album tag',
     },
     {
       label: 'Show artist',
-      run: () => {
-        requestBrowse({ artist: track.artist });
-        go('library');
-      },
+      run: () => showArtist(track.artist),
     },
     { label: 'Show file', run: () => onDialog({ kind: 'file', track }) },
   ];

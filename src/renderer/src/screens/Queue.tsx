@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import { client } from '../api/client';
+import { Cover } from '../components/Cover';
 import { PathPicker } from '../components/PathPicker';
 import { PlaylistTools } from '../components/PlaylistTools';
 import { QueueList } from '../components/QueueList';
@@ -45,6 +46,7 @@ export function QueueScreen() {
           className="card now-playing"
           {...menu.menuProps(current, { entry: player.currentEntry ?? undefined })}
         >
+          <Cover item={current} size="large" className="np-cover" />
           <div className="np-main">
             <div className="np-title">{current.title || current.path}</div>
             <div className="np-artist">
