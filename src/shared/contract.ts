@@ -150,6 +150,8 @@ export const requestSchemas = {
   'analysis.status': empty,
   'analysis.errors': z.object({ offset: nonNegInt, limit: z.number().int().min(1).max(100000) }).partial(),
   'analysis.track': z.object({ id }),
+  /** Analyses these tracks before the others (starting a run when none is under way). */
+  'analysis.prioritize': z.object({ ids: z.array(id).min(1).max(100) }),
   'similar.tracks': z.object({
     seed: seedSchema,
     k: z.number().int().min(1).max(1000).optional(),
@@ -180,6 +182,10 @@ export const requestSchemas = {
   }),
   'settings.get': empty,
   'settings.set': settingsPatchSchema,
+  /** Writes the tracks (in order) as an M3U playlist at an absolute .m3u/.m3u8 path. */
+  'playlist.save': z.object({ path: z.string().min(1).max(4096), ids: z.array(id).min(1).max(20000) }),
+  /** Reads an M3U playlist: the catalogued tracks it lists, and the entries that are not. */
+  'playlist.open': z.object({ path: z.string().min(1).max(4096) }),
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -217,6 +223,7 @@ export interface Responses {
   'analysis.status': AnalysisProgress;
   'analysis.errors': { total: number; errors: AnalysisErrorRecord[] };
   'analysis.track': TrackAnalysisInfo | null;
+  'analysis.prioritize': AnalysisProgress;
   'similar.tracks': SimilarResult;
   'similar.queue': QueueResult;
   'similar.radio': QueueResult;
@@ -225,6 +232,8 @@ export interface Responses {
   'similar.clusterSuggestions': ClusterSuggestions;
   'settings.get': Settings;
   'settings.set': Settings;
+  'playlist.save': { path: string; written: number; skipped: number };
+  'playlist.open': { path: string; tracks: Track[]; missing: string[] };
 }
 
 export type Response<M extends Method> = Responses[M];

@@ -93,6 +93,8 @@ export class AnalysisEngine extends EventEmitter {
   /** The analysis version when the current run started (it reports that one until it plans). */
   private previousVersion: string | null = null;
   private idleWaiters: ((p: AnalysisProgress) => void)[] = [];
+  /** Tracks asked for first (prioritize), until their results are written. */
+  private readonly first = new Set<string>();
   /** The last error that stopped a run (or a failed write), if any. */
   lastError: Error | null = null;
 
@@ -109,10 +111,14 @@ export class AnalysisEngine extends EventEmitter {
       trackTimeoutMs: options.trackTimeoutMs,
       batchSize: options.batchSize,
       flushIntervalMs: options.flushIntervalMs,
+      first: this.first,
       progress: (run) => {
         if (run === this.run) this.emitProgress();
       },
-      written: (ids) => this.emit('written', ids),
+      written: (ids) => {
+        for (const id of ids) this.first.delete(id);
+        this.emit('written', ids);
+      },
       error: (err) => this.noteError(err),
       idle: (run) => this.onIdle(run),
     };
@@ -150,6 +156,16 @@ export class AnalysisEngine extends EventEmitter {
     this.emitProgress();
     this.run.begin();
     return this.status();
+  }
+
+  /**
+   * Puts these tracks at the head of the queue (a track someone wants "play similar" from): in
+   * the run under way at once, and in the next run when it is built. Returns false when the queue
+   * holds none of them (analysed already, or no run queued yet: the next run puts them first).
+   */
+  prioritize(ids: string[]): boolean {
+    for (const id of ids) this.first.add(id);
+    return this.run?.prioritize() ?? false;
   }
 
   /** Stops handing out tracks; tracks in hand finish. */

@@ -171,12 +171,25 @@ export async function pendingTracks(
   );
 }
 
-/** The jobs of a run in the order they are handed out. */
-export function jobQueue(tracks: readonly Track[]): AnalysisJob[] {
-  return (
-    [...tracks]
-      // Longest first: the slowest tracks do not end up alone at the tail of the run.
-      .sort((a, b) => b.duration - a.duration || a.path.localeCompare(b.path))
-      .map((t) => ({ trackId: t.id, path: t.path, durationHint: t.duration, channelsHint: t.channels }))
-  );
+/** The jobs of a run in the order they are handed out; tracks asked for first lead. */
+export function jobQueue(tracks: readonly Track[], first: ReadonlySet<string> = new Set()): AnalysisJob[] {
+  const queue = [...tracks]
+    // Longest first: the slowest tracks do not end up alone at the tail of the run.
+    .sort((a, b) => b.duration - a.duration || a.path.localeCompare(b.path))
+    .map((t) => ({ trackId: t.id, path: t.path, durationHint: t.duration, channelsHint: t.channels }));
+  putFirst(queue, first);
+  return queue;
+}
+
+/**
+ * Moves the jobs of these tracks to the front of the queue, in place (the worker pool holds the
+ * same array). Returns whether the queue held any of them.
+ */
+export function putFirst(queue: AnalysisJob[], first: ReadonlySet<string>): boolean {
+  if (first.size === 0) return false;
+  const front = queue.filter((j) => first.has(j.trackId));
+  if (front.length === 0) return false;
+  const rest = queue.filter((j) => !first.has(j.trackId));
+  queue.splice(0, queue.length, ...front, ...rest);
+  return true;
 }

@@ -15,6 +15,7 @@ import { ResultWriter } from './result-writer';
 import {
   featuresOnlyVersion,
   jobQueue,
+  putFirst,
   pendingTracks,
   type ModelPlanner,
   type TrackSource,
@@ -65,6 +66,8 @@ export interface RunContext {
   trackTimeoutMs?: (durationSeconds: number) => number;
   batchSize?: number;
   flushIntervalMs?: number;
+  /** Tracks asked for first (a track someone wants "play similar" from); the engine owns it. */
+  first: ReadonlySet<string>;
   /** Progress changed. */
   progress(run: AnalysisRun): void;
   /** These tracks' results are now in the database. */
@@ -92,6 +95,8 @@ export class AnalysisRun {
   private modelId: string | null = null;
   private modelNote: string | undefined;
   private pool: WorkerPool | null = null;
+  /** The queue the pool hands out from (shared with it), for reordering. */
+  private queue: AnalysisJob[] = [];
   /** The last jobs are being written; the run is still 'running'. */
   private finishing = false;
   /** Cancelled or failed: whatever is still pending of this run does nothing. */
@@ -226,7 +231,8 @@ export class AnalysisRun {
     if (version === null) return;
     const pending = await pendingTracks(this.ctx.catalog, this.ctx.store, version, prune);
     if (this.closed) return;
-    const queue = jobQueue(pending);
+    const queue = jobQueue(pending, this.ctx.first);
+    this.queue = queue;
     this.total = this.done + queue.length;
     const pool = new WorkerPool(
       {
@@ -249,6 +255,11 @@ export class AnalysisRun {
     this.ctx.progress(this);
     pool.start(this.settings.workers);
     this.maybeFinish();
+  }
+
+  /** Puts the engine's tracks-asked-first at the head of what is still queued. */
+  prioritize(): boolean {
+    return putFirst(this.queue, this.ctx.first);
   }
 
   private poolEvents(): PoolEvents {

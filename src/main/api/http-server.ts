@@ -308,6 +308,7 @@ export async function startHttpServer(
         method: req.method ?? 'GET',
         rawId,
         transcode: url.searchParams.get('transcode') === '1',
+        start: url.searchParams.get('start'),
         range: req.headers.range,
         ifRange: typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : null,
       },
@@ -330,7 +331,7 @@ export async function startHttpServer(
       stream.pipe(res);
       return;
     }
-    const child = spawnTranscoder(answer.ffmpeg, answer.path);
+    const child = spawnTranscoder(answer.ffmpeg, answer.path, answer.start);
     transcoders.add(child);
     child.stderr.resume();
     child.stdout.pipe(res);

@@ -5,11 +5,17 @@
  *
  * Only files the service resolves for a track id are served; byte ranges are answered with 206 (the
  * player cannot seek otherwise); `?transcode=1` streams Ogg/Opus from ffmpeg for formats the
- * browser engine cannot decode.
+ * browser engine cannot decode, from `&start=S` seconds when given (a transcode cannot be ranged,
+ * so the player seeks in one by asking for a new one).
+ *
+ * Failures answer in words the player shows as they are: which track is unknown, a file gone from
+ * disk, a file that cannot be read. The player asks again with a one-byte range when the audio
+ * element fails, because the element itself only reports "cannot decode" for all of them.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Settings } from '../../shared/types';
@@ -86,8 +92,15 @@ export const TRANSCODE_TYPE = 'audio/ogg';
  * Ogg/Opus stream on stdout. The stream has no length and cannot be ranged: the player cannot seek
  * in it.
  */
-export function spawnTranscoder(ffmpeg: string, path: string): ChildProcessByStdio<null, Readable, Readable> {
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path];
+export function spawnTranscoder(
+  ffmpeg: string,
+  path: string,
+  start = 0,
+): ChildProcessByStdio<null, Readable, Readable> {
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
+  // Input seeking: ffmpeg skips to the position before decoding (fast, to the nearest frame).
+  if (start > 0) args.push('-ss', start.toFixed(3));
+  args.push('-i', path);
   args.push('-map', '0:a:0', '-vn', '-c:a', 'libopus', '-b:a', '160k', '-f', 'ogg', 'pipe:1');
   return spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -105,6 +118,8 @@ export interface MediaRequest {
   /** The track id as it stands in the URL, still percent-encoded. */
   rawId: string;
   transcode: boolean;
+  /** `start` as it stands in the URL (seconds into the track for a transcode). */
+  start?: string | null;
   range?: string | null;
   ifRange?: string | null;
 }
@@ -125,7 +140,27 @@ export type MediaAnswer =
       length: number;
       body: boolean;
     }
-  | { kind: 'transcode'; status: 200; headers: MediaHeaders; path: string; ffmpeg: string; body: boolean };
+  | {
+      kind: 'transcode';
+      status: 200;
+      headers: MediaHeaders;
+      path: string;
+      ffmpeg: string;
+      /** Seconds into the track where the stream starts. */
+      start: number;
+      body: boolean;
+    };
+
+/** Longest start accepted (a day): anything beyond is a bad request, not a long silence. */
+const MAX_START = 86_400;
+
+/** Parses `start`: absent means 0; anything but a finite number in [0, MAX_START] is null. */
+export function parseStart(raw: string | null | undefined): number | null {
+  if (raw === null || raw === undefined || raw === '') return 0;
+  if (!/^\d+(\.\d+)?$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isFinite(n) && n <= MAX_START ? n : null;
+}
 
 const text = (status: number, message: string, headers: MediaHeaders = {}): MediaAnswer => ({
   kind: 'text',
@@ -150,19 +185,30 @@ export async function answerMedia(
     return text(400, 'bad track id');
   }
   const path = id ? await service.mediaPath(id) : null;
-  if (!path) return text(404, 'no such track');
+  if (!path) return text(404, 'this track is not in the library');
   let size: number;
   let mtime: Date;
   try {
     const st = await stat(path);
-    if (!st.isFile()) return text(404, 'the track file is missing');
+    if (!st.isFile()) return text(404, `gone from disk: ${path} is not a file any more`);
     size = st.size;
     mtime = st.mtime;
   } catch {
-    return text(404, 'the track file is missing');
+    return text(404, `gone from disk: ${path} no longer exists (moved, renamed or deleted?)`);
+  }
+  try {
+    await access(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    return text(
+      403,
+      `unreadable: ${path} cannot be read (${code === 'EACCES' ? 'permission denied' : code})`,
+    );
   }
 
   if (request.transcode) {
+    const start = parseStart(request.start);
+    if (start === null) return text(400, 'start must be a number of seconds');
     if (!ffmpeg) return text(501, 'transcoding is not available');
     let bin: string;
     try {
@@ -171,7 +217,7 @@ export async function answerMedia(
       return text(503, `no ffmpeg to transcode with: ${err instanceof Error ? err.message : String(err)}`);
     }
     const headers = { 'Content-Type': TRANSCODE_TYPE, 'Cache-Control': 'no-store', 'Accept-Ranges': 'none' };
-    return { kind: 'transcode', status: 200, headers, path, ffmpeg: bin, body };
+    return { kind: 'transcode', status: 200, headers, path, ffmpeg: bin, start, body };
   }
 
   const etag = `W/"${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}"`;

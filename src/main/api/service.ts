@@ -5,7 +5,7 @@
  */
 import { ApiError, isMethod, parseRequest } from '../../shared/contract';
 import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
-import type { AnalysisProgress, Settings } from '../../shared/types';
+import type { AnalysisProgress, Settings, Track } from '../../shared/types';
 import { AnalysisEngine } from '../analysis/engine';
 import type { WorkerHostFactory } from '../analysis/worker-host';
 import { ResultsStore } from '../analysis/results-store';
@@ -13,6 +13,7 @@ import { homeLayout, resolveHome } from '../home/folder';
 import { acquireHomeLock, type HomeAccess } from '../home/lock';
 import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
+import { formatM3u, isPlaylistPath, readPlaylist, writePlaylist } from '../library/playlist';
 import { LibraryBrowser } from '../library/browse';
 import { CoverStore } from '../library/covers';
 import { listDirs } from '../library/folders';
@@ -227,6 +228,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'analysis.resume': async () => engine.resume(),
     'analysis.cancel': async () => engine.cancel(),
     'analysis.status': async () => engine.status(),
+    'analysis.prioritize': async (req) => {
+      engine.prioritize(req.ids);
+      // Idle: start a run (it builds its queue with these first); running or paused: already moved.
+      return engine.status().state === 'idle' ? startAnalysis({}) : engine.status();
+    },
     'analysis.errors': (req) => results.errors(req),
     'analysis.track': (req) => results.getTrackInfo(req.id),
     'similar.tracks': async (req) => (await similarity.engine()).similar(req),
@@ -237,6 +243,50 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'similar.clusterSuggestions': async (req) => (await similarity.engine()).clusterSuggestions(req),
     'settings.get': () => settings.get(),
     'settings.set': async (req) => settingsChanged(await settings.update(req)),
+    'playlist.save': async (req) => {
+      if (!isPlaylistPath(req.path))
+        throw new ApiError(
+          'bad_request',
+          `A playlist is saved at a full path ending in .m3u or .m3u8: ${req.path}`,
+        );
+      const tracks = (await Promise.all(req.ids.map((trackId) => catalog.get(trackId)))).filter(
+        (t): t is Track => t !== null,
+      );
+      if (tracks.length === 0) throw new ApiError('not_found', 'None of these tracks is in the library.');
+      try {
+        await writePlaylist(req.path, formatM3u(tracks));
+      } catch (err) {
+        throw new ApiError(
+          'bad_request',
+          `Cannot save the playlist: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      return { path: req.path, written: tracks.length, skipped: req.ids.length - tracks.length };
+    },
+    'playlist.open': async (req) => {
+      if (!isPlaylistPath(req.path))
+        throw new ApiError('bad_request', `Give the full path of an .m3u or .m3u8 file: ${req.path}`);
+      let paths: string[];
+      try {
+        paths = await readPlaylist(req.path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new ApiError(
+          code === 'ENOENT' ? 'not_found' : 'bad_request',
+          code === 'ENOENT'
+            ? `No playlist at ${req.path}`
+            : `Cannot read the playlist: ${(err as Error).message}`,
+        );
+      }
+      const tracks: Track[] = [];
+      const missing: string[] = [];
+      for (const path of paths) {
+        const track = await catalog.getByPath(path);
+        if (track) tracks.push(track);
+        else missing.push(path);
+      }
+      return { path: req.path, tracks, missing };
+    },
   };
 
   async function invoke(method: string, request: unknown): Promise<unknown> {

@@ -35,6 +35,7 @@ export async function answerMediaRequest(
       method: request.method,
       rawId,
       transcode: url.searchParams.get('transcode') === '1',
+      start: url.searchParams.get('start'),
       range: request.headers.get('range'),
       ifRange: request.headers.get('if-range'),
     },
@@ -47,7 +48,7 @@ export async function answerMediaRequest(
     const file = createReadStream(answer.path, { start: answer.start, end: answer.end });
     return new Response(Readable.toWeb(file) as ReadableStream<Uint8Array>, init);
   }
-  const child = spawnTranscoder(answer.ffmpeg, answer.path);
+  const child = spawnTranscoder(answer.ffmpeg, answer.path, answer.start);
   child.stderr.resume();
   child.on('error', () => child.stdout.destroy());
   request.signal.addEventListener('abort', () => child.kill('SIGKILL'));

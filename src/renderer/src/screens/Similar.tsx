@@ -7,6 +7,7 @@ import type { Explanation, SimilaritySource, SimilarTrack, Track } from '../../.
 import { client } from '../api/client';
 import { formatDuration } from '../format';
 import { useApp, useKeyedLoad } from '../hooks';
+import { useTrackMenu } from '../components/TrackMenu';
 import { usePlayer } from '../player';
 import { notAnalysedHint } from './Library';
 
@@ -188,8 +189,20 @@ function SimilarRow({
   onPlay(): void;
 }) {
   const pct = Math.max(0, Math.min(1, item.score));
+  const menu = useTrackMenu().menuProps(item.track, { play: onPlay });
   return (
-    <li className={active ? 'active' : ''} onClick={onPick} onDoubleClick={onPlay}>
+    <li
+      className={active ? 'active' : ''}
+      onClick={onPick}
+      onDoubleClick={onPlay}
+      tabIndex={0}
+      aria-current={active ? 'true' : undefined}
+      onContextMenu={menu.onContextMenu}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') onPick();
+        else menu.onKeyDown(e);
+      }}
+    >
       <span className="score" title={`score ${item.score.toFixed(3)}`}>
         <span className="score-bar">
           <span className="score-fill" style={{ width: `${(pct * 100).toFixed(0)}%` }} />
