@@ -28,7 +28,8 @@ import type { Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { ApiError, eventNames, isMethod } from '../../shared/contract';
 import type { ApiErrorCode, EventName, Events } from '../../shared/contract';
-import { answerMedia, spawnTranscoder } from './media';
+import { answerMedia } from './media';
+import { spawnTranscoder } from '../ffmpeg/transcode';
 import type { TimbreService } from './service-types';
 
 export interface HttpServerOptions {
