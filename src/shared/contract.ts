@@ -4,6 +4,7 @@
  * cross a process boundary; responses are plain data typed below.
  */
 import { z } from 'zod';
+import { ApiError, type EventName } from './wire';
 import type {
   AnalysisErrorRecord,
   AnalysisProgress,
@@ -187,14 +188,13 @@ export interface Responses {
 
 export type Response<M extends Method> = Responses[M];
 
-/** Events pushed from the core to clients. */
-export interface Events {
+interface EventPayloads {
   'scan.progress': ScanProgress;
   'analysis.progress': AnalysisProgress;
   'library.changed': { reason: 'scan' | 'analysis' | 'settings' };
 }
-export type EventName = keyof Events;
-export const eventNames: readonly EventName[] = ['scan.progress', 'analysis.progress', 'library.changed'];
+/** Events pushed from the core to clients: a payload type for every name in the wire's list. */
+export type Events = { [E in EventName]: EventPayloads[E] };
 
 /** What every client (preload bridge, HTTP client) offers the renderer. */
 export interface TimbreClient {
@@ -206,19 +206,6 @@ export interface TimbreClient {
 
 export function isMethod(name: unknown): name is Method {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);
-}
-
-/** Errors that cross the boundary keep a code a client can act on. */
-export type ApiErrorCode = 'bad_request' | 'not_found' | 'unavailable' | 'internal' | 'cancelled';
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
 }
 
 /** Validates a request that came from another process; throws ApiError('bad_request'). */
@@ -234,3 +221,5 @@ export function parseRequest<M extends Method>(method: M, request: unknown): Par
 }
 
 export type { Settings };
+// The wire's names, re-exported for the contract's callers (they throw ApiError and name events).
+export { ApiError, type ApiErrorCode, type EventName } from './wire';
