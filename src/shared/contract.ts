@@ -208,14 +208,37 @@ export function isMethod(name: unknown): name is Method {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);
 }
 
-/** Validates a request that came from another process; throws ApiError('bad_request'). */
+/** One thing a request's schema refused: the field (dotted path, "(request)" for the whole) and why. */
+export interface RequestIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * A request its schema refuses. It crosses the wire as any `bad_request`; in-process callers (the
+ * CLI) read `issues` to name their own inputs (options) instead of the request's fields.
+ */
+export class InvalidRequestError extends ApiError {
+  constructor(
+    readonly method: Method,
+    readonly issues: RequestIssue[],
+  ) {
+    super(
+      'bad_request',
+      `invalid request for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    );
+    this.name = 'InvalidRequestError';
+  }
+}
+
+/** Validates a request that came from another process; throws InvalidRequestError (`bad_request`). */
 export function parseRequest<M extends Method>(method: M, request: unknown): ParsedRequest<M> {
   const result = requestSchemas[method].safeParse(request ?? {});
   if (!result.success) {
-    const detail = result.error.issues
-      .map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`)
-      .join('; ');
-    throw new ApiError('bad_request', `invalid request for ${method}: ${detail}`);
+    throw new InvalidRequestError(
+      method,
+      result.error.issues.map((i) => ({ path: i.path.join('.') || '(request)', message: i.message })),
+    );
   }
   return result.data as ParsedRequest<M>;
 }
