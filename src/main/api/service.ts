@@ -14,7 +14,7 @@ import { acquireHomeLock, type HomeAccess } from '../home/lock';
 import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
 import { SettingsStore } from '../home/settings';
-import { SimilarityCache } from '../similarity/live-index';
+import { LiveSimilarityIndex } from '../similarity/live-index';
 import type { Handlers, TimbreService } from './service-types';
 
 export interface ServiceOptions {
@@ -130,7 +130,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     return { version: next.version, model: next.model, note: next.modelNote };
   };
 
-  const similarity = new SimilarityCache(catalog, results, () => settings.get());
+  const similarity = new LiveSimilarityIndex(catalog, results, () => settings.get());
 
   let scanAbort: AbortController | null = null;
 
