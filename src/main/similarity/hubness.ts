@@ -8,7 +8,7 @@
  * i.e. y is a close neighbour of x only if s is unusually high for both of them.
  * Ranking uses log(1 − MP) (computed stably) because MP saturates at 1 for close neighbours.
  */
-import type { RowSource } from './ann';
+import type { RowSource } from './vectors';
 import { dotRow, dotRows, rng } from './vectors';
 
 export interface HubStats {
