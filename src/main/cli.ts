@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ApiError } from '../shared/contract';
+import { InvalidRequestError, type Method, type Request, type Response } from '../shared/contract';
 import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/types';
+import { ApiError } from '../shared/wire';
 import { createService, type CoreService } from './api/service';
 import { HomeLockedError } from './home/lock';
 import { homeProblem, resolveHome } from './home/folder';
@@ -90,9 +91,43 @@ function intOption(
 ): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} needs a whole number, got "${raw}"`);
+  // Number('') is 0: an empty value is no number.
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag(name)} needs a whole number, got "${raw}"`);
   return n;
+}
+
+/** How an option is typed on the command line. */
+const flag = (name: string): string => (name === 'k' ? '-k' : `--${name}`);
+
+/** Request fields that a command fills from an option of another name. */
+const OPTION_OF_FIELD: Record<string, string> = { count: 'length', roots: 'DIR' };
+
+/** A refused request field as the option the user typed (the field itself when no option sets it). */
+function optionOf(path: string): string {
+  const field = path.split('.').pop() ?? path;
+  const name = OPTION_OF_FIELD[field] ?? field;
+  return name in options ? flag(name) : name;
+}
+
+/**
+ * Calls the core as every other client does: through the service's `invoke`, which validates the
+ * request against the contract before any handler runs. A request the contract refuses is the
+ * user's usage error, told in terms of the options.
+ */
+async function call<M extends Method>(
+  service: CoreService,
+  method: M,
+  request: Request<M>,
+): Promise<Response<M>> {
+  try {
+    return (await service.invoke(method, request)) as Response<M>;
+  } catch (err) {
+    if (err instanceof InvalidRequestError) {
+      throw new UsageError(err.issues.map((i) => `${optionOf(i.path)}: ${i.message}`).join('; '));
+    }
+    throw err;
+  }
 }
 
 /** Finds a track from what a shell user would type: an id, a file path or "artist - title". */
@@ -196,7 +231,7 @@ async function run(argv: string[]): Promise<number> {
       case 'scan': {
         if (args.length === 0) throw new UsageError('scan needs at least one folder');
         const roots = args.map((a) => resolve(a));
-        const known = await service.handlers['library.roots']({});
+        const known = await call(service, 'library.roots', {});
         for (const root of roots) {
           // A known root that is gone (an unmounted drive) is scanned safely; a new one is refused.
           if (known.includes(root) && !existsSync(root))
@@ -207,8 +242,8 @@ async function run(argv: string[]): Promise<number> {
           if (values.json) process.stderr.write(JSON.stringify(payload) + '\n');
           else status.show(scanLine(payload as Parameters<typeof scanLine>[0]));
         });
-        const release = onInterrupt(() => void service.handlers['library.cancelScan']({}));
-        const summary = await service.handlers['library.scan']({ roots, prune: values.prune });
+        const release = onInterrupt(() => void call(service, 'library.cancelScan', {}));
+        const summary = await call(service, 'library.scan', { roots, prune: values.prune });
         release();
         unsubscribe();
         status.clear();
@@ -228,7 +263,7 @@ async function run(argv: string[]): Promise<number> {
         return summary.phase === 'cancelled' ? 130 : 0;
       }
       case 'list': {
-        const page = await service.handlers['library.list']({
+        const page = await call(service, 'library.list', {
           artist: values.artist,
           album: values.album,
           genre: values.genre,
@@ -245,7 +280,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'stats': {
-        const stats = await service.handlers['library.stats']({});
+        const stats = await call(service, 'library.stats', {});
         if (values.json) printJson(stats);
         else {
           console.log(`Tracks        ${stats.tracks} (${stats.missing} missing)`);
@@ -275,14 +310,14 @@ async function run(argv: string[]): Promise<number> {
         const limit = intOption(values, 'limit') ?? 100_000;
         const offset = intOption(values, 'offset') ?? 0;
         if (values.analysis) {
-          const errors = await service.handlers['analysis.errors']({ limit, offset });
+          const errors = await call(service, 'analysis.errors', { limit, offset });
           if (values.json) printJson(errors);
           else {
             for (const e of errors.errors) console.log(`${e.path}\n    ${e.reason}`);
             console.log(`${errors.total} tracks could not be analysed`);
           }
         } else {
-          const errors = await service.handlers['library.errors']({ limit, offset });
+          const errors = await call(service, 'library.errors', { limit, offset });
           if (values.json) printJson(errors);
           else {
             for (const e of errors.errors) console.log(`${e.path}\n    ${e.reason}`);
@@ -303,9 +338,9 @@ async function run(argv: string[]): Promise<number> {
         let interrupted = false;
         const release = onInterrupt(() => {
           interrupted = true;
-          void service.handlers['analysis.cancel']({});
+          void call(service, 'analysis.cancel', {});
         });
-        const started = await service.handlers['analysis.start']({ workers, model: values.model });
+        const started = await call(service, 'analysis.start', { workers, model: values.model });
         if (started.modelNote && !values.json) process.stderr.write(`note: ${started.modelNote}\n`);
         const final = await service.engine.whenIdle();
         release();
@@ -326,7 +361,7 @@ async function run(argv: string[]): Promise<number> {
       case 'similar': {
         if (args.length !== 1) throw new UsageError('similar needs one track');
         const track = await resolveTrack(service, args[0]);
-        const result = await service.handlers['similar.tracks']({
+        const result = await call(service, 'similar.tracks', {
           seed: { kind: 'track', id: track.id },
           k: intOption(values, 'k') ?? 20,
           source: sourceOption(values),
@@ -348,8 +383,8 @@ async function run(argv: string[]): Promise<number> {
         else throw new UsageError('queue needs seed tracks, --album or --artist');
         const length = intOption(values, 'length') ?? 50;
         const result = values.radio
-          ? await service.handlers['similar.radio']({ seed, count: length })
-          : await service.handlers['similar.queue']({ seed, length, source: sourceOption(values) });
+          ? await call(service, 'similar.radio', { seed, count: length })
+          : await call(service, 'similar.queue', { seed, length, source: sourceOption(values) });
         if (values.json) printJson(result);
         else printSimilar(result.tracks);
         return 0;
@@ -357,7 +392,7 @@ async function run(argv: string[]): Promise<number> {
       case 'path': {
         if (args.length !== 2) throw new UsageError('path needs two tracks');
         const [a, b] = [await resolveTrack(service, args[0]), await resolveTrack(service, args[1])];
-        const result = await service.handlers['similar.path']({
+        const result = await call(service, 'similar.path', {
           from: a.id,
           to: b.id,
           steps: intOption(values, 'steps'),
@@ -369,7 +404,7 @@ async function run(argv: string[]): Promise<number> {
       case 'explain': {
         if (args.length !== 2) throw new UsageError('explain needs two tracks');
         const [a, b] = [await resolveTrack(service, args[0]), await resolveTrack(service, args[1])];
-        const e = await service.handlers['similar.explain']({ a: a.id, b: b.id });
+        const e = await call(service, 'similar.explain', { a: a.id, b: b.id });
         if (values.json) printJson(e);
         else {
           console.log(`A: ${trackLine(a)}\nB: ${trackLine(b)}\n`);

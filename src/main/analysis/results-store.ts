@@ -11,21 +11,23 @@
  *
  * Only the main process writes (the engine, in batches, with mergeInsert on trackId).
  */
-import {
-  Field,
-  FixedSizeList,
-  Float32,
-  Float64,
-  Int32,
-  Schema,
-  Type,
-  Utf8,
-  type Table as ArrowTable,
-} from 'apache-arrow';
+import { Schema } from 'apache-arrow';
 import { makeArrowTable } from '@lancedb/lancedb';
 import type { Database, Table } from '../store/db';
 import { sqlString } from '../store/db';
-import { parseJson } from '../library/schema';
+import {
+  fixedListColumn,
+  float32ListField,
+  float64Field,
+  int32Field,
+  listDim,
+  parseJson,
+  pickRows,
+  readNumber,
+  readText,
+  stringColumn,
+  textField,
+} from '../store/columns';
 import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
 import type { TrackAnalysisResult } from './types';
 
@@ -59,50 +61,42 @@ export interface AnalysisCounts {
   failed: number;
 }
 
-const str = (name: string) => new Field(name, new Utf8(), false);
-const f64 = (name: string) => new Field(name, new Float64(), false);
-const f32list = (name: string, dim: number) =>
-  new Field(name, new FixedSizeList(dim, new Field('item', new Float32(), true)), false);
-
 function analysisSchema(featureDim: number): Schema {
   return new Schema([
-    str('trackId'),
-    str('analysisVersion'),
-    f64('analysedAt'),
-    f32list('featureVector', featureDim),
+    textField('trackId'),
+    textField('analysisVersion'),
+    float64Field('analysedAt'),
+    float32ListField('featureVector', featureDim),
     /** JSON FeatureScalars. */
-    str('scalars'),
+    textField('scalars'),
     /** JSON array of the model ids embedded in this analysis. */
-    str('models'),
-    f64('decodeMs'),
-    f64('featuresMs'),
-    f64('embedMs'),
+    textField('models'),
+    float64Field('decodeMs'),
+    float64Field('featuresMs'),
+    float64Field('embedMs'),
   ]);
 }
 
 function embeddingsSchema(dim: number, tagCount: number): Schema {
   const fields = [
-    str('trackId'),
-    str('model'),
-    str('analysisVersion'),
-    f32list('vector', dim),
-    f32list('std', dim),
-    new Field('patches', new Int32(), false),
+    textField('trackId'),
+    textField('model'),
+    textField('analysisVersion'),
+    float32ListField('vector', dim),
+    float32ListField('std', dim),
+    int32Field('patches'),
   ];
-  if (tagCount > 0) fields.push(f32list('tags', tagCount));
+  if (tagCount > 0) fields.push(float32ListField('tags', tagCount));
   return new Schema(fields);
 }
 
 const errorsSchema = new Schema([
-  str('trackId'),
-  str('path'),
-  str('reason'),
-  str('analysisVersion'),
-  f64('at'),
+  textField('trackId'),
+  textField('path'),
+  textField('reason'),
+  textField('analysisVersion'),
+  float64Field('at'),
 ]);
-
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** Writes between two compactions. */
 const OPTIMIZE_EVERY = 50;
@@ -111,43 +105,6 @@ const safeModel = (model: string): string => model.replace(/[^0-9a-zA-Z_-]/g, '_
 const inList = (ids: string[]) => `trackId IN (${ids.map(sqlString).join(', ')})`;
 /** Longest id list `loadSome` puts in a filter; more ids are picked from a full read. */
 const MAX_IN_LIST = 500;
-
-/** Copies a fixed-size-list float32 column of an Arrow table into one row-major Float32Array. */
-function fixedListColumn(table: ArrowTable, name: string, dim: number): Float32Array {
-  const out = new Float32Array(table.numRows * dim);
-  const column = table.getChild(name);
-  if (!column) return out;
-  let row = 0;
-  for (const data of column.data) {
-    const child = data.children[0];
-    const values = child.values as Float32Array;
-    const start = (data.offset * dim + child.offset) | 0;
-    out.set(values.subarray(start, start + data.length * dim), row * dim);
-    row += data.length;
-  }
-  return out;
-}
-
-/** The given rows of a row-major n × dim array (all of it when rows is null). */
-function pickRows(src: Float32Array, dim: number, rows: number[] | null): Float32Array {
-  if (!rows) return src;
-  const out = new Float32Array(rows.length * dim);
-  rows.forEach((r, j) => out.set(src.subarray(r * dim, (r + 1) * dim), j * dim));
-  return out;
-}
-
-function stringColumn(table: ArrowTable, name: string): string[] {
-  const column = table.getChild(name);
-  if (!column) return new Array<string>(table.numRows).fill('');
-  return Array.from(column.toArray() as ArrayLike<unknown>, text);
-}
-
-function listDim(schema: Schema, name: string): number {
-  // typeId, not instanceof: LanceDB may hand back types from its own copy of apache-arrow.
-  const type = schema.fields.find((f) => f.name === name)?.type as
-    { typeId?: number; listSize?: number } | undefined;
-  return type && type.typeId === Type.FixedSizeList ? (type.listSize ?? 0) : 0;
-}
 
 export class ResultsStore {
   /** Null until the first result fixes the feature vector's length. */
@@ -365,7 +322,7 @@ export class ResultsStore {
       const ids = stringColumn(t, 'trackId');
       const versions = stringColumn(t, 'analysisVersion');
       const times = t.getChild(at)?.toArray() ?? [];
-      return new Map(ids.map((id, i) => [id, { version: versions[i], at: num(times[i]) }]));
+      return new Map(ids.map((id, i) => [id, { version: versions[i], at: readNumber(times[i]) }]));
     };
     const [analysed, failed] = await Promise.all([
       read(this.analysis, 'analysedAt'),
@@ -391,11 +348,11 @@ export class ResultsStore {
     const rows = (await this.errorsTable.query().toArray()) as Record<string, unknown>[];
     const all = rows
       .map((r) => ({
-        trackId: text(r.trackId),
-        path: text(r.path),
-        reason: text(r.reason),
-        analysisVersion: text(r.analysisVersion),
-        at: num(r.at),
+        trackId: readText(r.trackId),
+        path: readText(r.path),
+        reason: readText(r.reason),
+        analysisVersion: readText(r.analysisVersion),
+        at: readNumber(r.at),
       }))
       .sort((a, b) => b.at - a.at || a.path.localeCompare(b.path));
     const offset = page.offset ?? 0;
@@ -414,7 +371,7 @@ export class ResultsStore {
       .toArray()) as Record<string, unknown>[];
     if (rows.length === 0) return null;
     const row = rows[0];
-    const version = text(row.analysisVersion);
+    const version = readText(row.analysisVersion);
     const models = parseJson<string[]>(row.models, []);
     const tags: Record<string, TagScore[]> = {};
     for (const model of models) {
@@ -437,7 +394,7 @@ export class ResultsStore {
     return {
       trackId,
       analysisVersion: version,
-      analysedAt: num(row.analysedAt),
+      analysedAt: readNumber(row.analysedAt),
       features: parseJson<FeatureScalars>(row.scalars, {} as FeatureScalars),
       tags,
       models,

@@ -12,14 +12,12 @@
  * disk, a file that cannot be read. The player asks again with a one-byte range when the audio
  * element fails, because the element itself only reports "cannot decode" for all of them.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcessByStdio } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Settings } from '../../shared/types';
 import { resolveFfmpeg } from '../ffmpeg/resolve';
+import { TRANSCODE_TYPE } from '../ffmpeg/transcode';
 import type { TimbreService } from './service-types';
 
 const audioTypes: Record<string, string> = {
@@ -82,27 +80,6 @@ export function parseRange(header: string | null | undefined, size: number): Ran
   if (start >= size) return { kind: 'unsatisfiable' };
   end = Math.min(end, size - 1);
   return { kind: 'partial', start, end };
-}
-
-/** The Content-Type of a transcoded stream. */
-export const TRANSCODE_TYPE = 'audio/ogg';
-
-/**
- * Starts ffmpeg turning any audio file it can read (AIFF, WMA, APE, tracker modules, …) into an
- * Ogg/Opus stream on stdout. The stream has no length and cannot be ranged: the player cannot seek
- * in it.
- */
-export function spawnTranscoder(
-  ffmpeg: string,
-  path: string,
-  start = 0,
-): ChildProcessByStdio<null, Readable, Readable> {
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
-  // Input seeking: ffmpeg skips to the position before decoding (fast, to the nearest frame).
-  if (start > 0) args.push('-ss', start.toFixed(3));
-  args.push('-i', path);
-  args.push('-map', '0:a:0', '-vn', '-c:a', 'libopus', '-b:a', '160k', '-f', 'ogg', 'pipe:1');
-  return spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** The ffmpeg a service's settings point to (setting, then PATH, then the bundled one). */

@@ -20,7 +20,7 @@ import { listDirs } from '../library/folders';
 import { resolveFfmpeg } from '../ffmpeg/resolve';
 import { join, resolve } from 'node:path';
 import { SettingsStore } from '../home/settings';
-import { SimilarityCache } from '../similarity/live-index';
+import { LiveSimilarityIndex } from '../similarity/live-index';
 import type { Handlers, TimbreService } from './service-types';
 
 export interface ServiceOptions {
@@ -141,7 +141,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     return { version: next.version, model: next.model, note: next.modelNote };
   };
 
-  const similarity = new SimilarityCache(catalog, results, () => settings.get());
+  const similarity = new LiveSimilarityIndex(catalog, results, () => settings.get());
 
   const browser = new LibraryBrowser(catalog);
   const covers = new CoverStore({

@@ -6,7 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { answerCover } from '../api/cover-answer';
-import { answerMedia, spawnTranscoder } from '../api/media';
+import { answerMedia } from '../api/media';
+import { spawnTranscoder } from '../ffmpeg/transcode';
 import type { TimbreService } from '../api/service-types';
 
 /** Answers one `timbre-media://cover/<id>?size=` request (a cover thumbnail), or one `timbre-media://track/<id>` request: 200, 206 for a Range, 416, or 404 for anything not catalogued. */

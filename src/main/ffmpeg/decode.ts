@@ -18,8 +18,37 @@
  */
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { DecodeOptions, DecodedAudio } from '../analysis/types';
 import { resolveFfmpeg } from './resolve';
+import { channelsFromStreamLine, durationFromLine, ffmpegReason } from './stderr';
+
+/** Mono float32 PCM decoded by ffmpeg, one buffer per requested sample rate. */
+export interface DecodedAudio {
+  /** PCM per sample rate (Hz). Long tracks hold excerpts spread over the track, concatenated. */
+  pcm: Map<number, Float32Array>;
+  /** Length of the whole file in seconds (not only what was decoded). */
+  duration: number;
+  /** Seconds actually decoded (sum of excerpts). */
+  decodedSeconds: number;
+  /** Where the decoded excerpts start, seconds into the file, with their lengths. */
+  excerpts: { start: number; length: number }[];
+}
+
+export interface DecodeOptions {
+  /** Sample rates wanted (Hz); ffmpeg produces all of them in one run. */
+  rates: number[];
+  ffmpegPath?: string;
+  /** Kill ffmpeg when it produces nothing for this long. */
+  stallTimeoutMs?: number;
+  /** Tracks longer than this are decoded as excerpts spread over the track (bounded memory). */
+  maxDecodedSeconds?: number;
+  /** Known duration from the catalog, if any (saves a probe). */
+  durationHint?: number;
+  /** Known channel count from the catalog, if any (the mono mix is built from it; corrected from
+   * ffmpeg's own stream header when it disagrees). */
+  channelsHint?: number;
+  /** Aborts the decode (the child is killed, the promise rejects). */
+  signal?: AbortSignal;
+}
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_DECODED_SECONDS = 600;
@@ -51,52 +80,6 @@ interface Plan {
 interface StreamHeader {
   duration: number | null;
   channels: number | null;
-}
-
-const LAYOUT_CHANNELS: Record<string, number> = {
-  mono: 1,
-  stereo: 2,
-  '2.1': 3,
-  '3.0': 3,
-  '3.0(back)': 3,
-  '4.0': 4,
-  quad: 4,
-  'quad(side)': 4,
-  '3.1': 4,
-  '5.0': 5,
-  '5.0(side)': 5,
-  '4.1': 5,
-  '5.1': 6,
-  '5.1(side)': 6,
-  '6.0': 6,
-  '6.0(front)': 6,
-  hexagonal: 6,
-  '6.1': 7,
-  '6.1(back)': 7,
-  '6.1(front)': 7,
-  '7.0': 7,
-  '7.0(front)': 7,
-  '7.1': 8,
-  '7.1(wide)': 8,
-  '7.1(wide-side)': 8,
-  octagonal: 8,
-  downmix: 2,
-};
-
-/** Channel count from an ffmpeg stream line ("Audio: mp3, 44100 Hz, stereo, fltp, …"). */
-export function channelsFromStreamLine(line: string): number | null {
-  const m = /Audio: [^,]+(?:\([^)]*\))*[^,]*, \d+ Hz, ([^,]+)/.exec(line);
-  if (!m) return null;
-  const layout = m[1].trim();
-  const n = /^(\d+) channels?/.exec(layout);
-  if (n) return Number(n[1]) > 0 ? Number(n[1]) : null;
-  return LAYOUT_CHANNELS[layout] ?? null;
-}
-
-function parseDuration(line: string): number | null {
-  const m = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(line);
-  if (!m) return null;
-  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
 }
 
 /** The mono-mix filter for n channels (average of all channels). */
@@ -164,33 +147,6 @@ export function buildArgs(path: string, plan: Plan, rates: number[], max: number
     args.push(i === 0 ? 'pipe:1' : `pipe:${i + 2}`);
   });
   return args;
-}
-
-const NOISE = [
-  /^Input #\d/,
-  /^Output #\d/,
-  /^\s/,
-  /^Stream mapping:/,
-  /^Press \[q\]/,
-  /^size=/,
-  /^video:\d/,
-  /^Guessed Channel Layout/,
-  /misdetection possible/,
-  /^Conversion failed!?$/,
-  /^Error marking filters as finished/,
-  /^Exiting normally/,
-];
-
-/** The last meaningful lines of ffmpeg's stderr (errors and warnings, not the stream banner). */
-export function ffmpegReason(stderr: string, maxLines = 4): string {
-  const lines: string[] = [];
-  for (const raw of stderr.split(/\r?\n/)) {
-    const line = raw.trimEnd();
-    if (!line.trim() || NOISE.some((re) => re.test(line))) continue;
-    const clean = line.replace(/^\[([\w,]+) @ 0x[0-9a-f]+\] /, '$1: ');
-    if (lines[lines.length - 1] !== clean) lines.push(clean);
-  }
-  return lines.slice(-maxLines).join('; ');
 }
 
 interface RunOutcome {
@@ -290,7 +246,7 @@ function runOnce(
         }
         return;
       }
-      if (header.duration === null) header.duration = parseDuration(line);
+      if (header.duration === null) header.duration = durationFromLine(line);
       if (header.channels === null && /^\s+Stream #0:\d+.*: Audio: /.test(line)) {
         header.channels = channelsFromStreamLine(line);
       }

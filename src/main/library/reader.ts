@@ -24,10 +24,10 @@ import {
   oggDuration,
   probe,
   probeFile,
-  probeWithFfmpeg,
   sniff,
   type ContainerKind,
 } from './probe';
+import { probeWithFfmpeg } from '../ffmpeg/probe';
 import { extensionOf, isModulePath, type WalkEntry } from './walker';
 
 /** A catalog row before the catalog gives it an id, a status and timestamps. */

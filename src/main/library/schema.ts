@@ -1,54 +1,59 @@
 /** Arrow schemas of the catalog tables and the conversions between rows and domain objects. */
-import { Bool, Field, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
+import { Bool, Field, Schema } from 'apache-arrow';
 import type { ScanErrorRecord, Track, TrackStatus } from '../../shared/types';
+import {
+  float64Field,
+  int32Field,
+  parseJson,
+  readNumber,
+  readNumberOrNull,
+  readText,
+  textField,
+} from '../store/columns';
 import type { TableSpec } from '../store/db';
 
 export const TRACKS = 'tracks';
 export const SCAN_ERRORS = 'scan_errors';
 
-const str = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
-const f64 = (name: string) => new Field(name, new Float64(), false);
-const i32 = (name: string, nullable = false) => new Field(name, new Int32(), nullable);
-
 export const tracksSchema = new Schema([
-  str('id'),
-  str('path'),
-  str('root'),
-  f64('size'),
-  f64('mtimeMs'),
-  str('fingerprint'),
-  str('format'),
-  str('codec'),
-  f64('duration'),
-  i32('sampleRate'),
-  i32('channels'),
-  f64('bitrate'),
-  str('title'),
+  textField('id'),
+  textField('path'),
+  textField('root'),
+  float64Field('size'),
+  float64Field('mtimeMs'),
+  textField('fingerprint'),
+  textField('format'),
+  textField('codec'),
+  float64Field('duration'),
+  int32Field('sampleRate'),
+  int32Field('channels'),
+  float64Field('bitrate'),
+  textField('title'),
   /** JSON array of strings. */
-  str('artists'),
-  str('artist'),
-  str('album'),
-  str('albumArtist'),
-  i32('trackNo', true),
-  i32('discNo', true),
-  i32('year', true),
+  textField('artists'),
+  textField('artist'),
+  textField('album'),
+  textField('albumArtist'),
+  int32Field('trackNo', true),
+  int32Field('discNo', true),
+  int32Field('year', true),
   /** JSON array of strings. */
-  str('genres'),
+  textField('genres'),
   new Field('hasCover', new Bool(), false),
   /** JSON object. */
-  str('musicbrainz'),
-  str('status'),
-  f64('addedAt'),
-  f64('updatedAt'),
+  textField('musicbrainz'),
+  textField('status'),
+  float64Field('addedAt'),
+  float64Field('updatedAt'),
 ]);
 
 export const scanErrorsSchema = new Schema([
-  str('path'),
-  str('root'),
-  str('reason'),
-  f64('size'),
-  f64('mtimeMs'),
-  f64('at'),
+  textField('path'),
+  textField('root'),
+  textField('reason'),
+  float64Field('size'),
+  float64Field('mtimeMs'),
+  float64Field('at'),
 ]);
 
 /** Version 1 is the first released schema; add migrations here when it changes. */
@@ -75,58 +80,44 @@ export function trackToRow(t: Track): TrackRow {
   };
 }
 
-/** Parses a JSON column written by us; a damaged value reads as the fallback. */
-export function parseJson<T>(s: unknown, fallback: T): T {
-  if (typeof s !== 'string') return fallback;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
-const s = (v: unknown): string => (typeof v === 'string' ? v : '');
-
 export function rowToTrack(r: Record<string, unknown>): Track {
   return {
-    id: s(r.id),
-    path: s(r.path),
-    root: s(r.root),
-    size: num(r.size),
-    mtimeMs: num(r.mtimeMs),
-    fingerprint: s(r.fingerprint),
-    format: s(r.format),
-    codec: s(r.codec),
-    duration: num(r.duration),
-    sampleRate: num(r.sampleRate),
-    channels: num(r.channels),
-    bitrate: num(r.bitrate),
-    title: s(r.title),
+    id: readText(r.id),
+    path: readText(r.path),
+    root: readText(r.root),
+    size: readNumber(r.size),
+    mtimeMs: readNumber(r.mtimeMs),
+    fingerprint: readText(r.fingerprint),
+    format: readText(r.format),
+    codec: readText(r.codec),
+    duration: readNumber(r.duration),
+    sampleRate: readNumber(r.sampleRate),
+    channels: readNumber(r.channels),
+    bitrate: readNumber(r.bitrate),
+    title: readText(r.title),
     artists: parseJson<string[]>(r.artists, []),
-    artist: s(r.artist),
-    album: s(r.album),
-    albumArtist: s(r.albumArtist),
-    trackNo: numOrNull(r.trackNo),
-    discNo: numOrNull(r.discNo),
-    year: numOrNull(r.year),
+    artist: readText(r.artist),
+    album: readText(r.album),
+    albumArtist: readText(r.albumArtist),
+    trackNo: readNumberOrNull(r.trackNo),
+    discNo: readNumberOrNull(r.discNo),
+    year: readNumberOrNull(r.year),
     genres: parseJson<string[]>(r.genres, []),
     hasCover: r.hasCover === true,
     musicbrainz: parseJson<Track['musicbrainz']>(r.musicbrainz, {}),
-    status: (s(r.status) === 'missing' ? 'missing' : 'ok') as TrackStatus,
-    addedAt: num(r.addedAt),
-    updatedAt: num(r.updatedAt),
+    status: (readText(r.status) === 'missing' ? 'missing' : 'ok') as TrackStatus,
+    addedAt: readNumber(r.addedAt),
+    updatedAt: readNumber(r.updatedAt),
   };
 }
 
 export function rowToScanError(r: Record<string, unknown>): ScanErrorRecord {
   return {
-    path: s(r.path),
-    root: s(r.root),
-    reason: s(r.reason),
-    size: num(r.size),
-    mtimeMs: num(r.mtimeMs),
-    at: num(r.at),
+    path: readText(r.path),
+    root: readText(r.root),
+    reason: readText(r.reason),
+    size: readNumber(r.size),
+    mtimeMs: readNumber(r.mtimeMs),
+    at: readNumber(r.at),
   };
 }

@@ -60,7 +60,7 @@ interface Entry {
   applying: Promise<void>;
 }
 
-export class SimilarityCache {
+export class LiveSimilarityIndex {
   private lastBuildStartedAt = 0;
   private lastBuildMs = 0;
   /** Bumped by reset(): a build started before it must never be served. */
