@@ -11,7 +11,15 @@ import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/type
 import { createService, type CoreService } from './api/service';
 import { HomeLockedError } from './home-lock';
 import { homeProblem, resolveHome } from './home';
-import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
+import {
+  analysisLine,
+  formatDuration,
+  printJson,
+  scanLine,
+  similarFromLine,
+  StatusLine,
+  trackLine,
+} from './cli/output';
 
 const usage = `timbre — a music player that knows how your music sounds
 
@@ -254,6 +262,12 @@ async function run(argv: string[]): Promise<number> {
           console.log(
             `Model         ${stats.analysisModel ?? `none: ${stats.analysisModelNote ?? 'features only'}`}`,
           );
+          console.log(`Similar from  ${similarFromLine(stats)}`);
+          for (const m of stats.models) {
+            console.log(
+              `  ${m.model.padEnd(12)}${m.analysed} of ${stats.tracks} analysed, ${m.failed} failed`,
+            );
+          }
           console.log(
             `Formats       ${Object.entries(stats.formats)
               .map(([f, n]) => `${f} ${n}`)

@@ -96,7 +96,22 @@ export interface LibraryStats {
   analysisModel: string | null;
   /** Why there is no model, when there is none. */
   analysisModelNote?: string;
+  /**
+   * The model whose results answer "play similar" (null: features only). While the library is
+   * analysed with a newly chosen model it is the previous one, until the new one covers the library.
+   */
+  similarityModel: string | null;
+  /** Analysed tracks "play similar" can use (with features; embedded or not). */
+  similarityTracks: number;
+  /** Results kept per model: present tracks each model has analysed, or failed on. */
+  models: ModelResults[];
   schemaVersion: number;
+}
+
+export interface ModelResults {
+  model: string;
+  analysed: number;
+  failed: number;
 }
 
 export interface TrackQuery {

@@ -375,7 +375,9 @@ export class AnalysisEngine extends EventEmitter {
   private async pendingTracks(version: string, prune: boolean): Promise<Track[]> {
     const tracks = await this.opts.catalog.allTracks({ includeMissing: true });
     if (prune) await this.opts.store.prune(tracks.map((t) => t.id));
-    const { analysed, failed } = await this.opts.store.stamps();
+    // Per version: a model's own results count, so another model's results are neither lost nor
+    // taken for this one's (switching back to a model whose results are stored costs nothing).
+    const { analysed, failed } = await this.opts.store.stamps(version);
     const now = Date.now();
     // Done at this version, unless the file was rewritten since (new audio under the same id, or
     // a broken file replaced): its modification time is then later than the analysis. A moved file

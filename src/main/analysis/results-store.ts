@@ -5,8 +5,14 @@
  *   (fixed-size list float32; its names in meta `analysis:featureNames`), the named scalars (JSON),
  *   the models embedded in that analysis (JSON) and the time spent decoding/extracting/embedding.
  * - `embeddings_<model>`: one row per track and model: the mean embedding, its std over patches and
- *   the mean tag probabilities (fixed-size lists), with the analysis version that produced them.
- *   Tag names are kept in meta `embeddings:<model>:tags`.
+ *   the mean tag probabilities (fixed-size lists), with the analysis version that produced them and
+ *   when (schema 2; rows written before it read 0 and borrow the analysis row's time when their
+ *   version matches). Tag names are kept in meta `embeddings:<model>:tags`.
+ *
+ * Results are kept per model: a run with another model rewrites the track's `analysis` row (its
+ * features, identical at one features version) and its own `embeddings_<model>` rows, never
+ * another model's. A model's embedding is usable while its features version matches the track's
+ * analysis row; whether a track is done for a version is read from that version's model table.
  * - `analysis_errors`: the latest failure per track, with the version it failed at.
  *
  * Only the main process writes (the engine, in batches, with mergeInsert on trackId).
@@ -23,11 +29,13 @@ import {
   type Table as ArrowTable,
 } from 'apache-arrow';
 import { makeArrowTable } from '@lancedb/lancedb';
-import type { Database, Table } from '../library/db';
+import type { Database, Migration, Table } from '../library/db';
 import { sqlString } from '../library/db';
 import { parseJson } from '../library/schema';
 import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
 import type { TrackAnalysisResult } from './types';
+import { featuresPartOf, isFeaturesOnly, modelOfVersion } from './version';
+import { isMusicTag } from './models/tag-kinds';
 
 export const ANALYSIS = 'analysis';
 export const ANALYSIS_ERRORS = 'analysis_errors';
@@ -48,6 +56,11 @@ export interface AnalysisData {
   tags: { model: string; names: string[]; data: Float32Array; present: Uint8Array } | null;
 }
 
+/** Which model's embedding to load: an id, null for none (features only), absent for the most used. */
+export interface LoadOptions {
+  model?: string | null;
+}
+
 /** A stored analysis or failure: at which analysis version, and when. */
 export interface Stamp {
   version: string;
@@ -56,6 +69,15 @@ export interface Stamp {
 
 export interface AnalysisCounts {
   analysed: number;
+  failed: number;
+}
+
+/** How much of the library one model's results cover. */
+export interface ModelCoverage {
+  model: string;
+  /** Tracks with a usable embedding of this model (its features version matches the track's). */
+  embedded: number;
+  /** Tracks whose latest failure was at a version of this model. */
   failed: number;
 }
 
@@ -88,6 +110,7 @@ function embeddingsSchema(dim: number, tagCount: number): Schema {
     f32list('vector', dim),
     f32list('std', dim),
     new Field('patches', new Int32(), false),
+    f64('analysedAt'),
   ];
   if (tagCount > 0) fields.push(f32list('tags', tagCount));
   return new Schema(fields);
@@ -142,6 +165,10 @@ function stringColumn(table: ArrowTable, name: string): string[] {
   return Array.from(column.toArray() as ArrayLike<unknown>, text);
 }
 
+function hasField(schema: Schema, name: string): boolean {
+  return schema.fields.some((f) => f.name === name);
+}
+
 function listDim(schema: Schema, name: string): number {
   // typeId, not instanceof: LanceDB may hand back types from its own copy of apache-arrow.
   const type = schema.fields.find((f) => f.name === name)?.type as
@@ -174,7 +201,7 @@ export class ResultsStore {
     const errorsTable = await db.registerTable({ name: ANALYSIS_ERRORS, schema: errorsSchema, version: 1 });
     const store = new ResultsStore(db, analysis, errorsTable);
     for (const name of names) {
-      if (name.startsWith(EMBEDDINGS_PREFIX)) store.embeddings.set(name, await registerExisting(db, name));
+      if (name.startsWith(EMBEDDINGS_PREFIX)) store.embeddings.set(name, await registerEmbeddings(db, name));
     }
     return store;
   }
@@ -235,6 +262,7 @@ export class ResultsStore {
             vector: Array.from(e.mean),
             std: Array.from(e.std),
             patches: e.patches,
+            analysedAt: now,
             ...(e.tags.length > 0 ? { tags: Array.from(e.tags) } : {}),
           });
           byModel.set(e.model, list);
@@ -335,9 +363,30 @@ export class ResultsStore {
       this.embeddings.set(name, table);
       return table;
     }
-    const table = await this.db.registerTable({ name, schema: embeddingsSchema(dim, tagCount), version: 1 });
+    const table = await this.db.registerTable({
+      name,
+      schema: embeddingsSchema(dim, tagCount),
+      version: EMBEDDINGS_SCHEMA_VERSION,
+      migrations: embeddingsMigrations,
+    });
     this.embeddings.set(name, table);
     return table;
+  }
+
+  /** The results table of a model, if it has any results. */
+  private modelTable(model: string): Table | undefined {
+    return this.embeddings.get(EMBEDDINGS_PREFIX + safeModel(model));
+  }
+
+  /** Models with stored results (their ids as written in the rows). */
+  async models(): Promise<string[]> {
+    const out: string[] = [];
+    for (const table of this.embeddings.values()) {
+      const t = await table.query().select(['model']).limit(1).toArrow();
+      const model = stringColumn(t, 'model')[0];
+      if (model) out.push(model);
+    }
+    return out.sort();
   }
 
   /** trackId → analysis version of its stored results. */
@@ -357,31 +406,98 @@ export class ResultsStore {
     return new Map(ids.map((id, i) => [id, versions[i]]));
   }
 
-  /** Each track's stored analysis and failure: the version and when (ms since the epoch). */
-  async stamps(): Promise<{ analysed: Map<string, Stamp>; failed: Map<string, Stamp> }> {
-    const read = async (table: Table | null, at: string): Promise<Map<string, Stamp>> => {
+  /**
+   * Each track's stored analysis and failure: the version and when (ms since the epoch).
+   * With a version, `analysed` is what counts for that version: for a model's version, that
+   * model's own results (another model's run does not make them stale, nor count for them); for
+   * the features-only version, any analysis at the same features version (stamped with `version`).
+   */
+  async stamps(version?: string): Promise<{ analysed: Map<string, Stamp>; failed: Map<string, Stamp> }> {
+    const read = async (table: Table | null | undefined, at: string): Promise<Map<string, Stamp>> => {
       if (!table) return new Map();
-      const t = await table.query().select(['trackId', 'analysisVersion', at]).toArrow();
+      const columns = ['trackId', 'analysisVersion'];
+      if (hasField(await table.schema(), at)) columns.push(at);
+      const t = await table.query().select(columns).toArrow();
       const ids = stringColumn(t, 'trackId');
       const versions = stringColumn(t, 'analysisVersion');
       const times = t.getChild(at)?.toArray() ?? [];
       return new Map(ids.map((id, i) => [id, { version: versions[i], at: num(times[i]) }]));
     };
-    const [analysed, failed] = await Promise.all([
+    const [rows, failed] = await Promise.all([
       read(this.analysis, 'analysedAt'),
       read(this.errorsTable, 'at'),
     ]);
-    return { analysed, failed };
+    const model = version ? modelOfVersion(version) : null;
+    if (!version || (!model && !isFeaturesOnly(version))) return { analysed: rows, failed };
+    if (!model) {
+      const features = featuresPartOf(version);
+      const analysed = new Map<string, Stamp>();
+      for (const [id, s] of rows)
+        if (featuresPartOf(s.version) === features) analysed.set(id, { version, at: s.at });
+      return { analysed, failed };
+    }
+    const own = await read(this.modelTable(model), 'analysedAt');
+    for (const [id, s] of own) {
+      // Rows from before schema 2 have no time: the analysis that wrote them has it.
+      const row = rows.get(id);
+      if (s.at === 0 && row && row.version === s.version) s.at = row.at;
+    }
+    return { analysed: own, failed };
   }
 
-  /** Tracks analysed and failed; at one version when given, else at any. */
+  /**
+   * Tracks analysed and failed; at one version when given (a model's version: that model's results;
+   * the features-only version: any analysis at its features version), else at any.
+   */
   async counts(version?: string): Promise<AnalysisCounts> {
-    const filter = version ? `analysisVersion = ${sqlString(version)}` : undefined;
-    const [analysed, failed] = await Promise.all([
-      this.analysis ? this.analysis.countRows(filter) : 0,
-      this.errorsTable.countRows(filter),
-    ]);
-    return { analysed, failed };
+    const exact = version ? `analysisVersion = ${sqlString(version)}` : undefined;
+    const model = version ? modelOfVersion(version) : null;
+    let analysed: Promise<number>;
+    if (model) {
+      const table = this.modelTable(model);
+      analysed = table ? table.countRows(exact) : Promise.resolve(0);
+    } else if (version && isFeaturesOnly(version)) {
+      const prefix = `${featuresPartOf(version)}+`;
+      analysed = this.analysis
+        ? this.analysis.countRows(`starts_with(analysisVersion, ${sqlString(prefix)})`)
+        : Promise.resolve(0);
+    } else {
+      analysed = this.analysis ? this.analysis.countRows(exact) : Promise.resolve(0);
+    }
+    const [a, failed] = await Promise.all([analysed, this.errorsTable.countRows(exact)]);
+    return { analysed: a, failed };
+  }
+
+  /**
+   * Per model with results: how many tracks its embeddings cover (usable: at the features version
+   * of the track's analysis) and how many tracks last failed at one of its versions. Only tracks
+   * in `keep` count when given (the catalog's present tracks).
+   */
+  async coverage(keep?: ReadonlySet<string>): Promise<ModelCoverage[]> {
+    const { analysed: rows, failed } = await this.stamps();
+    const failedBy = new Map<string, number>();
+    for (const [id, s] of failed) {
+      const m = modelOfVersion(s.version);
+      if (m && (!keep || keep.has(id))) failedBy.set(m, (failedBy.get(m) ?? 0) + 1);
+    }
+    const out: ModelCoverage[] = [];
+    for (const table of this.embeddings.values()) {
+      const t = await table.query().select(['trackId', 'model', 'analysisVersion']).toArrow();
+      const model = stringColumn(t, 'model')[0];
+      if (!model) continue;
+      const ids = stringColumn(t, 'trackId');
+      const versions = stringColumn(t, 'analysisVersion');
+      let embedded = 0;
+      ids.forEach((id, i) => {
+        const row = rows.get(id);
+        if (row && (!keep || keep.has(id)) && featuresPartOf(row.version) === featuresPartOf(versions[i]))
+          embedded++;
+      });
+      out.push({ model, embedded, failed: failedBy.get(model) ?? 0 });
+    }
+    for (const [model, n] of failedBy)
+      if (!out.some((c) => c.model === model)) out.push({ model, embedded: 0, failed: n });
+    return out.sort((a, b) => a.model.localeCompare(b.model));
   }
 
   /** Failures, most recent first. */
@@ -403,7 +519,10 @@ export class ResultsStore {
     return { total: all.length, errors: all.slice(offset, offset + limit) };
   }
 
-  /** What the UI shows about one track's analysis (top tags per model, named). */
+  /**
+   * What the UI shows about one track's analysis: its top music tags (genres, moods, instruments;
+   * never labels such as "Music" or "Speech") for every model whose results it has.
+   */
   async getTrackInfo(trackId: string, topTags = 10): Promise<TrackAnalysisInfo | null> {
     if (!this.analysis) return null;
     const rows = (await this.analysis
@@ -415,25 +534,32 @@ export class ResultsStore {
     if (rows.length === 0) return null;
     const row = rows[0];
     const version = text(row.analysisVersion);
-    const models = parseJson<string[]>(row.models, []);
+    const features = featuresPartOf(version);
+    const models: string[] = [];
     const tags: Record<string, TagScore[]> = {};
-    for (const model of models) {
-      const table = this.embeddings.get(EMBEDDINGS_PREFIX + safeModel(model));
-      if (!table || listDim(await table.schema(), 'tags') === 0) continue;
+    for (const table of this.embeddings.values()) {
+      const withTags = listDim(await table.schema(), 'tags') > 0;
       const t = await table
         .query()
-        .where(`trackId = ${sqlString(trackId)} AND analysisVersion = ${sqlString(version)}`)
-        .select(['tags'])
+        .where(`trackId = ${sqlString(trackId)}`)
+        .select(['model', 'analysisVersion', ...(withTags ? ['tags'] : [])])
         .limit(1)
         .toArrow();
-      if (t.numRows === 0) continue;
+      if (t.numRows === 0 || featuresPartOf(stringColumn(t, 'analysisVersion')[0]) !== features) continue;
+      const model = stringColumn(t, 'model')[0];
+      models.push(model);
+      if (!withTags) continue;
       const dim = listDim(t.schema, 'tags');
       const scores = fixedListColumn(t, 'tags', dim);
       const names = this.tagNames(model);
       tags[model] = Array.from(scores, (score, i) => ({ tag: names[i] ?? `tag${i}`, score }))
+        .filter((s) => isMusicTag(s.tag, names))
         .sort((a, b) => b.score - a.score)
         .slice(0, topTags);
     }
+    // The models of this track's latest analysis first, then the others by name.
+    const latest = parseJson<string[]>(row.models, []);
+    models.sort((a, b) => Number(latest.includes(b)) - Number(latest.includes(a)) || a.localeCompare(b));
     return {
       trackId,
       analysisVersion: version,
@@ -449,7 +575,7 @@ export class ResultsStore {
    * the model given, else the one most analyses used; a track's embedding counts only when it was
    * made by the same analysis (version) as its features.
    */
-  loadAll(options: { model?: string } = {}): Promise<AnalysisData> {
+  loadAll(options: LoadOptions = {}): Promise<AnalysisData> {
     return this.load(null, options);
   }
 
@@ -458,11 +584,11 @@ export class ResultsStore {
    * out; rows come in storage order, `ids` says which). Without a model, the embedding is the one
    * most of these tracks used: pass the model of the data this subset joins to stay consistent.
    */
-  loadSome(trackIds: Iterable<string>, options: { model?: string } = {}): Promise<AnalysisData> {
+  loadSome(trackIds: Iterable<string>, options: LoadOptions = {}): Promise<AnalysisData> {
     return this.load([...new Set(trackIds)], options);
   }
 
-  private async load(wanted: string[] | null, options: { model?: string }): Promise<AnalysisData> {
+  private async load(wanted: string[] | null, options: LoadOptions): Promise<AnalysisData> {
     if (!this.analysis || wanted?.length === 0) {
       return {
         ids: [],
@@ -495,7 +621,7 @@ export class ResultsStore {
     const modelLists = pick(stringColumn(t, 'models')).map((s) => parseJson<string[]>(s, []));
 
     let model = options.model ?? null;
-    if (!model) {
+    if (options.model === undefined) {
       const counts = new Map<string, number>();
       for (const list of modelLists) for (const m of list) counts.set(m, (counts.get(m) ?? 0) + 1);
       let best = 0;
@@ -520,7 +646,9 @@ export class ResultsStore {
       const present = new Uint8Array(n);
       for (let j = 0; j < eIds.length; j++) {
         const i = rowOf.get(eIds[j]);
-        if (i === undefined || versions[i] !== eVersions[j]) continue;
+        // Another model's later run rewrote the features (the same at one features version): this
+        // model's embedding still belongs with them.
+        if (i === undefined || featuresPartOf(versions[i]) !== featuresPartOf(eVersions[j])) continue;
         present[i] = 1;
         data.set(vectors.subarray(j * dim, (j + 1) * dim), i * dim);
         if (tagDim > 0) tagData.set(tagValues.subarray(j * tagDim, (j + 1) * tagDim), i * tagDim);
@@ -559,6 +687,28 @@ export class ResultsStore {
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     }
   }
+}
+
+/** Schema 2 of the per-model tables adds `analysedAt` (a model's own time, for re-analysis checks). */
+const EMBEDDINGS_SCHEMA_VERSION = 2;
+const embeddingsMigrations: Record<number, Migration> = {
+  1: async ({ table }) => {
+    if (hasField(await table.schema(), 'analysedAt')) return;
+    await table.addColumns([{ name: 'analysedAt', valueSql: 'CAST(0 AS DOUBLE)' }]);
+  },
+};
+
+/** Registers an existing per-model table, migrating it to the current schema. */
+async function registerEmbeddings(db: Database, name: string): Promise<Table> {
+  const existing = await db.connection.openTable(name);
+  const schema = await existing.schema();
+  existing.close();
+  return db.registerTable({
+    name,
+    schema,
+    version: EMBEDDINGS_SCHEMA_VERSION,
+    migrations: embeddingsMigrations,
+  });
 }
 
 /** Registers a table that already exists, with the schema it has. */

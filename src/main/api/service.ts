@@ -15,6 +15,7 @@ import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
 import { SettingsStore } from '../settings';
 import { SimilarityCache } from './similarity-cache';
+import { chooseAnsweringModel } from '../similarity/model-choice';
 import type { Handlers, TimbreService } from './service-types';
 
 export interface ServiceOptions {
@@ -178,8 +179,21 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'library.list': (req) => catalog.list(req),
     'library.track': (req) => catalog.get(req.id),
     'library.stats': async () => {
-      const [stats, target] = await Promise.all([catalog.stats(), analysisTarget()]);
-      const counts = await results.counts(target.version ?? undefined);
+      const [stats, target, tracks, s] = await Promise.all([
+        catalog.stats(),
+        analysisTarget(),
+        catalog.allTracks(),
+        settings.get(),
+      ]);
+      const present = new Set(tracks.map((t) => t.id));
+      const [counts, coverage, usable] = await Promise.all([
+        results.counts(target.version ?? undefined),
+        results.coverage(present),
+        results.counts(),
+      ]);
+      // The run under way (or the settings) name the model being analysed; what answers meanwhile
+      // is chosen like the similarity cache chooses it.
+      const choice = chooseAnsweringModel(coverage, engine.busy ? (target.model ?? 'none') : s.model);
       return {
         ...stats,
         analysed: counts.analysed,
@@ -187,6 +201,9 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         analysisPending: Math.max(0, stats.tracks - counts.analysed - counts.failed),
         analysisModel: target.model,
         ...(target.note ? { analysisModelNote: target.note } : {}),
+        similarityModel: choice.model,
+        similarityTracks: Math.min(usable.analysed, stats.tracks),
+        models: coverage.map((c) => ({ model: c.model, analysed: c.embedded, failed: c.failed })),
       };
     },
     'library.errors': (req) => catalog.errors(req),

@@ -646,6 +646,9 @@ export class Catalog {
       analysisFailed: 0,
       analysisPending: 0,
       analysisModel: null,
+      similarityModel: null,
+      similarityTracks: 0,
+      models: [],
       schemaVersion: this.db.tableVersion(TRACKS),
     };
   }
