@@ -89,7 +89,7 @@ export default defineConfig({
           cli: resolve(root, 'src/main/cli.ts'),
           worker: resolve(root, 'src/main/analysis/worker.ts'),
           'read-worker': resolve(root, 'src/main/library/read-worker.ts'),
-          browser: resolve(root, 'src/main/api/browser-main.ts'),
+          browser: resolve(root, 'src/main/browser/main.ts'),
         },
         // Shared chunks beside the entries (not in chunks/): modules that locate siblings through
         // import.meta.url (the analysis worker and tag reader entries, the renderer folder) then see out/main.

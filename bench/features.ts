@@ -14,8 +14,8 @@ import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtureLibraryDir } from '../test/helpers/shared';
-import { decodeAudio } from '../src/main/analysis/decode';
-import { resolveFfmpeg } from '../src/main/analysis/ffmpeg';
+import { decodeAudio } from '../src/main/ffmpeg/decode';
+import { resolveFfmpeg } from '../src/main/ffmpeg/resolve';
 import { FEATURE_SAMPLE_RATE, extractFeaturesTimed } from '../src/main/analysis/features/extract';
 
 function opt(name: string, fallback: string): string {

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { syntheticCatalog } from '../src/main/similarity/synthetic';
+import { syntheticCatalog } from '../test/helpers/synthetic';
 import { SimilarityEngine } from '../src/main/similarity/engine';
 import { rng } from '../src/main/similarity/vectors';
 

@@ -6,7 +6,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { SimilarityEngine } from '../src/main/similarity/engine';
-import { syntheticCatalog } from '../src/main/similarity/synthetic';
+import { syntheticCatalog } from '../test/helpers/synthetic';
 import { rng } from '../src/main/similarity/vectors';
 
 function arg(name: string, fallback: string): string {

@@ -9,8 +9,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiError } from '../shared/contract';
 import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/types';
 import { createService, type CoreService } from './api/service';
-import { HomeLockedError } from './home-lock';
-import { homeProblem, resolveHome } from './home';
+import { HomeLockedError } from './home/lock';
+import { homeProblem, resolveHome } from './home/folder';
 import {
   analysisLine,
   formatDuration,
@@ -165,7 +165,7 @@ async function run(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   if (command === 'serve') {
-    const { runBrowserMode } = await import('./api/browser-main');
+    const { runBrowserMode } = await import('./browser/main');
     await runBrowserMode({ home: values.home, port: intOption(values, 'port'), command: 'timbre serve' });
     return 0;
   }

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBrowserMode } from '../../src/main/api/browser-main';
+import { runBrowserMode } from '../../src/main/browser/main';
 import { projectRoot } from '../../src/main/project-root';
-import type { BrowserMode } from '../../src/main/api/browser-main';
+import type { BrowserMode } from '../../src/main/browser/main';
 import { fixtureLibraryDir, musicnnDir } from '../helpers/shared';
 
 /** The parts of HTMLAudioElement the test reads (this file compiles without the DOM lib). */

@@ -2,7 +2,7 @@
  * One track, start to finish, inside a worker: decode once (one ffmpeg run producing every sample
  * rate needed), extract the features, embed with the model if there is one, and time each step.
  */
-import { decodeAudio } from './decode';
+import { decodeAudio } from '../ffmpeg/decode';
 import { extractFeatures, FEATURE_SAMPLE_RATE } from './features/extract';
 import type { AnalysisJob, EmbeddingResult, TrackAnalysisResult } from './types';
 

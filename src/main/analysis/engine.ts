@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
 import type { AnalysisErrorRecord, AnalysisProgress, AnalysisState, Track } from '../../shared/types';
-import { resolveFfmpeg } from './ffmpeg';
+import { resolveFfmpeg } from '../ffmpeg/resolve';
 import { FEATURES_VERSION } from './features/extract';
 import { DEFAULT_PATCHES_PER_TRACK } from './models/embedder';
 import {

@@ -29,8 +29,8 @@ import {
   type Table as ArrowTable,
 } from 'apache-arrow';
 import { makeArrowTable } from '@lancedb/lancedb';
-import type { Database, Migration, Table } from '../library/db';
-import { sqlString } from '../library/db';
+import type { Database, Migration, Table } from '../store/db';
+import { sqlString } from '../store/db';
 import { parseJson } from '../library/schema';
 import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
 import type { TrackAnalysisResult } from './types';

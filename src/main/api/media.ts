@@ -13,7 +13,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Settings } from '../../shared/types';
-import { resolveFfmpeg } from '../analysis/ffmpeg';
+import { resolveFfmpeg } from '../ffmpeg/resolve';
 import type { TimbreService } from './service-types';
 
 const audioTypes: Record<string, string> = {

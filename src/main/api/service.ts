@@ -9,12 +9,12 @@ import type { AnalysisProgress, Settings } from '../../shared/types';
 import { AnalysisEngine } from '../analysis/engine';
 import type { WorkerHostFactory } from '../analysis/worker-host';
 import { ResultsStore } from '../analysis/results-store';
-import { homeLayout, resolveHome } from '../home';
-import { acquireHomeLock, type HomeAccess } from '../home-lock';
+import { homeLayout, resolveHome } from '../home/folder';
+import { acquireHomeLock, type HomeAccess } from '../home/lock';
 import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
-import { SettingsStore } from '../settings';
-import { SimilarityCache } from './similarity-cache';
+import { SettingsStore } from '../home/settings';
+import { SimilarityCache } from '../similarity/live-index';
 import { chooseAnsweringModel } from '../similarity/model-choice';
 import type { Handlers, TimbreService } from './service-types';
 

@@ -16,7 +16,7 @@ import type {
   TrackPage,
   TrackQuery,
 } from '../../shared/types';
-import { Database, sqlString, type Table } from './db';
+import { Database, sqlString, type Table } from '../store/db';
 import { ReadPool } from './read-pool';
 import type { ReadResult, TrackInfo } from './reader';
 import {

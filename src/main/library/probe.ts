@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { close, open, read } from 'node:fs';
-import { channelsFromStreamLine } from '../analysis/decode';
-import { resolveFfmpeg } from '../analysis/ffmpeg';
+import { channelsFromStreamLine } from '../ffmpeg/decode';
+import { resolveFfmpeg } from '../ffmpeg/resolve';
 
 const HEAD_BYTES = 4096;
 const CHUNK_BYTES = 8192;

@@ -1,7 +1,7 @@
 /** Arrow schemas of the catalog tables and the conversions between rows and domain objects. */
 import { Bool, Field, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import type { ScanErrorRecord, Track, TrackStatus } from '../../shared/types';
-import type { TableSpec } from './db';
+import type { TableSpec } from '../store/db';
 
 export const TRACKS = 'tracks';
 export const SCAN_ERRORS = 'scan_errors';

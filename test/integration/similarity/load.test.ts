@@ -12,7 +12,7 @@ import type { TrackAnalysisResult } from '../../../src/main/analysis/types';
 import { Catalog } from '../../../src/main/library/catalog';
 import { SimilarityEngine } from '../../../src/main/similarity/engine';
 import { loadSimilarityInput } from '../../../src/main/similarity/load';
-import { makeScalars } from '../../../src/main/similarity/synthetic';
+import { makeScalars } from '../../helpers/synthetic';
 import { rng } from '../../../src/main/similarity/vectors';
 import type { Track } from '../../../src/shared/types';
 import { fixtureLibraryDir } from '../../helpers/shared';

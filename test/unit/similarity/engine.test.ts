@@ -3,7 +3,7 @@ import type { SimilarityFilters, Track } from '../../../src/shared/types';
 import { SimilarityEngine } from '../../../src/main/similarity/engine';
 import type { SimilarityInput } from '../../../src/main/similarity/corpus';
 import { keysCompatible, makeFilter, normalizeTitle, duplicateKey } from '../../../src/main/similarity/rules';
-import { makeScalars, makeTrack, syntheticCatalog } from '../../../src/main/similarity/synthetic';
+import { makeScalars, makeTrack, syntheticCatalog } from '../../helpers/synthetic';
 import { joinSimilarityInput } from '../../../src/main/similarity/load';
 import { rng } from '../../../src/main/similarity/vectors';
 

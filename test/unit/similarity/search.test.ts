@@ -8,7 +8,7 @@ import {
   logNormalTail,
   logOneMinusMp,
 } from '../../../src/main/similarity/hubness';
-import { syntheticCatalog } from '../../../src/main/similarity/synthetic';
+import { syntheticCatalog } from '../../helpers/synthetic';
 import { TopK, normalize, rng } from '../../../src/main/similarity/vectors';
 
 function randomUnit(n: number, dim: number, seed: number): Float32Array {

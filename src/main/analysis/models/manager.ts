@@ -12,7 +12,7 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { z } from 'zod';
 import manifestJson from '../../../../resources/models.json';
-import { homeLayout } from '../../home';
+import { homeLayout } from '../../home/folder';
 import { CONVERTER_VERSION, convertMusicnnH5 } from './h5-to-onnx';
 
 export type ModelKind = 'musicnn-mel' | 'waveform';

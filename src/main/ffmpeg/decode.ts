@@ -1,0 +1,421 @@
+/**
+ * Decoding with an ffmpeg child process into mono float32 PCM, one stream per requested sample rate,
+ * all from one ffmpeg run (`asplit` + one pipe per rate: stdout, then fd 3, 4, …).
+ *
+ * - Mono mix: channels are averaged (`pan=mono|c0=0.5*c0+0.5*c1` for stereo, 1/n each for n
+ *   channels; mono input passes through). This is the exact command the MusiCNN reference PCM was
+ *   made with. `-ac 1` would be 3 dB louder.
+ * - No separate probe: the channel count and duration come from the catalog (`channelsHint`,
+ *   `durationHint`); ffmpeg's own stream header (printed on stderr before any PCM) is parsed and,
+ *   if it disagrees with the plan (other channel count, or a long file decoded from the start),
+ *   the run is killed and restarted once with the right plan. A probe would cost a second ffmpeg
+ *   start (~0.1 s CPU with Debian's ffmpeg, measured), which is most of a short file's decode.
+ * - Long files (duration > maxDecodedSeconds): K excerpts spread over the track, each read with input
+ *   seeking (`-ss`/`-t` before `-i`), concatenated by ffmpeg's `concat` filter. The PCM held is
+ *   bounded by maxDecodedSeconds in every case (a run without excerpts is capped with `-t`).
+ * - Failures (ffmpeg error exit, stall, < 0.5 s of audio) reject with ffmpeg's reason: its last
+ *   meaningful stderr lines; the whole stderr (bounded) is kept on the error as `stderr`.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { DecodeOptions, DecodedAudio } from '../analysis/types';
+import { resolveFfmpeg } from './resolve';
+
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_DECODED_SECONDS = 600;
+/** Length of one excerpt of a long file (the number of excerpts follows from maxDecodedSeconds). */
+export const EXCERPT_SECONDS = 120;
+/** Less audio than this is a failure. */
+export const MIN_DECODED_SECONDS = 0.5;
+
+const STDERR_LIMIT = 64 * 1024;
+
+/** An Error carrying ffmpeg's whole (bounded) stderr. */
+export class DecodeError extends Error {
+  readonly stderr: string;
+  readonly path: string;
+  constructor(message: string, path: string, stderr: string) {
+    super(message);
+    this.name = 'DecodeError';
+    this.path = path;
+    this.stderr = stderr;
+  }
+}
+
+interface Plan {
+  channels: number;
+  /** Null: one read from the start (capped at maxDecodedSeconds). */
+  excerpts: { start: number; length: number }[] | null;
+}
+
+interface StreamHeader {
+  duration: number | null;
+  channels: number | null;
+}
+
+const LAYOUT_CHANNELS: Record<string, number> = {
+  mono: 1,
+  stereo: 2,
+  '2.1': 3,
+  '3.0': 3,
+  '3.0(back)': 3,
+  '4.0': 4,
+  quad: 4,
+  'quad(side)': 4,
+  '3.1': 4,
+  '5.0': 5,
+  '5.0(side)': 5,
+  '4.1': 5,
+  '5.1': 6,
+  '5.1(side)': 6,
+  '6.0': 6,
+  '6.0(front)': 6,
+  hexagonal: 6,
+  '6.1': 7,
+  '6.1(back)': 7,
+  '6.1(front)': 7,
+  '7.0': 7,
+  '7.0(front)': 7,
+  '7.1': 8,
+  '7.1(wide)': 8,
+  '7.1(wide-side)': 8,
+  octagonal: 8,
+  downmix: 2,
+};
+
+/** Channel count from an ffmpeg stream line ("Audio: mp3, 44100 Hz, stereo, fltp, …"). */
+export function channelsFromStreamLine(line: string): number | null {
+  const m = /Audio: [^,]+(?:\([^)]*\))*[^,]*, \d+ Hz, ([^,]+)/.exec(line);
+  if (!m) return null;
+  const layout = m[1].trim();
+  const n = /^(\d+) channels?/.exec(layout);
+  if (n) return Number(n[1]) > 0 ? Number(n[1]) : null;
+  return LAYOUT_CHANNELS[layout] ?? null;
+}
+
+function parseDuration(line: string): number | null {
+  const m = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(line);
+  if (!m) return null;
+  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
+
+/** The mono-mix filter for n channels (average of all channels). */
+export function monoMixFilter(channels: number): string {
+  if (channels <= 1) return 'anull';
+  if (channels === 2) return 'pan=mono|c0=0.5*c0+0.5*c1';
+  const g = 1 / channels;
+  const terms = Array.from({ length: channels }, (_, i) => `${g}*c${i}`);
+  return `pan=mono|c0=${terms.join('+')}`;
+}
+
+/** Excerpts spread over a long track: K = round(max / EXCERPT_SECONDS) windows centred on K equal parts. */
+export function planExcerpts(
+  duration: number,
+  maxDecodedSeconds: number,
+): { start: number; length: number }[] {
+  const k = Math.max(1, Math.round(maxDecodedSeconds / EXCERPT_SECONDS));
+  const length = maxDecodedSeconds / k;
+  const out: { start: number; length: number }[] = [];
+  for (let i = 0; i < k; i++) {
+    const centre = ((i + 0.5) * duration) / k;
+    const start = Math.min(Math.max(0, centre - length / 2), Math.max(0, duration - length));
+    out.push({ start: Math.round(start * 1000) / 1000, length: Math.round(length * 1000) / 1000 });
+  }
+  return out;
+}
+
+function makePlan(channels: number, duration: number | null, max: number): Plan {
+  return { channels, excerpts: duration !== null && duration > max ? planExcerpts(duration, max) : null };
+}
+
+function samePlan(a: Plan, b: Plan): boolean {
+  return a.channels === b.channels && (a.excerpts === null) === (b.excerpts === null);
+}
+
+export function buildArgs(path: string, plan: Plan, rates: number[], max: number): string[] {
+  const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info'];
+  let source: string;
+  if (plan.excerpts) {
+    for (const e of plan.excerpts)
+      args.push('-ss', e.start.toFixed(3), '-t', e.length.toFixed(3), '-i', path);
+    const ins = plan.excerpts.map((_, i) => `[${i}:a:0]`).join('');
+    source = `${ins}concat=n=${plan.excerpts.length}:v=0:a=1,`;
+  } else {
+    args.push('-t', String(max), '-i', path);
+    source = '[0:a:0]';
+  }
+  const mix = monoMixFilter(plan.channels);
+  // ffmpeg writes each decoded frame (a few hundred samples) to the pipe on its own, which costs
+  // Node one 'data' event per frame (24,000 for a 9-minute track, ~0.7 s of CPU): regroup into
+  // large frames and let the muxer buffer instead of flushing per packet.
+  const regroup = `asetnsamples=n=${PIPE_FRAME_SAMPLES}:p=0`;
+  let graph: string;
+  if (rates.length === 1) {
+    graph = `${source}${mix},aresample=${rates[0]},${regroup}[o0]`;
+  } else {
+    const splits = rates.map((_, i) => `[s${i}]`).join('');
+    graph =
+      `${source}${mix},asplit=${rates.length}${splits};` +
+      rates.map((r, i) => `[s${i}]aresample=${r},${regroup}[o${i}]`).join(';');
+  }
+  args.push('-filter_complex', graph);
+  rates.forEach((_, i) => {
+    args.push('-map', `[o${i}]`, '-c:a', 'pcm_f32le', '-f', 'f32le', '-flush_packets', '0');
+    args.push(i === 0 ? 'pipe:1' : `pipe:${i + 2}`);
+  });
+  return args;
+}
+
+const NOISE = [
+  /^Input #\d/,
+  /^Output #\d/,
+  /^\s/,
+  /^Stream mapping:/,
+  /^Press \[q\]/,
+  /^size=/,
+  /^video:\d/,
+  /^Guessed Channel Layout/,
+  /misdetection possible/,
+  /^Conversion failed!?$/,
+  /^Error marking filters as finished/,
+  /^Exiting normally/,
+];
+
+/** The last meaningful lines of ffmpeg's stderr (errors and warnings, not the stream banner). */
+export function ffmpegReason(stderr: string, maxLines = 4): string {
+  const lines: string[] = [];
+  for (const raw of stderr.split(/\r?\n/)) {
+    const line = raw.trimEnd();
+    if (!line.trim() || NOISE.some((re) => re.test(line))) continue;
+    const clean = line.replace(/^\[([\w,]+) @ 0x[0-9a-f]+\] /, '$1: ');
+    if (lines[lines.length - 1] !== clean) lines.push(clean);
+  }
+  return lines.slice(-maxLines).join('; ');
+}
+
+interface RunOutcome {
+  kind: 'done';
+  chunks: Buffer[][];
+  bytes: number[];
+  header: StreamHeader;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+interface RunRestart {
+  kind: 'restart';
+  header: StreamHeader;
+}
+
+function runOnce(
+  bin: string,
+  path: string,
+  plan: Plan,
+  rates: number[],
+  max: number,
+  stallTimeoutMs: number,
+  signal: AbortSignal | undefined,
+  wantRestart: (h: StreamHeader) => boolean,
+): Promise<RunOutcome | RunRestart> {
+  return new Promise((resolvePromise, reject) => {
+    const args = buildArgs(path, plan, rates, max);
+    const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
+    for (let i = 1; i < rates.length; i++) stdio.push('pipe');
+    const child = spawn(bin, args, { stdio, windowsHide: true });
+    const capBytes = rates.map((r) => Math.ceil((max + 5) * r) * 4);
+    const chunks: Buffer[][] = rates.map(() => []);
+    const bytes = rates.map(() => 0);
+    const header: StreamHeader = { duration: null, channels: null };
+    let headerDone = false;
+    let stderr = '';
+    let stderrTail = '';
+    let stderrHead = '';
+    let stderrRest = '';
+    let stderrCut = false;
+    let settled = false;
+    let stallTimer: NodeJS.Timeout | null = null;
+    let failure: Error | null = null;
+    let restart = false;
+
+    const kill = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    const cleanup = (): void => {
+      if (stallTimer) clearTimeout(stallTimer);
+      stallTimer = null;
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: Error): void => {
+      if (failure || settled) return;
+      failure = err;
+      kill();
+    };
+    const armStall = (): void => {
+      if (stallTimer) clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        fail(
+          new DecodeError(
+            `ffmpeg stalled: no audio for ${stallTimeoutMs} ms` +
+              (ffmpegReason(stderr) ? ` (${ffmpegReason(stderr)})` : ''),
+            path,
+            stderr,
+          ),
+        );
+      }, stallTimeoutMs);
+    };
+    const onAbort = (): void => fail(new DecodeError('decode aborted', path, stderr));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort);
+    armStall();
+
+    rates.forEach((_, i) => {
+      const stream = child.stdio[i === 0 ? 1 : i + 2] as Readable;
+      stream.on('data', (buf: Buffer) => {
+        armStall();
+        const room = capBytes[i] - bytes[i];
+        if (room <= 0) return;
+        const part = buf.length > room ? buf.subarray(0, room) : buf;
+        chunks[i].push(part);
+        bytes[i] += part.length;
+      });
+      stream.on('error', () => {
+        /* the exit code tells */
+      });
+    });
+
+    const onHeaderLine = (line: string): void => {
+      if (headerDone) return;
+      if (/^Input #[1-9]/.test(line) || /^Stream mapping:/.test(line) || /^Output #/.test(line)) {
+        headerDone = true;
+        if (!failure && wantRestart(header)) {
+          restart = true;
+          kill();
+        }
+        return;
+      }
+      if (header.duration === null) header.duration = parseDuration(line);
+      if (header.channels === null && /^\s+Stream #0:\d+.*: Audio: /.test(line)) {
+        header.channels = channelsFromStreamLine(line);
+      }
+    };
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
+      // Keep the first and the last STDERR_LIMIT/2 characters (the banner and the reason).
+      if (!stderrCut && stderr.length + text.length <= STDERR_LIMIT) {
+        stderr += text;
+      } else {
+        if (!stderrCut) {
+          stderrHead = stderr.slice(0, STDERR_LIMIT / 2);
+          stderrRest = stderr.slice(STDERR_LIMIT / 2);
+          stderrCut = true;
+        }
+        stderrRest = (stderrRest + text).slice(-STDERR_LIMIT / 2);
+        stderr = `${stderrHead}\n…\n${stderrRest}`;
+      }
+      const lines = (stderrTail + text).split(/\r?\n/);
+      stderrTail = lines.pop() ?? '';
+      for (const l of lines) onHeaderLine(l);
+    });
+
+    child.on('error', (err) => {
+      fail(new DecodeError(`cannot run ffmpeg (${bin}): ${err.message}`, path, stderr));
+      // 'close' may not follow a spawn failure
+      if (child.pid === undefined && !settled) {
+        settled = true;
+        cleanup();
+        reject(failure);
+      }
+    });
+    child.on('close', (code, sig) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      if (stderrTail) onHeaderLine(stderrTail);
+      if (failure) reject(failure);
+      else if (restart) resolvePromise({ kind: 'restart', header });
+      else resolvePromise({ kind: 'done', chunks, bytes, header, code, signal: sig, stderr });
+    });
+  });
+}
+
+/** Samples per frame written to the pipe (see buildArgs). */
+const PIPE_FRAME_SAMPLES = 16384;
+
+function toFloat32(chunks: Buffer[], bytes: number): Float32Array {
+  const n = Math.floor(bytes / 4);
+  const out = new Float32Array(n);
+  const view = new Uint8Array(out.buffer);
+  let off = 0;
+  for (const c of chunks) {
+    const take = Math.min(c.length, n * 4 - off);
+    if (take <= 0) break;
+    view.set(c.subarray(0, take), off);
+    off += take;
+  }
+  return out;
+}
+
+/**
+ * Decodes `path` to mono float32 PCM at each rate in `opts.rates`, in one ffmpeg run. Rejects with
+ * ffmpeg's reason when it fails, stalls (no PCM for `stallTimeoutMs`) or yields < 0.5 s of audio.
+ */
+export async function decodeAudio(path: string, opts: DecodeOptions): Promise<DecodedAudio> {
+  const rates = [...new Set(opts.rates.map((r) => Math.round(r)))];
+  if (rates.length === 0 || rates.some((r) => !(r >= 1000 && r <= 384_000))) {
+    throw new Error(`decodeAudio: bad sample rates ${JSON.stringify(opts.rates)}`);
+  }
+  const max =
+    opts.maxDecodedSeconds && opts.maxDecodedSeconds > 0
+      ? opts.maxDecodedSeconds
+      : DEFAULT_MAX_DECODED_SECONDS;
+  const stall =
+    opts.stallTimeoutMs && opts.stallTimeoutMs > 0 ? opts.stallTimeoutMs : DEFAULT_STALL_TIMEOUT_MS;
+  const bin = (await resolveFfmpeg(opts.ffmpegPath)).path;
+  const hintDuration = opts.durationHint && opts.durationHint > 0 ? opts.durationHint : null;
+  const hintChannels = opts.channelsHint && opts.channelsHint > 0 ? Math.round(opts.channelsHint) : null;
+
+  let plan = makePlan(hintChannels ?? 2, hintDuration, max);
+  let outcome: RunOutcome | RunRestart | null = null;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const current = plan;
+    const allowRestart = attempt === 0;
+    outcome = await runOnce(bin, path, current, rates, max, stall, opts.signal, (h) => {
+      if (!allowRestart) return false;
+      const next = makePlan(h.channels ?? current.channels, h.duration ?? hintDuration, max);
+      if (samePlan(next, current)) return false;
+      plan = next;
+      return true;
+    });
+    if (outcome.kind === 'done') break;
+  }
+  if (!outcome || outcome.kind !== 'done') throw new DecodeError('ffmpeg restarted twice', path, '');
+  const { chunks, bytes, header, code, signal, stderr } = outcome;
+  const reason = ffmpegReason(stderr);
+  if (code !== 0) {
+    const how = code === null ? `killed by ${signal ?? 'a signal'}` : `exit code ${code}`;
+    throw new DecodeError(reason || `ffmpeg failed (${how})`, path, stderr);
+  }
+  const pcm = new Map<number, Float32Array>();
+  rates.forEach((r, i) => pcm.set(r, toFloat32(chunks[i], bytes[i])));
+  const decodedSeconds = pcm.get(rates[0])!.length / rates[0];
+  if (decodedSeconds < MIN_DECODED_SECONDS) {
+    throw new DecodeError(
+      `no audio decoded (${decodedSeconds.toFixed(2)} s)` + (reason ? `: ${reason}` : ''),
+      path,
+      stderr,
+    );
+  }
+  let duration: number;
+  let excerpts: { start: number; length: number }[];
+  if (plan.excerpts) {
+    duration = hintDuration ?? header.duration ?? decodedSeconds;
+    excerpts = plan.excerpts;
+  } else {
+    // One read from the start: unless capped, what was decoded is the whole file.
+    const capped = decodedSeconds >= max - 0.05;
+    duration = capped ? Math.max(hintDuration ?? 0, header.duration ?? 0, decodedSeconds) : decodedSeconds;
+    excerpts = [{ start: 0, length: decodedSeconds }];
+  }
+  return { pcm, duration, decodedSeconds, excerpts };
+}
