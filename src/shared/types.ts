@@ -225,6 +225,11 @@ export interface SimilarTrack {
    */
   score: number;
   distance: number;
+  /**
+   * The score a listener can read: the share of the library's track pairs (in percent) that are
+   * less similar than this one (99: closer than 99 % of pairs). Absent on path steps.
+   */
+  percentile?: number;
   clusterId?: number;
 }
 
@@ -265,6 +270,8 @@ export interface Explanation {
   a: TrackId;
   b: TrackId;
   score: number;
+  /** Where the pair stands among the library's pairs, in percent (see SimilarTrack.percentile). */
+  percentile: number;
   summary: string;
   sharedTags: string[];
   closest: ExplanationFeature[];

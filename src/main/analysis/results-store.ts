@@ -34,7 +34,7 @@ import { sqlString } from '../store/db';
 import { parseJson } from '../library/schema';
 import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
 import type { TrackAnalysisResult } from './types';
-import { featuresPartOf, isFeaturesOnly, modelOfVersion } from './version';
+import { featuresPartOf, modelOfVersion } from './version';
 import { isMusicTag } from './models/tag-kinds';
 
 export const ANALYSIS = 'analysis';
@@ -408,9 +408,10 @@ export class ResultsStore {
 
   /**
    * Each track's stored analysis and failure: the version and when (ms since the epoch).
-   * With a version, `analysed` is what counts for that version: for a model's version, that
-   * model's own results (another model's run does not make them stale, nor count for them); for
-   * the features-only version, any analysis at the same features version (stamped with `version`).
+   * With a model's version, `analysed` holds what counts for that version: the model's own
+   * results (another model's run neither makes them stale nor counts for them), for tracks whose
+   * analysis row is at the version's features version (older features are redone). Any other
+   * version (features only) is the analysis row's own.
    */
   async stamps(version?: string): Promise<{ analysed: Map<string, Stamp>; failed: Map<string, Stamp> }> {
     const read = async (table: Table | null | undefined, at: string): Promise<Map<string, Stamp>> => {
@@ -428,44 +429,33 @@ export class ResultsStore {
       read(this.errorsTable, 'at'),
     ]);
     const model = version ? modelOfVersion(version) : null;
-    if (!version || (!model && !isFeaturesOnly(version))) return { analysed: rows, failed };
-    if (!model) {
-      const features = featuresPartOf(version);
-      const analysed = new Map<string, Stamp>();
-      for (const [id, s] of rows)
-        if (featuresPartOf(s.version) === features) analysed.set(id, { version, at: s.at });
-      return { analysed, failed };
-    }
-    const own = await read(this.modelTable(model), 'analysedAt');
-    for (const [id, s] of own) {
-      // Rows from before schema 2 have no time: the analysis that wrote them has it.
+    if (!version || !model) return { analysed: rows, failed };
+    const features = featuresPartOf(version);
+    const analysed = new Map<string, Stamp>();
+    for (const [id, s] of await read(this.modelTable(model), 'analysedAt')) {
       const row = rows.get(id);
-      if (s.at === 0 && row && row.version === s.version) s.at = row.at;
+      if (!row || featuresPartOf(row.version) !== features) continue;
+      // Rows from before schema 2 have no time: the analysis that wrote them has it.
+      analysed.set(id, { version: s.version, at: s.at === 0 && row.version === s.version ? row.at : s.at });
     }
-    return { analysed: own, failed };
+    return { analysed, failed };
   }
 
   /**
-   * Tracks analysed and failed; at one version when given (a model's version: that model's results;
-   * the features-only version: any analysis at its features version), else at any.
+   * Tracks analysed and failed; at one version when given (a model's version: that model's own
+   * results, see `stamps`), else at any.
    */
   async counts(version?: string): Promise<AnalysisCounts> {
     const exact = version ? `analysisVersion = ${sqlString(version)}` : undefined;
-    const model = version ? modelOfVersion(version) : null;
-    let analysed: Promise<number>;
-    if (model) {
-      const table = this.modelTable(model);
-      analysed = table ? table.countRows(exact) : Promise.resolve(0);
-    } else if (version && isFeaturesOnly(version)) {
-      const prefix = `${featuresPartOf(version)}+`;
-      analysed = this.analysis
-        ? this.analysis.countRows(`starts_with(analysisVersion, ${sqlString(prefix)})`)
-        : Promise.resolve(0);
-    } else {
-      analysed = this.analysis ? this.analysis.countRows(exact) : Promise.resolve(0);
+    const failed = this.errorsTable.countRows(exact);
+    if (version && modelOfVersion(version)) {
+      const { analysed } = await this.stamps(version);
+      let n = 0;
+      for (const s of analysed.values()) if (s.version === version) n++;
+      return { analysed: n, failed: await failed };
     }
-    const [a, failed] = await Promise.all([analysed, this.errorsTable.countRows(exact)]);
-    return { analysed: a, failed };
+    const analysed = this.analysis ? this.analysis.countRows(exact) : Promise.resolve(0);
+    return { analysed: await analysed, failed: await failed };
   }
 
   /**

@@ -37,8 +37,3 @@ export function featuresPartOf(version: string): string {
   const plus = version.indexOf('+');
   return plus < 0 ? version : version.slice(0, plus);
 }
-
-/** Whether a version is the features-only version (`f3+none`). */
-export function isFeaturesOnly(version: string): boolean {
-  return /^f[^+]*\+none$/.test(version);
-}

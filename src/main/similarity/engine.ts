@@ -24,6 +24,8 @@ import { Vectors, defaultEngineSettings, fillBlend, ivfOptions, standardizeRows 
 import { explainPair, scalarSpread, sharedTags } from './explain';
 import type { ScalarSpread } from './explain';
 import { hubStats, logOneMinusMp, mpScore, queryStats } from './hubness';
+import { canonicalPermutation, reorder } from './canonical';
+import { ScoreCalibration } from './calibration';
 import { albumKey, artistKey, defaultVariety, duplicateKey, makeFilter } from './rules';
 import type { GroupIds } from './rules';
 import { TopK, dotRow, dotRows, normalize, slerp } from './vectors';
@@ -72,6 +74,10 @@ export class SimilarityEngine {
   private spread: ScalarSpread;
   private clusterOf: Int32Array | null = null;
   private clusterInfo = new Map<number, ClusterInfo>();
+  /** Row of each track of the input `build` was given, by its position there (rows are canonical). */
+  private rowOfInput = new Int32Array(0);
+  /** Each space's distribution of pair relevances (built on first use). */
+  private calibrations = new WeakMap<Space, ScoreCalibration>();
 
   private constructor(input: SimilarityInput, settings: EngineSettings, variety: Rules) {
     this.settings = settings;
@@ -105,7 +111,12 @@ export class SimilarityEngine {
       recentlyPlayed: [],
       ...stripUndefined(config.variety ?? {}),
     } as Rules;
-    return new SimilarityEngine(input, settings, variety);
+    // Canonical row order: the same library answers the same whatever its ids and insertion order.
+    const order = canonicalPermutation(input);
+    const engine = new SimilarityEngine(reorder(input, order), settings, variety);
+    engine.rowOfInput = new Int32Array(order.length);
+    order.forEach((inputRow, row) => (engine.rowOfInput[inputRow] = row));
+    return engine;
   }
 
   get size(): number {
@@ -370,9 +381,26 @@ export class SimilarityEngine {
     return out.slice(0, count);
   }
 
+  /** The space's reference distribution of pair relevances (see calibration.ts). */
+  private calibration(sp: Space): ScoreCalibration {
+    let c = this.calibrations.get(sp);
+    if (!c) {
+      c = ScoreCalibration.build(sp, (a, b) =>
+        this.relOf(sp, this.rowQuery(sp, a), b, dotRows(sp.data, a, b, sp.dim)),
+      );
+      this.calibrations.set(sp, c);
+    }
+    return c;
+  }
+
   private toSimilar(sp: Space, s: Scored): SimilarTrack {
     const score = this.display(sp, s.rel);
-    const out: SimilarTrack = { track: this.tracks[s.i], score, distance: 1 - score };
+    const out: SimilarTrack = {
+      track: this.tracks[s.i],
+      score,
+      distance: 1 - score,
+      percentile: this.calibration(sp).percentile(s.rel),
+    };
     if (this.clusterOf && this.clusterOf[s.i] >= 0) out.clusterId = this.clusterOf[s.i];
     return out;
   }
@@ -696,11 +724,29 @@ export class SimilarityEngine {
     };
   }
 
-  /** Similarity of two tracks in the default space (what the lists show), with its display score. */
-  pairScore(a: number, b: number, source?: SimilaritySource): { cosine: number; score: number } {
+  /**
+   * Similarity of two tracks in the default space (what the lists show), with its display score
+   * and percentile; `a` and `b` are positions in the input given to `build`.
+   */
+  pairScore(
+    a: number,
+    b: number,
+    source?: SimilaritySource,
+  ): { cosine: number; score: number; percentile: number } {
+    // Positions in the input given to `build` (tracks added later follow it in order).
+    const row = (i: number): number => (i < this.rowOfInput.length ? this.rowOfInput[i] : i);
+    return this.rowPairScore(row(a), row(b), source);
+  }
+
+  private rowPairScore(
+    a: number,
+    b: number,
+    source?: SimilaritySource,
+  ): { cosine: number; score: number; percentile: number } {
     const sp = this.space(source);
     const cos = dotRows(sp.data, a, b, sp.dim);
-    return { cosine: cos, score: this.display(sp, this.relOf(sp, this.rowQuery(sp, a), b, cos)) };
+    const rel = this.relOf(sp, this.rowQuery(sp, a), b, cos);
+    return { cosine: cos, score: this.display(sp, rel), percentile: this.calibration(sp).percentile(rel) };
   }
 
   explain(aId: TrackId, bId: TrackId): Explanation {
@@ -708,7 +754,7 @@ export class SimilarityEngine {
     const b = this.byId.get(bId);
     if (a === undefined || b === undefined) throw new ApiError('not_found', 'Both tracks must be analysed.');
     const sp = this.space();
-    const { score } = this.pairScore(a, b);
+    const { score, percentile } = this.rowPairScore(a, b);
     let tags: string[] = [];
     const t = this.input.tags;
     if (t && t.names.length > 0) {
@@ -722,11 +768,13 @@ export class SimilarityEngine {
       tags,
       score,
       sp.hub !== null,
+      percentile,
     );
     return {
       a: aId,
       b: bId,
       score,
+      percentile,
       summary: words.summary,
       sharedTags: tags,
       closest: words.closest,

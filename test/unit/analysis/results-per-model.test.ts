@@ -61,9 +61,11 @@ describe('ResultsStore keeps results per model', () => {
     expect([...msd.analysed.keys()].sort()).toEqual(['t1', 't2']);
     expect([...msd.analysed.values()].every((s) => s.version === V_MSD && s.at > 0)).toBe(true);
     expect([...(await store.stamps(V_MTT)).analysed.keys()]).toEqual(['t1']);
-    // Features only: every track analysed at the same features version is done.
-    expect(await store.counts(V_NONE)).toEqual({ analysed: 2, failed: 0 });
-    expect([...(await store.stamps(V_NONE)).analysed.values()].every((s) => s.version === V_NONE)).toBe(true);
+    // Features only is a version of its own (a run with no model redoes the features).
+    expect(await store.counts(V_NONE)).toEqual({ analysed: 0, failed: 0 });
+    await store.write([result('t2', V_NONE, 2, null)]);
+    expect(await store.counts(V_NONE)).toEqual({ analysed: 1, failed: 0 });
+    expect(await store.counts(V_MSD)).toEqual({ analysed: 2, failed: 0 });
     // Both embeddings load beside the features mtt's run rewrote.
     const withMsd = await store.loadAll({ model: 'msd' });
     expect(Array.from(withMsd.embedding!.present)).toEqual([1, 1]);
@@ -87,6 +89,9 @@ describe('ResultsStore keeps results per model', () => {
     await store.write([result('t1', V_MSD, 1, 'msd')]);
     await store.write([result('t1', 'f4+mtt@bbbb+p8', 1, 'mtt')]);
     expect((await store.loadAll({ model: 'msd' })).embedding).toBeNull();
+    // ...nor does it count as done at its version: the track's features are another version's.
+    expect(await store.counts(V_MSD)).toEqual({ analysed: 0, failed: 0 });
+    expect((await store.stamps(V_MSD)).analysed.size).toBe(0);
     expect(await store.coverage()).toEqual([
       { model: 'msd', embedded: 0, failed: 0 },
       { model: 'mtt', embedded: 1, failed: 0 },
