@@ -315,3 +315,32 @@ export interface AppInfo {
   home: string;
   modelNote?: string;
 }
+
+/** One part of a sound query and the model labels it matched. */
+export interface SoundSearchTerm {
+  text: string;
+  labels: string[];
+}
+
+export interface SoundSearchHit {
+  track: Track;
+  /** Geometric mean over the query's terms of the best matching label probability (0–1). */
+  score: number;
+  /** Per term, the label that matched best and its probability. */
+  matched: TagScore[];
+}
+
+export interface SoundSearchResult {
+  query: string;
+  /** The model whose labels were searched (the one answering "play similar"); null: none. */
+  model: string | null;
+  terms: SoundSearchTerm[];
+  /** Words of the query that no label (nor synonym) matched. */
+  unknown: string[];
+  /** Function words left out ("and", "with"). */
+  ignored: string[];
+  results: SoundSearchHit[];
+  /** Why nothing could be searched, when so. */
+  note?: string;
+  tookMs: number;
+}

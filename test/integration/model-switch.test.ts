@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createService, type CoreService } from '../../src/main/api/service';
-import type { LibraryStats, SimilarResult, TrackAnalysisInfo } from '../../src/shared/types';
+import type {
+  LibraryStats,
+  SimilarResult,
+  SoundSearchResult,
+  TrackAnalysisInfo,
+} from '../../src/shared/types';
 import { fixtureLibraryDir, musicnnDir } from '../helpers/shared';
 
 let dir: string | undefined;
@@ -71,6 +76,14 @@ describe('switching the listening model', () => {
     ]);
     const info = (await service.invoke('analysis.track', { id: ids[0] })) as TrackAnalysisInfo | null;
     expect(Object.keys(info!.tags).sort()).toEqual(['msd', 'mtt']);
+    // Search by sound reads the answering model's labels (mtt now), and says what it did not know.
+    const found = (await service.invoke('sound.find', { query: 'guitar qwzx' })) as SoundSearchResult;
+    expect(found).toMatchObject({ model: 'mtt', unknown: ['qwzx'] });
+    expect(found.terms).toEqual([{ text: 'guitar', labels: ['guitar'] }]);
+    expect(found.results).toHaveLength(2);
+    expect(found.results[0].score).toBeGreaterThanOrEqual(found.results[1].score);
+    const tags = await service.results.musicTags(ids);
+    expect(Object.keys(tags.get(ids[0])!).sort()).toEqual(['msd', 'mtt']);
 
     // Back to msd: its results are all there, so nothing is pending and a run analyses nothing.
     await service.invoke('settings.set', { model: 'msd' });

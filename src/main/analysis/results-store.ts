@@ -561,6 +561,41 @@ export class ResultsStore {
   }
 
   /**
+   * The top music tags (genres, moods, instruments, vocals) of many tracks at once, per model
+   * whose results are usable with the track's features: trackId → model → tags, best first.
+   */
+  async musicTags(trackIds: Iterable<string>, top = 5): Promise<Map<string, Record<string, TagScore[]>>> {
+    const wanted = new Set(trackIds);
+    const out = new Map<string, Record<string, TagScore[]>>();
+    if (wanted.size === 0) return out;
+    const { analysed: rows } = await this.stamps();
+    for (const table of this.embeddings.values()) {
+      if (listDim(await table.schema(), 'tags') === 0) continue;
+      const t = await table.query().select(['trackId', 'model', 'analysisVersion', 'tags']).toArrow();
+      const dim = listDim(t.schema, 'tags');
+      const values = fixedListColumn(t, 'tags', dim);
+      const ids = stringColumn(t, 'trackId');
+      const versions = stringColumn(t, 'analysisVersion');
+      const model = stringColumn(t, 'model')[0];
+      const names = this.tagNames(model);
+      const shown = names.map((n) => isMusicTag(n, names));
+      ids.forEach((id, j) => {
+        const row = rows.get(id);
+        if (!wanted.has(id) || !row || featuresPartOf(row.version) !== featuresPartOf(versions[j])) return;
+        const scores: TagScore[] = [];
+        for (let k = 0; k < dim; k++) {
+          if (shown[k]) scores.push({ tag: names[k] ?? `tag${k}`, score: values[j * dim + k] });
+        }
+        scores.sort((a, b) => b.score - a.score);
+        const entry = out.get(id) ?? {};
+        entry[model] = scores.slice(0, top);
+        out.set(id, entry);
+      });
+    }
+    return out;
+  }
+
+  /**
    * Everything similarity and clustering need, for every track's latest analysis. The embedding is
    * the model given, else the one most analyses used; a track's embedding counts only when it was
    * made by the same analysis (version) as its features.

@@ -16,6 +16,7 @@ import { Catalog } from '../library/catalog';
 import { SettingsStore } from '../home/settings';
 import { SimilarityCache } from '../similarity/live-index';
 import { chooseAnsweringModel } from '../similarity/model-choice';
+import { findBySound } from '../similarity/sound-search';
 import type { Handlers, TimbreService } from './service-types';
 
 export interface ServiceOptions {
@@ -221,6 +222,8 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'similar.path': async (req) => (await similarity.engine()).path(req),
     'similar.explain': async (req) => (await similarity.engine()).explain(req.a, req.b),
     'similar.clusterSuggestions': async (req) => (await similarity.engine()).clusterSuggestions(req),
+    'sound.find': async (req) =>
+      findBySound((await similarity.engine()).soundLibrary(), req.query, req.limit),
     'settings.get': () => settings.get(),
     'settings.set': async (req) => settingsChanged(await settings.update(req)),
   };

@@ -25,6 +25,7 @@ import { explainPair, scalarSpread, sharedTags } from './explain';
 import type { ScalarSpread } from './explain';
 import { hubStats, logOneMinusMp, mpScore, queryStats } from './hubness';
 import { canonicalPermutation, reorder } from './canonical';
+import type { SoundLibrary } from './sound-search';
 import { ScoreCalibration } from './calibration';
 import { albumKey, artistKey, defaultVariety, duplicateKey, makeFilter } from './rules';
 import type { GroupIds } from './rules';
@@ -121,6 +122,11 @@ export class SimilarityEngine {
 
   get size(): number {
     return this.tracks.length;
+  }
+
+  /** The tracks and the model's label probabilities, in row order (for search by sound). */
+  soundLibrary(): SoundLibrary {
+    return { tracks: this.tracks, tags: this.input.tags, excluded: (row) => this.silent[row] === 1 };
   }
 
   /** The space a request would use (after falling back when there is no embedding). */
