@@ -47,6 +47,7 @@ Similarity (TRACK = track id, file path, or "artist - title")
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
+                         (same address every launch; --new-address makes a new port and token)
 
 Global options
   --home DIR             data folder (default: $TIMBRE_HOME or ~/.local/share/timbre)
@@ -86,6 +87,7 @@ const options = {
   radio: { type: 'boolean', default: false },
   steps: { type: 'string' },
   port: { type: 'string' },
+  'new-address': { type: 'boolean', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } satisfies ParseArgsConfig['options'];
 
@@ -167,7 +169,12 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'serve') {
     const { runBrowserMode } = await import('./browser/main');
-    await runBrowserMode({ home: values.home, port: intOption(values, 'port'), command: 'timbre serve' });
+    await runBrowserMode({
+      home: values.home,
+      port: intOption(values, 'port'),
+      newAddress: values['new-address'],
+      command: 'timbre serve',
+    });
     return 0;
   }
   const known = [

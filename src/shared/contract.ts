@@ -23,6 +23,16 @@ import type {
   TrackAnalysisInfo,
   TrackPage,
 } from './types';
+import { trackSortKeys } from './browse-types';
+import { settingsProblems } from './settings-words';
+import type {
+  AlbumDetail,
+  AlbumSummary,
+  ArtistDetail,
+  ArtistSummary,
+  DirListing,
+  ValueCount,
+} from './browse-types';
 
 const id = z.string().min(1).max(200);
 const nonNegInt = z.number().int().min(0);
@@ -97,12 +107,37 @@ export const requestSchemas = {
       genre: z.string().max(500),
       root: z.string().max(4096),
       includeMissing: z.boolean(),
-      sort: z.enum(['artist', 'album', 'title', 'added', 'duration', 'path']),
+      sort: z.enum(trackSortKeys),
+      order: z.enum(['asc', 'desc']),
       offset: nonNegInt,
       limit: z.number().int().min(1).max(100000),
     })
     .partial(),
   'library.track': z.object({ id }),
+  /** Distinct artists, albums or genres of the whole library containing `contains` (folded). */
+  'library.values': z.object({
+    field: z.enum(['artist', 'album', 'genre']),
+    contains: z.string().max(500).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
+  'library.albums': z
+    .object({
+      text: z.string().max(500),
+      artist: z.string().max(500),
+      offset: nonNegInt,
+      limit: z.number().int().min(1).max(10000),
+    })
+    .partial(),
+  /** An album by its id, or the album a track belongs to ("Show album"). */
+  'library.album': z
+    .object({ id: id.optional(), trackId: id.optional() })
+    .refine((r) => (r.id === undefined) !== (r.trackId === undefined), 'give either id or trackId'),
+  'library.artists': z
+    .object({ text: z.string().max(500), offset: nonNegInt, limit: z.number().int().min(1).max(10000) })
+    .partial(),
+  'library.artist': z.object({ name: z.string().min(1).max(500) }),
+  /** Sub-folders of a folder on this machine, for the folder picker (no files are listed). */
+  'fs.listDirs': z.object({ path: z.string().min(1).max(4096).optional() }),
   'library.stats': empty,
   'library.errors': z.object({ offset: nonNegInt, limit: z.number().int().min(1).max(100000) }).partial(),
   'library.roots': empty,
@@ -170,6 +205,12 @@ export interface Responses {
   'library.cancelScan': { cancelled: boolean };
   'library.list': TrackPage;
   'library.track': Track | null;
+  'library.values': { total: number; values: ValueCount[] };
+  'library.albums': { total: number; albums: AlbumSummary[] };
+  'library.album': AlbumDetail | null;
+  'library.artists': { total: number; artists: ArtistSummary[] };
+  'library.artist': ArtistDetail | null;
+  'fs.listDirs': DirListing;
   'library.stats': LibraryStats;
   'library.errors': { total: number; errors: ScanErrorRecord[] };
   'library.roots': string[];
@@ -231,6 +272,11 @@ export class ApiError extends Error {
 export function parseRequest<M extends Method>(method: M, request: unknown): ParsedRequest<M> {
   const result = requestSchemas[method].safeParse(request ?? {});
   if (!result.success) {
+    // Settings are typed by people: say what to change, in words.
+    if (method === 'settings.set') {
+      const words = settingsProblems(result.error.issues).map((p) => p.message);
+      throw new ApiError('bad_request', `${words.join('. ')}.`);
+    }
     const detail = result.error.issues
       .map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`)
       .join('; ');

@@ -15,7 +15,8 @@
  *   (cross-site forms cannot send them without a CORS preflight, which is never granted).
  * - Every response has a strict CSP, nosniff, no-referrer (the token never leaks in Referer) and
  *   frame-ancestors 'none'.
- * - /media serves only the files the service resolves for a catalogued track id.
+ * - /media serves only the files the service resolves for a catalogued track id; /cover only
+ *   thumbnails the service made for one (or a placeholder).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ChildProcessByStdio } from 'node:child_process';
@@ -28,6 +29,7 @@ import type { Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { ApiError, eventNames, isMethod } from '../../shared/contract';
 import type { ApiErrorCode, EventName, Events } from '../../shared/contract';
+import { answerCover } from './cover-answer';
 import { answerMedia, spawnTranscoder } from './media';
 import type { TimbreService } from './service-types';
 
@@ -49,6 +51,11 @@ export interface HttpServerOptions {
    * tracker modules, …). Without it such requests answer 501.
    */
   ffmpeg?: () => Promise<string>;
+  /**
+   * The token outlives this launch (kept in the data folder): the cookie then persists too, so a
+   * bookmarked address keeps working after a restart.
+   */
+  persistentToken?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -337,6 +344,17 @@ export async function startHttpServer(
     });
   };
 
+  const handleCover = async (req: IncomingMessage, res: ServerResponse, rawId: string, url: URL) => {
+    const answer = await answerCover(service, {
+      method: req.method ?? 'GET',
+      rawId,
+      size: url.searchParams.get('size'),
+      ifNoneMatch: typeof req.headers['if-none-match'] === 'string' ? req.headers['if-none-match'] : null,
+    });
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body ?? undefined);
+  };
+
   const handleStatic = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
@@ -429,8 +447,9 @@ export async function startHttpServer(
     const path = url.pathname;
     // First visit with ?token=: remember it in a cookie and drop it from the address bar.
     if ((path === '/' || path === '/index.html') && url.searchParams.has('token') && req.method === 'GET') {
-      // A session cookie: the token only lives as long as this launch anyway.
-      res.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
+      // A session cookie unless the token persists: then the cookie outlives the browser session too.
+      const maxAge = options.persistentToken ? '; Max-Age=31536000' : '';
+      res.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict${maxAge}`);
       res.writeHead(303, { Location: '/', 'Content-Length': 0 });
       res.end();
       return;
@@ -442,7 +461,9 @@ export async function startHttpServer(
           ? handleApi(req, res, path.slice('/api/'.length))
           : path.startsWith('/media/')
             ? handleMedia(req, res, path.slice('/media/'.length), url)
-            : handleStatic(req, res, path);
+            : path.startsWith('/cover/')
+              ? handleCover(req, res, path.slice('/cover/'.length), url)
+              : handleStatic(req, res, path);
     work.catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'internal', err instanceof Error ? err.message : String(err));
       else res.destroy();

@@ -3,6 +3,7 @@
  * IPC (src/main/electron), the HTTP bridge (./http-server) and the CLI all use this, nothing else.
  */
 import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
+import type { Cover, CoverSize } from '../library/covers';
 
 export type Handlers = { [M in Method]: (request: ParsedRequest<M>) => Promise<Response<M>> };
 
@@ -13,5 +14,10 @@ export interface TimbreService {
   subscribe(listener: <E extends EventName>(event: E, payload: Events[E]) => void): () => void;
   /** Absolute path of a catalogued, present track's file; null for anything else. */
   mediaPath(trackId: string): Promise<string | null>;
+  /**
+   * A catalogued track's cover thumbnail (made on first request); null when it has none,
+   * undefined when the track is not in the catalog. Absent on services without covers.
+   */
+  cover?(trackId: string, size: CoverSize): Promise<Cover | null | undefined>;
   close(): Promise<void>;
 }

@@ -13,6 +13,11 @@ import { homeLayout, resolveHome } from '../home/folder';
 import { acquireHomeLock, type HomeAccess } from '../home/lock';
 import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
+import { LibraryBrowser } from '../library/browse';
+import { CoverStore } from '../library/covers';
+import { listDirs } from '../library/folders';
+import { resolveFfmpeg } from '../ffmpeg/resolve';
+import { join, resolve } from 'node:path';
 import { SettingsStore } from '../home/settings';
 import { SimilarityCache } from '../similarity/live-index';
 import { chooseAnsweringModel } from '../similarity/model-choice';
@@ -134,6 +139,12 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
 
   const similarity = new SimilarityCache(catalog, results, () => settings.get());
 
+  const browser = new LibraryBrowser(catalog);
+  const covers = new CoverStore({
+    dir: join(home, 'covers'),
+    ffmpeg: async () => (await resolveFfmpeg((await settings.get()).ffmpegPath || undefined)).path,
+  });
+
   let scanAbort: AbortController | null = null;
 
   const settingsChanged = async (next: Settings): Promise<Settings> => {
@@ -177,12 +188,22 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       scanAbort.abort();
       return { cancelled: true };
     },
-    'library.list': (req) => catalog.list(req),
+    'library.list': (req) => browser.list({ ...req, root: req.root ? resolve(req.root) : undefined }),
     'library.track': (req) => catalog.get(req.id),
+    'library.values': (req) => browser.values(req.field, req.contains, req.limit),
+    'library.albums': (req) => browser.albums(req),
+    'library.album': async (req) => {
+      const albumId = req.id ?? (req.trackId ? await browser.albumIdOf(req.trackId) : null);
+      return albumId ? browser.album(albumId) : null;
+    },
+    'library.artists': (req) => browser.artists(req),
+    'library.artist': (req) => browser.artist(req.name),
+    'fs.listDirs': (req) => listDirs(req.path),
     'library.stats': async () => {
-      const [stats, target, tracks, s] = await Promise.all([
+      const [stats, target, albums, tracks, s] = await Promise.all([
         catalog.stats(),
         analysisTarget(),
+        browser.albums({ limit: 1 }),
         catalog.allTracks(),
         settings.get(),
       ]);
@@ -197,6 +218,8 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       const choice = chooseAnsweringModel(coverage, engine.busy ? (target.model ?? 'none') : s.model);
       return {
         ...stats,
+        // Albums as the Albums screen groups them (a compilation tagged per track is one album).
+        albums: albums.total,
         analysed: counts.analysed,
         analysisFailed: counts.failed,
         analysisPending: Math.max(0, stats.tracks - counts.analysed - counts.failed),
@@ -250,6 +273,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     async mediaPath(trackId) {
       const track = await catalog.get(trackId);
       return track && track.status === 'ok' ? track.path : null;
+    },
+    async cover(trackId, size) {
+      const track = await catalog.get(trackId);
+      if (!track) return undefined;
+      return track.status === 'ok' ? covers.cover(track, size) : null;
     },
     async close() {
       scanAbort?.abort();

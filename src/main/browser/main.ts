@@ -11,12 +11,17 @@ import { ffmpegForService } from '../api/media';
 import type { RunningHttpServer } from '../api/http-server';
 import { createService } from '../api/service';
 import type { TimbreService } from '../api/service-types';
+import { loadAddress, newToken, saveAddress } from './address';
 
 export interface BrowserModeOptions {
   /** User data folder; defaults to TIMBRE_HOME / the XDG data folder. */
   home?: string;
-  /** 0 or undefined: a free port. */
+  /** A fixed port; by default the one kept in the data folder from the last launch, else a free one. */
   port?: number;
+  /** Forget the kept port and token and make new ones (`timbre serve --new-address`). */
+  newAddress?: boolean;
+  /** Keep the port and token in the data folder for the next launch (default true). */
+  keepAddress?: boolean;
   /** Open the system browser on the URL. */
   open?: boolean;
   /** The built renderer; found beside package.json (out/renderer) by default. */
@@ -69,14 +74,31 @@ export async function runBrowserMode(options: BrowserModeOptions = {}): Promise<
     access: 'write',
     command: options.command ?? 'Timbre (browser mode)',
   });
-  let server: RunningHttpServer;
-  try {
-    server = await startHttpServer(service, {
-      port: options.port ?? 0,
+  const keep = options.keepAddress ?? true;
+  const kept = keep && !options.newAddress ? await loadAddress(service.home) : null;
+  const token = kept?.token ?? newToken();
+  const start = (port: number) =>
+    startHttpServer(service, {
+      port,
       host: '127.0.0.1',
       rendererDir,
+      token,
+      persistentToken: keep,
       ffmpeg: ffmpegForService(service),
     });
+  let server: RunningHttpServer;
+  let portNote: string | null = null;
+  try {
+    const wanted = options.port ?? kept?.port ?? 0;
+    try {
+      server = await start(wanted);
+    } catch (err) {
+      // The kept port is taken by something else: take a free one (bookmarks need updating).
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port) throw err;
+      server = await start(0);
+      portNote = `port ${wanted} is in use by another program; this launch uses port ${server.port}`;
+    }
+    if (keep) await saveAddress(service.home, { port: server.port, token });
   } catch (err) {
     await service.close();
     throw err;
@@ -93,7 +115,12 @@ export async function runBrowserMode(options: BrowserModeOptions = {}): Promise<
 
   if (!options.quiet) {
     console.log(`Timbre is running in browser mode${options.reason ? `: ${options.reason}` : ''}.`);
-    console.log('It listens on 127.0.0.1 only; the address carries a one-time access token for this launch.');
+    console.log(
+      keep
+        ? 'It listens on 127.0.0.1 only; the address carries an access token and stays the same on later launches (timbre serve --new-address makes a new one).'
+        : 'It listens on 127.0.0.1 only; the address carries a one-time access token for this launch.',
+    );
+    if (portNote) console.log(`Note: ${portNote}.`);
     console.log(`Open: ${server.url}`);
     console.log('Press Ctrl+C to stop.');
   }

@@ -5,16 +5,29 @@
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { answerCover } from '../api/cover-answer';
 import { answerMedia, spawnTranscoder } from '../api/media';
 import type { TimbreService } from '../api/service-types';
 
-/** Answers one `timbre-media://track/<id>` request: 200, 206 for a Range, 416, or 404 for anything not catalogued. */
+/** Answers one `timbre-media://cover/<id>?size=` request (a cover thumbnail), or one `timbre-media://track/<id>` request: 200, 206 for a Range, 416, or 404 for anything not catalogued. */
 export async function answerMediaRequest(
   service: TimbreService,
   request: Request,
   ffmpeg?: () => Promise<string>,
 ): Promise<Response> {
   const url = new URL(request.url);
+  if (url.host === 'cover') {
+    const cover = await answerCover(service, {
+      method: request.method,
+      rawId: url.pathname.replace(/^\//, ''),
+      size: url.searchParams.get('size'),
+      ifNoneMatch: request.headers.get('if-none-match'),
+    });
+    return new Response(cover.body ? new Uint8Array(cover.body) : null, {
+      status: cover.status,
+      headers: cover.headers,
+    });
+  }
   const rawId = url.host === 'track' ? url.pathname.replace(/^\//, '') : '';
   const answer = await answerMedia(
     service,

@@ -1,5 +1,6 @@
 /**
- * `timbre-media://track/<id>`: how the renderer's <audio> element reaches a catalogued file.
+ * `timbre-media://track/<id>`: how the renderer's <audio> element reaches a catalogued file
+ * (and `timbre-media://cover/<id>` its cover thumbnail, made lazily by the core).
  * The handler answers Range requests itself with 206 (a plain `net.fetch('file://…')` ignores
  * Range, which breaks seeking) and serves only what `service.mediaPath` resolves.
  */

@@ -9,7 +9,7 @@
  * on track ids or on the order tracks were added in), with the same relevance the ranking uses.
  */
 import { hubSample } from './hubness';
-import type { RowSource } from './ann';
+import type { RowSource } from './vectors';
 
 /** Rows whose pairs make the reference distribution (≈80k pairs at most). */
 export const CALIBRATION_ROWS = 400;

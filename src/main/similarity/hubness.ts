@@ -14,7 +14,7 @@
  * machine: exact statistics cost ~0.13 s at 500 rows and grow with n² (~0.5 s at 1,000), so the
  * limit is 512; a sample of 128 costs n × 128 dot products.
  */
-import type { RowSource } from './ann';
+import type { RowSource } from './vectors';
 import { rowHash } from './canonical';
 import { dotRow, dotRows } from './vectors';
 

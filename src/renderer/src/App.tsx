@@ -5,9 +5,14 @@ import { client, errorMessage, mode, onConnectionChange } from './api/client';
 import { PlayerBar } from './components/PlayerBar';
 import { nf } from './format';
 import { AppContext, useApp, useEvent } from './hooks';
-import type { AppApi, Notice, Screen } from './hooks';
+import type { AppApi, Notice, Route, Screen } from './hooks';
 import { PlayerProvider, usePlayer } from './player';
+import { parseHash, routeHash } from './routes';
+import { AlbumScreen } from './screens/Album';
+import { AlbumsScreen } from './screens/Albums';
 import { AnalysisScreen } from './screens/Analysis';
+import { ArtistScreen } from './screens/Artist';
+import { ArtistsScreen } from './screens/Artists';
 import { LibraryScreen } from './screens/Library';
 import { QueueScreen } from './screens/Queue';
 import { ScanScreen } from './screens/Scan';
@@ -16,6 +21,8 @@ import { SimilarScreen } from './screens/Similar';
 
 const nav: { id: Screen; label: string; icon: string }[] = [
   { id: 'library', label: 'Library', icon: '♫' },
+  { id: 'albums', label: 'Albums', icon: '▦' },
+  { id: 'artists', label: 'Artists', icon: '◍' },
   { id: 'queue', label: 'Now playing', icon: '▶' },
   { id: 'similar', label: 'Similar', icon: '≈' },
   { id: 'scan', label: 'Add music', icon: '+' },
@@ -29,15 +36,19 @@ function isTyping(target: EventTarget | null): boolean {
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
 }
 
+/** The nav entry a screen belongs to (an album page is under Albums). */
+const navOf = (screen: Screen): Screen =>
+  screen === 'album' ? 'albums' : screen === 'artist' ? 'artists' : screen;
+
 function Shell({
-  screen,
+  route,
   stats,
   statsError,
   scan,
   analysis,
   onAnalysis,
 }: {
-  screen: Screen;
+  route: Route;
   stats: LibraryStats | null;
   statsError: string | null;
   scan: ScanProgress | null;
@@ -46,6 +57,7 @@ function Shell({
 }) {
   const { go } = useApp();
   const player = usePlayer();
+  const { screen } = route;
   const { toggle } = player;
 
   useEffect(() => {
@@ -71,7 +83,7 @@ function Shell({
           {nav.map((item) => (
             <button
               key={item.id}
-              className={`nav-item${screen === item.id ? ' active' : ''}`}
+              className={`nav-item${navOf(screen) === item.id ? ' active' : ''}`}
               onClick={() => go(item.id)}
               data-screen={item.id}
             >
@@ -117,6 +129,10 @@ function Shell({
       </aside>
       <main className="content">
         {screen === 'library' && <LibraryScreen stats={stats} />}
+        {screen === 'albums' && <AlbumsScreen />}
+        {screen === 'album' && route.param && <AlbumScreen key={route.param} id={route.param} />}
+        {screen === 'artists' && <ArtistsScreen />}
+        {screen === 'artist' && route.param && <ArtistScreen key={route.param} name={route.param} />}
         {screen === 'queue' && <QueueScreen />}
         {screen === 'similar' && <SimilarScreen />}
         {screen === 'scan' && <ScanScreen progress={scan} />}
@@ -131,7 +147,11 @@ function Shell({
 }
 
 export function App() {
-  const [screen, setScreen] = useState<Screen>('library');
+  // The hash holds the route, so a reload or a bookmark comes back to the same screen.
+  const [route, setRoute] = useState<Route>(() => parseHash(window.location.hash));
+  const routeRef = useRef(route);
+  const leaveGuards = useRef(new Map<number, string>());
+  const nextGuard = useRef(1);
   const [selected, setSelected] = useState<Track | null>(null);
   const [notices, setNotices] = useState<Notice[]>([]);
   const [stats, setStats] = useState<LibraryStats | null>(null);
@@ -188,16 +208,88 @@ export function App() {
     }
   });
 
+  /** True when nothing holds unsaved edits, or the user agreed to drop them. */
+  const mayLeave = useCallback((): boolean => {
+    const pending = [...leaveGuards.current.values()];
+    if (pending.length === 0) return true;
+    if (!window.confirm(pending[0])) return false;
+    leaveGuards.current.clear();
+    return true;
+  }, []);
+
+  const navigate = useCallback(
+    (next: Route) => {
+      const cur = routeRef.current;
+      if (cur.screen === next.screen && cur.param === next.param) return;
+      if (!mayLeave()) return;
+      routeRef.current = next;
+      setRoute(next);
+      if (window.location.hash !== routeHash(next)) window.location.hash = routeHash(next);
+    },
+    [mayLeave],
+  );
+
+  useEffect(() => {
+    const onHash = (): void => {
+      const next = parseHash(window.location.hash);
+      const cur = routeRef.current;
+      if (cur.screen === next.screen && cur.param === next.param) return;
+      // Back/forward while a screen has unsaved edits: stay unless the user agrees.
+      if (!mayLeave()) {
+        window.history.replaceState(null, '', routeHash(cur));
+        return;
+      }
+      routeRef.current = next;
+      setRoute(next);
+    };
+    const onUnload = (e: BeforeUnloadEvent): void => {
+      if (leaveGuards.current.size > 0) e.preventDefault();
+    };
+    window.addEventListener('hashchange', onHash);
+    window.addEventListener('beforeunload', onUnload);
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      window.removeEventListener('beforeunload', onUnload);
+    };
+  }, [mayLeave]);
+
   const api = useMemo<AppApi>(
-    () => ({ go: setScreen, selected, select: setSelected, notify }),
-    [selected, notify],
+    () => ({
+      go: (screen, param) => navigate({ screen, param }),
+      route,
+      showAlbum: (ref) => {
+        if ('id' in ref) {
+          navigate({ screen: 'album', param: ref.id });
+          return;
+        }
+        client
+          .invoke('library.album', { trackId: ref.trackId })
+          .then((album) => {
+            if (album) navigate({ screen: 'album', param: album.id });
+            else notify('This track is no longer in the library.');
+          })
+          .catch((err: unknown) => notify(err));
+      },
+      showArtist: (name) => navigate({ screen: 'artist', param: name }),
+      guardLeave: (message) => {
+        const id = nextGuard.current++;
+        leaveGuards.current.set(id, message);
+        return () => {
+          leaveGuards.current.delete(id);
+        };
+      },
+      selected,
+      select: setSelected,
+      notify,
+    }),
+    [navigate, route, selected, notify],
   );
 
   return (
     <AppContext.Provider value={api}>
       <PlayerProvider>
         <Shell
-          screen={screen}
+          route={route}
           stats={stats}
           statsError={statsError}
           scan={scan}

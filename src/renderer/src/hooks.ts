@@ -4,7 +4,24 @@ import type { EventName, Events } from '../../shared/contract';
 import type { Track } from '../../shared/types';
 import { client, errorMessage } from './api/client';
 
-export type Screen = 'library' | 'scan' | 'analysis' | 'queue' | 'similar' | 'settings';
+export type Screen =
+  | 'library'
+  | 'albums'
+  | 'album'
+  | 'artists'
+  | 'artist'
+  | 'scan'
+  | 'analysis'
+  | 'queue'
+  | 'similar'
+  | 'settings';
+
+/** Where the window is: a screen and, for an album or artist page, which one. Kept in the URL hash. */
+export interface Route {
+  screen: Screen;
+  /** Album id or artist name. */
+  param?: string;
+}
 
 export interface Notice {
   id: number;
@@ -13,7 +30,17 @@ export interface Notice {
 }
 
 export interface AppApi {
-  go(screen: Screen): void;
+  /** Opens a screen (the album or artist page needs `param`); asks first when a screen has unsaved edits. */
+  go(screen: Screen, param?: string): void;
+  route: Route;
+  /** Opens an album page: by album id, or the album of a track. */
+  showAlbum(ref: { id: string } | { trackId: string }): void;
+  showArtist(name: string): void;
+  /**
+   * A screen with unsaved edits registers a question here; leaving it (navigation, reload) asks
+   * the user first. Returns the function that removes it.
+   */
+  guardLeave(message: string): () => void;
   selected: Track | null;
   select(track: Track | null): void;
   /** Shows an error (ApiError message) or an info line. */

@@ -2,6 +2,7 @@
 import { formatClock } from '../format';
 import { useApp } from '../hooks';
 import { usePlayer } from '../player';
+import { Cover } from './Cover';
 import { NextIcon, PauseIcon, PlayIcon, PrevIcon, VolumeIcon } from './Icons';
 
 export function PlayerBar() {
@@ -10,13 +11,20 @@ export function PlayerBar() {
   const { current } = player;
   return (
     <footer className="player-bar">
-      <div className="player-track" onClick={() => current && go('queue')} title={current?.path}>
+      <div
+        className={`player-track${current ? ' with-cover' : ''}`}
+        onClick={() => current && go('queue')}
+        title={current?.path}
+      >
         {current ? (
           <>
-            <div className="player-title">{current.title || current.path}</div>
-            <div className="player-artist">
-              {current.artist}
-              {current.album ? ` — ${current.album}` : ''}
+            <Cover item={current} size="small" className="player-cover" />
+            <div className="player-track-text">
+              <div className="player-title">{current.title || current.path}</div>
+              <div className="player-artist">
+                {current.artist}
+                {current.album ? ` — ${current.album}` : ''}
+              </div>
             </div>
           </>
         ) : (

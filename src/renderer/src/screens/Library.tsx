@@ -2,12 +2,12 @@
  * The track table: search and filters through library.list, virtualised rows loaded page by page
  * (only the rows in view are in the DOM, pages of 200 are fetched as they scroll into view).
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Request } from '../../../shared/contract';
 import type { LibraryStats, Track } from '../../../shared/types';
 import { client } from '../api/client';
 import { formatDuration, nf } from '../format';
-import { useApp, useDebounced, useEvent } from '../hooks';
+import { useApp, useDebounced, useEvent, useKeyedLoad } from '../hooks';
 import { usePlayer } from '../player';
 
 const ROW_HEIGHT = 32;
@@ -16,6 +16,7 @@ const OVERSCAN = 12;
 const QUEUE_FROM_LIST = 500;
 
 type Sort = NonNullable<Request<'library.list'>['sort']>;
+type Order = 'asc' | 'desc';
 
 interface Query {
   text: string;
@@ -23,14 +24,40 @@ interface Query {
   album: string;
   genre: string;
   sort: Sort;
+  order: Order;
 }
+
+/** The table's columns; each header sorts by its key (a second click reverses). */
+const columns: { key: Sort; label: string; num?: boolean; title?: string }[] = [
+  { key: 'trackNo', label: '#', num: true, title: 'Track number' },
+  { key: 'title', label: 'Title' },
+  { key: 'artist', label: 'Artist' },
+  { key: 'album', label: 'Album' },
+  { key: 'discNo', label: 'Disc', num: true },
+  { key: 'year', label: 'Year', num: true },
+  { key: 'duration', label: 'Time', num: true },
+  { key: 'genre', label: 'Genre' },
+  { key: 'format', label: 'Format' },
+];
+/** Orders with no column of their own ("added" is newest first when ascending). */
+const otherSorts: { key: Sort; label: string }[] = [
+  { key: 'added', label: 'Recently added' },
+  { key: 'path', label: 'File path' },
+];
 
 export const notAnalysedHint = 'Not analysed yet — start analysis to enable Play similar';
 
 export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
   const { select, selected, go, notify } = useApp();
   const player = usePlayer();
-  const [query, setQuery] = useState<Query>({ text: '', artist: '', album: '', genre: '', sort: 'artist' });
+  const [query, setQuery] = useState<Query>({
+    text: '',
+    artist: '',
+    album: '',
+    genre: '',
+    sort: 'artist',
+    order: 'asc',
+  });
   const debounced = useDebounced(query, 250);
   const [reloadKey, setReloadKey] = useState(0);
   const [total, setTotal] = useState<number | null>(null);
@@ -48,6 +75,7 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
         album: debounced.album || undefined,
         genre: debounced.genre || undefined,
         sort: debounced.sort,
+        order: debounced.order,
         offset: page * PAGE_SIZE,
         limit: PAGE_SIZE,
       }),
@@ -106,22 +134,6 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
     }
   }, [firstRow, lastRow, total, pages, request, notify]);
 
-  // Suggestions for the exact-match filters, from the rows loaded so far.
-  const suggestions = useMemo(() => {
-    const artists = new Set<string>();
-    const albums = new Set<string>();
-    const genres = new Set<string>();
-    for (const page of pages.values()) {
-      for (const t of page) {
-        if (artists.size < 1000) artists.add(t.artist);
-        if (albums.size < 1000 && t.album) albums.add(t.album);
-        for (const g of t.genres) if (genres.size < 300) genres.add(g);
-      }
-    }
-    const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
-    return { artists: sorted(artists), albums: sorted(albums), genres: sorted(genres) };
-  }, [pages]);
-
   const trackAt = (i: number): Track | undefined => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
 
   const playFrom = (i: number): void => {
@@ -165,6 +177,7 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
         data-track-id={t.id}
         role="row"
       >
+        <span className="cell num muted">{t.trackNo ?? ''}</span>
         <span className="cell title" title={t.path}>
           {player.current?.id === t.id && <span className="now">♪ </span>}
           {t.title || t.path}
@@ -175,6 +188,8 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
         <span className="cell" title={t.album}>
           {t.album}
         </span>
+        <span className="cell num muted">{t.discNo ?? ''}</span>
+        <span className="cell num muted">{t.year ?? ''}</span>
         <span className="cell num">{formatDuration(t.duration)}</span>
         <span className="cell">{t.genres.join(', ')}</span>
         <span className="cell muted">{t.format}</span>
@@ -213,32 +228,26 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
           aria-label="Search"
         />
         <FilterInput
+          field="artist"
           label="Artist"
           value={query.artist}
-          options={suggestions.artists}
           onChange={(artist) => set({ artist })}
         />
-        <FilterInput
-          label="Album"
-          value={query.album}
-          options={suggestions.albums}
-          onChange={(album) => set({ album })}
-        />
-        <FilterInput
-          label="Genre"
-          value={query.genre}
-          options={suggestions.genres}
-          onChange={(genre) => set({ genre })}
-        />
+        <FilterInput field="album" label="Album" value={query.album} onChange={(album) => set({ album })} />
+        <FilterInput field="genre" label="Genre" value={query.genre} onChange={(genre) => set({ genre })} />
         <label className="sort">
           Sort
-          <select value={query.sort} onChange={(e) => set({ sort: e.target.value as Sort })}>
-            <option value="artist">Artist</option>
-            <option value="album">Album</option>
-            <option value="title">Title</option>
-            <option value="added">Recently added</option>
-            <option value="duration">Duration</option>
-            <option value="path">File path</option>
+          <select
+            value={query.sort}
+            onChange={(e) => set({ sort: e.target.value as Sort, order: 'asc' })}
+            aria-label="Sort by"
+          >
+            {[...columns.filter((c) => c.key !== 'trackNo'), ...otherSorts].map((c) => (
+              <option key={c.key} value={c.key}>
+                {c.label}
+              </option>
+            ))}
+            <option value="trackNo">Track number</option>
           </select>
         </label>
       </div>
@@ -273,12 +282,33 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
           }
         >
           <div className="row head" role="row">
-            <span className="cell">Title</span>
-            <span className="cell">Artist</span>
-            <span className="cell">Album</span>
-            <span className="cell num">Time</span>
-            <span className="cell">Genre</span>
-            <span className="cell">Format</span>
+            {columns.map((c) => {
+              const active = query.sort === c.key;
+              return (
+                <span
+                  key={c.key}
+                  role="columnheader"
+                  className={`cell${c.num ? ' num' : ''}`}
+                  aria-sort={active ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none'}
+                >
+                  <button
+                    className={`sort-head${active ? ' active' : ''}`}
+                    title={`Sort by ${(c.title ?? c.label).toLowerCase()}${active ? ' (click again to reverse)' : ''}`}
+                    onClick={() =>
+                      set(
+                        active
+                          ? { order: query.order === 'asc' ? 'desc' : 'asc' }
+                          : { sort: c.key, order: 'asc' },
+                      )
+                    }
+                    data-sort={c.key}
+                  >
+                    {c.label}
+                    {active && <span className="sort-arrow">{query.order === 'asc' ? '▲' : '▼'}</span>}
+                  </button>
+                </span>
+              );
+            })}
             <span className="cell" />
           </div>
           <div className="table-body" style={{ height: (total ?? 0) * ROW_HEIGHT }}>
@@ -290,18 +320,28 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
   );
 }
 
+const SUGGESTIONS = 50;
+
+/** A substring filter whose suggestions come from the whole library (library.values), not the loaded rows. */
 function FilterInput({
+  field,
   label,
   value,
-  options,
   onChange,
 }: {
+  field: 'artist' | 'album' | 'genre';
   label: string;
   value: string;
-  options: string[];
   onChange(v: string): void;
 }) {
-  const listId = `filter-${label.toLowerCase()}`;
+  const listId = `filter-${field}`;
+  const [focused, setFocused] = useState(false);
+  const contains = useDebounced(value.trim(), 150);
+  const found = useKeyedLoad(
+    `${field}\u0000${contains}`,
+    focused ? () => client.invoke('library.values', { field, contains, limit: SUGGESTIONS }) : null,
+  );
+  const options = found?.value?.values ?? [];
   return (
     <span className={`filter${value ? ' active' : ''}`}>
       <input
@@ -309,12 +349,15 @@ function FilterInput({
         value={value}
         list={listId}
         onChange={(e) => onChange(e.target.value)}
+        onFocus={() => setFocused(true)}
         aria-label={label}
-        title={`${label} (exact name; suggestions from the list)`}
+        title={`${label}: any part of the name (accents and case ignored)`}
       />
       <datalist id={listId}>
         {options.map((o) => (
-          <option key={o} value={o} />
+          <option key={o.value} value={o.value}>
+            {`${o.count} track${o.count === 1 ? '' : 's'}`}
+          </option>
         ))}
       </datalist>
       {value && (

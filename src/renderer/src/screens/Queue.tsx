@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import { client } from '../api/client';
+import { Cover } from '../components/Cover';
 import { PathPicker } from '../components/PathPicker';
 import { formatDuration } from '../format';
 import { useApp, useKeyedLoad } from '../hooks';
@@ -37,6 +38,7 @@ export function QueueScreen() {
         </div>
       ) : (
         <div className="card now-playing">
+          <Cover item={current} size="large" className="np-cover" />
           <div className="np-main">
             <div className="np-title">{current.title || current.path}</div>
             <div className="np-artist">

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ScanErrorRecord, ScanProgress, ScanSummary } from '../../../shared/types';
 import { client, desktop } from '../api/client';
 import { FailureCard } from '../components/FailureCard';
+import { FolderPicker } from '../components/FolderPicker';
 import { nf } from '../format';
 import { useApp, useEvent } from '../hooks';
 
@@ -10,6 +11,7 @@ export function ScanScreen({ progress }: { progress: ScanProgress | null }) {
   const { notify, go } = useApp();
   const [folder, setFolder] = useState('');
   const [prune, setPrune] = useState(false);
+  const [picking, setPicking] = useState(false);
   const [running, setRunning] = useState(false);
   const [summary, setSummary] = useState<ScanSummary | null>(null);
   const [roots, setRoots] = useState<string[]>([]);
@@ -64,7 +66,11 @@ export function ScanScreen({ progress }: { progress: ScanProgress | null }) {
   };
 
   const browse = async (): Promise<void> => {
-    if (!desktop) return;
+    // The app has the system's folder dialog; a browser gets ours, served by the core.
+    if (!desktop) {
+      setPicking(true);
+      return;
+    }
     const picked = await desktop.pickFolder();
     if (picked) setFolder(picked);
   };
@@ -97,11 +103,9 @@ export function ScanScreen({ progress }: { progress: ScanProgress | null }) {
             aria-label="Music folder"
           />
         </label>
-        {desktop && (
-          <button type="button" onClick={() => void browse()} disabled={busy}>
-            Browse…
-          </button>
-        )}
+        <button type="button" onClick={() => void browse()} disabled={busy}>
+          Browse…
+        </button>
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Scanning…' : 'Scan'}
         </button>
@@ -115,6 +119,16 @@ export function ScanScreen({ progress }: { progress: ScanProgress | null }) {
           Forget tracks whose files are gone
         </label>
       </form>
+      {picking && (
+        <FolderPicker
+          start={folder.trim() || undefined}
+          onClose={() => setPicking(false)}
+          onPick={(path) => {
+            setFolder(path);
+            setPicking(false);
+          }}
+        />
+      )}
 
       {shown && (
         <div className="card scan-progress" data-phase={shown.phase}>

@@ -1,11 +1,29 @@
 /** Settings: analysis workers and model, similarity source and weights, queue variety rules. */
 import { useEffect, useState } from 'react';
 import type { AppInfo, Settings } from '../../../shared/types';
+import { requestSchemas } from '../../../shared/contract';
+import type { Request } from '../../../shared/contract';
+import { settingsProblems } from '../../../shared/settings-words';
 import { client } from '../api/client';
 import { useApp } from '../hooks';
 
+/** What Save sends: the draft without the player's own history. */
+function patchOf(draft: Settings): Request<'settings.set'> {
+  const { recentlyPlayed: _recent, ...variety } = draft.variety;
+  return {
+    ffmpegPath: draft.ffmpegPath,
+    workers: draft.workers,
+    model: draft.model,
+    patchesPerTrack: draft.patchesPerTrack,
+    similarity: draft.similarity,
+    variety,
+  };
+}
+
+const LEAVE_QUESTION = 'Your settings changes are not saved. Leave and lose them?';
+
 export function SettingsScreen() {
-  const { notify } = useApp();
+  const { notify, guardLeave } = useApp();
   const [saved, setSaved] = useState<Settings | null>(null);
   const [draft, setDraft] = useState<Settings | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -25,6 +43,10 @@ export function SettingsScreen() {
       .catch(() => undefined);
   }, [notify]);
 
+  const dirty = !!draft && !!saved && JSON.stringify(draft) !== JSON.stringify(saved);
+  // Leaving with unsaved edits (another screen, back, reload) asks first.
+  useEffect(() => (dirty ? guardLeave(LEAVE_QUESTION) : undefined), [dirty, guardLeave]);
+
   if (!draft || !saved) {
     return (
       <section className="screen settings">
@@ -36,7 +58,9 @@ export function SettingsScreen() {
     );
   }
 
-  const dirty = JSON.stringify(draft) !== JSON.stringify(saved);
+  const checked = requestSchemas['settings.set'].safeParse(patchOf(draft));
+  const problems = checked.success ? [] : settingsProblems(checked.error.issues);
+  const problemAt = (path: string): string | undefined => problems.find((p) => p.path === path)?.message;
   const set = (patch: Partial<Settings>): void => setDraft({ ...draft, ...patch });
   const setSim = (patch: Partial<Settings['similarity']>): void =>
     setDraft({ ...draft, similarity: { ...draft.similarity, ...patch } });
@@ -46,15 +70,7 @@ export function SettingsScreen() {
   const save = async (): Promise<void> => {
     setSaving(true);
     try {
-      const { recentlyPlayed: _recent, ...variety } = draft.variety;
-      const next = await client.invoke('settings.set', {
-        ffmpegPath: draft.ffmpegPath,
-        workers: draft.workers,
-        model: draft.model,
-        patchesPerTrack: draft.patchesPerTrack,
-        similarity: draft.similarity,
-        variety,
-      });
+      const next = await client.invoke('settings.set', patchOf(draft));
       setSaved(next);
       setDraft(next);
       notify('Settings saved.', 'info');
@@ -78,11 +94,23 @@ export function SettingsScreen() {
           <button disabled={!dirty || saving} onClick={() => setDraft(saved)}>
             Revert
           </button>
-          <button className="primary" disabled={!dirty || saving} onClick={() => void save()}>
+          <button
+            className="primary"
+            disabled={!dirty || saving || problems.length > 0}
+            onClick={() => void save()}
+            title={problems.length > 0 ? 'Fix the settings marked below first' : undefined}
+          >
             {saving ? 'Saving…' : 'Save'}
           </button>
         </div>
       </header>
+      {problems.length > 0 && (
+        <div className="banner settings-problems" role="alert">
+          {problems.map((p) => (
+            <div key={p.path + p.message}>{p.message}.</div>
+          ))}
+        </div>
+      )}
 
       <div className="card form-grid">
         <h2>Analysis</h2>
@@ -95,6 +123,7 @@ export function SettingsScreen() {
             value={draft.workers}
             onChange={(e) => set({ workers: Math.round(num(e.target.value, draft.workers)) })}
           />
+          <FieldProblem text={problemAt('workers')} />
           <span className="hint">One per CPU core is a good start.</span>
         </label>
         <label className="field">
@@ -117,6 +146,7 @@ export function SettingsScreen() {
             value={draft.patchesPerTrack}
             onChange={(e) => set({ patchesPerTrack: Math.round(num(e.target.value, draft.patchesPerTrack)) })}
           />
+          <FieldProblem text={problemAt('patchesPerTrack')} />
           <span className="hint">3-second excerpts spread over the track; 0 = the whole track (slower).</span>
         </label>
         <label className="field">
@@ -242,4 +272,8 @@ function Slider({ label, value, onChange }: { label: string; value: number; onCh
       />
     </label>
   );
+}
+
+function FieldProblem({ text }: { text: string | undefined }) {
+  return text ? <span className="field-problem">{text}.</span> : null;
 }
