@@ -12,7 +12,15 @@ import { ApiError } from '../shared/wire';
 import { createService, type CoreService } from './api/service';
 import { HomeLockedError } from './home/lock';
 import { homeProblem, resolveHome } from './home/folder';
-import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
+import {
+  analysisLine,
+  formatDuration,
+  printJson,
+  scanLine,
+  similarFromLine,
+  StatusLine,
+  trackLine,
+} from './cli/output';
 
 const usage = `timbre — a music player that knows how your music sounds
 
@@ -36,6 +44,7 @@ Similarity (TRACK = track id, file path, or "artist - title")
   queue SEED...          a play-similar queue    [--length 50] [--radio] [--album A] [--artist A]
   path A B               a song path from A to B [--steps 10]
   explain A B            why A and B sound alike (or not)
+  find "QUERY"           tracks that sound like the words ("sad piano", "heavy metal") [--limit 20]
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
@@ -47,7 +56,7 @@ Global options
   -h, --help             this help
 
 One process at a time may write a data folder (scan, analyze, serve, the app); a second one exits
-with code 75. Reading commands (list, stats, errors, similar, queue, path, explain) run beside it.
+with code 75. Reading commands (list, stats, errors, similar, queue, path, explain, find) run beside it.
 `;
 
 class UsageError extends Error {}
@@ -56,7 +65,7 @@ class UsageError extends Error {}
 const EXIT_HOME_LOCKED = 75;
 
 /** Commands that only read the library: they run while the app or a scan writes it. */
-const READ_ONLY = new Set(['list', 'stats', 'errors', 'similar', 'queue', 'path', 'explain']);
+const READ_ONLY = new Set(['list', 'stats', 'errors', 'similar', 'queue', 'path', 'explain', 'find']);
 
 const options = {
   home: { type: 'string' },
@@ -214,6 +223,7 @@ async function run(argv: string[]): Promise<number> {
     'queue',
     'path',
     'explain',
+    'find',
   ];
   if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`);
   const problem = homeProblem(resolveHome(values.home));
@@ -272,8 +282,11 @@ async function run(argv: string[]): Promise<number> {
           limit: intOption(values, 'limit') ?? 100_000,
           offset: intOption(values, 'offset') ?? 0,
         });
-        if (values.json) printJson(page);
-        else {
+        if (values.json) {
+          // Each track with its music tags per model (genres, moods, instruments; never "Speech").
+          const tags = await service.results.musicTags(page.tracks.map((t) => t.id));
+          printJson({ ...page, tracks: page.tracks.map((t) => ({ ...t, tags: tags.get(t.id) ?? {} })) });
+        } else {
           for (const t of page.tracks) console.log(trackLine(t));
           console.log(`${page.tracks.length} of ${page.total} tracks`);
         }
@@ -296,6 +309,12 @@ async function run(argv: string[]): Promise<number> {
           console.log(
             `Model         ${stats.analysisModel ?? `none: ${stats.analysisModelNote ?? 'features only'}`}`,
           );
+          console.log(`Similar from  ${similarFromLine(stats)}`);
+          for (const m of stats.models) {
+            console.log(
+              `  ${m.model.padEnd(12)}${m.analysed} of ${stats.tracks} analysed, ${m.failed} failed`,
+            );
+          }
           console.log(
             `Formats       ${Object.entries(stats.formats)
               .map(([f, n]) => `${f} ${n}`)
@@ -400,6 +419,28 @@ async function run(argv: string[]): Promise<number> {
         if (values.json) printJson(result);
         else printSimilar(result.tracks);
         return 0;
+      }
+      case 'find': {
+        if (args.length === 0)
+          throw new UsageError('find needs words that describe a sound, e.g. "sad piano"');
+        const found = await service.handlers['sound.find']({
+          query: args.join(' '),
+          limit: intOption(values, 'limit') ?? 20,
+        });
+        if (values.json) printJson(found);
+        else {
+          for (const t of found.terms) console.log(`"${t.text}" → ${t.labels.join(', ')}`);
+          if (found.unknown.length) console.log(`Not understood: ${found.unknown.join(', ')}`);
+          if (found.note) console.log(found.note);
+          found.results.forEach((r, i) => {
+            const why = r.matched.map((m) => `${m.tag} ${m.score.toFixed(2)}`).join(', ');
+            console.log(
+              `${String(i + 1).padStart(3)}. ${r.score.toFixed(3)}  ${trackLine(r.track)}  [${why}]`,
+            );
+          });
+        }
+        // Words nothing matched are an answer too, but a query with no term at all is a usage error.
+        return found.terms.length === 0 ? 1 : 0;
       }
       case 'explain': {
         if (args.length !== 2) throw new UsageError('explain needs two tracks');

@@ -19,6 +19,7 @@ import type {
   Settings,
   SimilarResult,
   SimilarTrack,
+  SoundSearchResult,
   Track,
   TrackAnalysisInfo,
   TrackPage,
@@ -181,6 +182,10 @@ export const requestSchemas = {
     sameCluster: z.number().int().min(0).max(200).optional(),
     perOtherCluster: z.number().int().min(0).max(50).optional(),
   }),
+  'sound.find': z.object({
+    query: z.string().trim().min(1).max(300),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
   'settings.get': empty,
   'settings.set': settingsPatchSchema,
   /** Writes the tracks (in order) as an M3U playlist at an absolute .m3u/.m3u8 path. */
@@ -231,6 +236,7 @@ export interface Responses {
   'similar.path': QueueResult;
   'similar.explain': Explanation;
   'similar.clusterSuggestions': ClusterSuggestions;
+  'sound.find': SoundSearchResult;
   'settings.get': Settings;
   'settings.set': Settings;
   'playlist.save': { path: string; written: number; skipped: number };

@@ -161,7 +161,9 @@ export async function pendingTracks(
 ): Promise<Track[]> {
   const tracks = await catalog.allTracks({ includeMissing: true });
   if (prune) await store.prune(tracks.map((t) => t.id));
-  const { analysed, failed } = await store.stamps();
+  // Per version: a model's own results count, so another model's results are neither lost nor
+  // taken for this one's (switching back to a model whose results are stored costs nothing).
+  const { analysed, failed } = await store.stamps(version);
   const now = Date.now();
   return tracks.filter(
     (t) =>

@@ -21,6 +21,8 @@ import { resolveFfmpeg } from '../ffmpeg/resolve';
 import { join, resolve } from 'node:path';
 import { SettingsStore } from '../home/settings';
 import { LiveSimilarityIndex } from '../similarity/live-index';
+import { chooseAnsweringModel } from '../similarity/model-choice';
+import { findBySound } from '../similarity/sound-search';
 import type { Handlers, TimbreService } from './service-types';
 
 export interface ServiceOptions {
@@ -204,12 +206,22 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'library.artist': (req) => browser.artist(req.name),
     'fs.listDirs': (req) => listDirs(req.path),
     'library.stats': async () => {
-      const [stats, target, albums] = await Promise.all([
+      const [stats, target, albums, tracks, s] = await Promise.all([
         catalog.stats(),
         analysisTarget(),
         browser.albums({ limit: 1 }),
+        catalog.allTracks(),
+        settings.get(),
       ]);
-      const counts = await results.counts(target.version ?? undefined);
+      const present = new Set(tracks.map((t) => t.id));
+      const [counts, coverage, usable] = await Promise.all([
+        results.counts(target.version ?? undefined),
+        results.coverage(present),
+        results.counts(),
+      ]);
+      // The run under way (or the settings) name the model being analysed; what answers meanwhile
+      // is chosen like the similarity cache chooses it.
+      const choice = chooseAnsweringModel(coverage, engine.busy ? (target.model ?? 'none') : s.model);
       return {
         ...stats,
         // Albums as the Albums screen groups them (a compilation tagged per track is one album).
@@ -219,6 +231,9 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         analysisPending: Math.max(0, stats.tracks - counts.analysed - counts.failed),
         analysisModel: target.model,
         ...(target.note ? { analysisModelNote: target.note } : {}),
+        similarityModel: choice.model,
+        similarityTracks: Math.min(usable.analysed, stats.tracks),
+        models: coverage.map((c) => ({ model: c.model, analysed: c.embedded, failed: c.failed })),
       };
     },
     'library.errors': (req) => catalog.errors(req),
@@ -241,6 +256,8 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'similar.path': async (req) => (await similarity.engine()).path(req),
     'similar.explain': async (req) => (await similarity.engine()).explain(req.a, req.b),
     'similar.clusterSuggestions': async (req) => (await similarity.engine()).clusterSuggestions(req),
+    'sound.find': async (req) =>
+      findBySound((await similarity.engine()).soundLibrary(), req.query, req.limit),
     'settings.get': () => settings.get(),
     'settings.set': async (req) => settingsChanged(await settings.update(req)),
     'playlist.save': async (req) => {

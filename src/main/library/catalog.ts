@@ -49,7 +49,14 @@ async function readRows(table: Table): Promise<Record<string, unknown>[]> {
 /** Library figures the catalog knows (the service adds the analysis figures). */
 export type CatalogStats = Omit<
   LibraryStats,
-  'analysed' | 'analysisFailed' | 'analysisPending' | 'analysisModel' | 'analysisModelNote'
+  | 'analysed'
+  | 'analysisFailed'
+  | 'analysisPending'
+  | 'analysisModel'
+  | 'analysisModelNote'
+  | 'similarityModel'
+  | 'similarityTracks'
+  | 'models'
 >;
 
 type SortKey = NonNullable<TrackQuery['sort']>;

@@ -28,6 +28,9 @@ import type { EngineSettings, SimilarityInput, Space } from './corpus';
 import { Vectors, defaultEngineSettings, growRows } from './corpus';
 import { explainPair, scalarSpread, sharedTags } from './explain';
 import type { ScalarSpread } from './explain';
+import { canonicalPermutation, reorder } from './canonical';
+import type { SoundLibrary } from './sound-search';
+import { ScoreCalibration } from './calibration';
 import { TopK } from './heap';
 import { songPath } from './path';
 import { candidates, display, knn, relOf, rowQuery, type Scored } from './query';
@@ -66,6 +69,10 @@ export class SimilarityEngine {
   private spread: ScalarSpread;
   private clusterOf: Int32Array | null = null;
   private clusterInfo = new Map<number, ClusterInfo>();
+  /** Row of each track of the input `build` was given, by its position there (rows are canonical). */
+  private rowOfInput = new Int32Array(0);
+  /** Each space's distribution of pair relevances (built on first use). */
+  private calibrations = new WeakMap<Space, ScoreCalibration>();
 
   private constructor(input: SimilarityInput, settings: EngineSettings, variety: Rules) {
     this.settings = settings;
@@ -99,11 +106,21 @@ export class SimilarityEngine {
       recentlyPlayed: [],
       ...stripUndefined(config.variety ?? {}),
     } as Rules;
-    return new SimilarityEngine(input, settings, variety);
+    // Canonical row order: the same library answers the same whatever its ids and insertion order.
+    const order = canonicalPermutation(input);
+    const engine = new SimilarityEngine(reorder(input, order), settings, variety);
+    engine.rowOfInput = new Int32Array(order.length);
+    order.forEach((inputRow, row) => (engine.rowOfInput[inputRow] = row));
+    return engine;
   }
 
   get size(): number {
     return this.tracks.length;
+  }
+
+  /** The tracks and the model's label probabilities, in row order (for search by sound). */
+  soundLibrary(): SoundLibrary {
+    return { tracks: this.tracks, tags: this.input.tags, excluded: (row) => this.silent[row] === 1 };
   }
 
   /** The space a request would use (after falling back when there is no embedding). */
@@ -206,9 +223,24 @@ export class SimilarityEngine {
     return seedRows(seed, this.tracks, this.byId);
   }
 
+  /** The space's reference distribution of pair relevances (see calibration.ts). */
+  private calibration(sp: Space): ScoreCalibration {
+    let c = this.calibrations.get(sp);
+    if (!c) {
+      c = ScoreCalibration.build(sp, (a, b) => relOf(sp, rowQuery(sp, a), b, dotRows(sp.data, a, b, sp.dim)));
+      this.calibrations.set(sp, c);
+    }
+    return c;
+  }
+
   private toSimilar(sp: Space, s: Scored): SimilarTrack {
     const score = display(sp, s.rel);
-    const out: SimilarTrack = { track: this.tracks[s.i], score, distance: 1 - score };
+    const out: SimilarTrack = {
+      track: this.tracks[s.i],
+      score,
+      distance: 1 - score,
+      percentile: this.calibration(sp).percentile(s.rel),
+    };
     if (this.clusterOf && this.clusterOf[s.i] >= 0) out.clusterId = this.clusterOf[s.i];
     return out;
   }
@@ -341,11 +373,29 @@ export class SimilarityEngine {
     };
   }
 
-  /** Similarity of two tracks in the default space (what the lists show), with its display score. */
-  pairScore(a: number, b: number, source?: SimilaritySource): { cosine: number; score: number } {
+  /**
+   * Similarity of two tracks in the default space (what the lists show), with its display score
+   * and percentile; `a` and `b` are positions in the input given to `build`.
+   */
+  pairScore(
+    a: number,
+    b: number,
+    source?: SimilaritySource,
+  ): { cosine: number; score: number; percentile: number } {
+    // Positions in the input given to `build` (tracks added later follow it in order).
+    const row = (i: number): number => (i < this.rowOfInput.length ? this.rowOfInput[i] : i);
+    return this.rowPairScore(row(a), row(b), source);
+  }
+
+  private rowPairScore(
+    a: number,
+    b: number,
+    source?: SimilaritySource,
+  ): { cosine: number; score: number; percentile: number } {
     const sp = this.space(source);
     const cos = dotRows(sp.data, a, b, sp.dim);
-    return { cosine: cos, score: display(sp, relOf(sp, rowQuery(sp, a), b, cos)) };
+    const rel = relOf(sp, rowQuery(sp, a), b, cos);
+    return { cosine: cos, score: display(sp, rel), percentile: this.calibration(sp).percentile(rel) };
   }
 
   explain(aId: TrackId, bId: TrackId): Explanation {
@@ -353,7 +403,7 @@ export class SimilarityEngine {
     const b = this.byId.get(bId);
     if (a === undefined || b === undefined) throw new ApiError('not_found', 'Both tracks must be analysed.');
     const sp = this.space();
-    const { score } = this.pairScore(a, b);
+    const { score, percentile } = this.rowPairScore(a, b);
     let tags: string[] = [];
     const t = this.input.tags;
     if (t && t.names.length > 0) {
@@ -367,11 +417,13 @@ export class SimilarityEngine {
       tags,
       score,
       sp.hub !== null,
+      percentile,
     );
     return {
       a: aId,
       b: bId,
       score,
+      percentile,
       summary: words.summary,
       sharedTags: tags,
       closest: words.closest,

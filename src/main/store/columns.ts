@@ -72,6 +72,11 @@ export function stringColumn(table: ArrowTable, name: string): string[] {
 }
 
 /** The length of a fixed-size-list column (0 when there is none by that name). */
+/** Whether a table schema has this column (older tables may lack newer ones). */
+export function hasField(schema: Schema, name: string): boolean {
+  return schema.fields.some((f) => f.name === name);
+}
+
 export function listDim(schema: Schema, name: string): number {
   // typeId, not instanceof: LanceDB may hand back types from its own copy of apache-arrow.
   const type = schema.fields.find((f) => f.name === name)?.type as

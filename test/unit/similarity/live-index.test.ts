@@ -57,6 +57,8 @@ function fakeLibrary(total: number) {
     get: async (id: string): Promise<Track | null> => cat.input.tracks[rowOf.get(id) ?? -1] ?? null,
   } as unknown as Catalog;
   const results = {
+    // One model ('msd', the settings' default) covers what is analysed.
+    coverage: async () => [{ model: 'msd', embedded: visible, failed: 0 }],
     loadAll: async () => {
       loads++;
       const data = rowsOf(Array.from({ length: visible }, (_, i) => i));

@@ -196,7 +196,9 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
     }
   };
 
-  const analysed = (stats?.analysed ?? 0) > 0;
+  // Play similar works as soon as any analysis can answer (the previous model's while a newly
+  // chosen one is analysed, or features alone).
+  const analysed = (stats?.similarityTracks ?? stats?.analysed ?? 0) > 0;
   const filtered = !!(query.text || query.artist || query.album || query.genre);
   const set = (patch: Partial<Query>): void => setQuery((q) => ({ ...q, ...patch }));
 
