@@ -2,6 +2,34 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
+/** Core folders: plain Node, shared by the CLI, browser mode and the app. */
+const coreFolders = ['store', 'ffmpeg', 'home', 'library', 'analysis', 'similarity', 'clusters'];
+const onlyElectronShell = {
+  regex: '^electron(/|$)',
+  message: 'Only src/main/electron and src/preload may import electron: the core also runs in plain Node.',
+};
+const coreStaysCore = {
+  regex: '(^|/)(api|cli|browser|electron)(/|\\.ts|$)',
+  message: 'A core folder does not import the API, the CLI or a shell (browser, electron): they import it.',
+};
+const mainWithoutPreload = {
+  regex: '(^|/)preload(/|$)',
+  message: 'src/main never imports the preload: what both sides share is in src/shared/wire.ts.',
+};
+const sharedStandsAlone = {
+  regex: '(^|/)(main|preload|renderer)(/|$)',
+  message: 'src/shared is imported by every process and imports none of them.',
+};
+const libraryBeforeAnalysis = {
+  regex: '(^|/)analysis(/|$)',
+  message: 'library/ comes before analysis/ in the flow: the analysis reads the catalog, not the reverse.',
+};
+
+/** One config block forbidding `patterns` in `files`. */
+function layer(files, patterns, ignores = []) {
+  return [{ files, ignores, rules: { 'no-restricted-imports': ['error', { patterns }] } }];
+}
+
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'bench/.data/**', 'coverage/**'] },
   js.configs.recommended,
@@ -33,6 +61,21 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  // The layering (docs/architecture.md). A later block for the same files replaces an earlier
+  // block's list (rule options do not merge), so each list is whole.
+  ...layer(['src/renderer/**/*.{ts,tsx}'], [onlyElectronShell]),
+  ...layer(['src/shared/**/*.ts'], [onlyElectronShell, sharedStandsAlone]),
+  ...layer(['src/main/**/*.ts'], [onlyElectronShell, mainWithoutPreload], ['src/main/electron/**']),
+  ...layer(['src/main/electron/**/*.ts'], [mainWithoutPreload]),
+  ...layer(
+    [`src/main/{${coreFolders.join(',')}}/**/*.ts`, 'src/main/*.ts'],
+    [onlyElectronShell, mainWithoutPreload, coreStaysCore],
+    ['src/main/cli.ts'],
+  ),
+  ...layer(
+    ['src/main/library/**/*.ts'],
+    [onlyElectronShell, mainWithoutPreload, coreStaysCore, libraryBeforeAnalysis],
+  ),
   {
     files: ['src/renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },

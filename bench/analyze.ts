@@ -1,13 +1,19 @@
 /**
  * Analysis throughput and quality on a labelled corpus.
  *
- *   npx tsx bench/analyze.ts --corpus /work/corpus-dev [--workers 2] [--model msd] [--patches N]
- *                            [--compare-all-patches] [--models-dir DIR] [--keep]
+ *   npx tsx bench/analyze.ts --corpus /work/corpus-dev [--workers 2] [--model mn04] [--patches N]
+ *                            [--windows N] [--compare-all-patches] [--models-dir DIR] [--keep]
+ *                            [--no-decode-baseline]
  *
  * Scans the corpus into a temporary Timbre home (Catalog), analyses it with the AnalysisEngine
  * (model converted before the clock starts) and prints: tracks, audio hours, wall seconds,
  * × realtime, peak RSS per worker, and the time split decode / features / embeddings (summed over
  * workers) / writing (main process).
+ *
+ * Decode baseline (same run, before the analysis): ffmpeg alone decoding every track to mono
+ * float32 at 16 kHz (the mono mix the analysis uses), `--workers` files in parallel, its PCM read
+ * by this process and thrown away; the analysis wall time is then also printed as a multiple of it
+ * (the floor: ≤ 3.4×). A second baseline decodes at the rates the analysis asks for (16 + 32 kHz).
  *
  * Quality (labels.csv: path,source,artist,style,duration_s): each track ranks all others by cosine
  * distance, for the mean embedding, the z-scored feature vector and a random ranking.
@@ -27,16 +33,22 @@ import { parseArgs } from 'node:util';
 import { Catalog } from '../src/main/library/catalog';
 import { AnalysisEngine, type RunStats } from '../src/main/analysis/engine';
 import { ResultsStore, type AnalysisData } from '../src/main/analysis/results-store';
-import { resolveModel } from '../src/main/analysis/models/manager';
-import { DEFAULT_PATCHES_PER_TRACK } from '../src/main/analysis/models/embedder';
-import { musicnnDir } from '../test/helpers/shared';
+import { spawn } from 'node:child_process';
+import { DEFAULT_MODEL_ID, resolveModel } from '../src/main/analysis/models/manager';
+import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from '../src/main/analysis/models/embedder';
+import { resolveFfmpeg } from '../src/main/ffmpeg/resolve';
+import { monoMixFilter } from '../src/main/ffmpeg/decode';
+import type { Track } from '../src/shared/types';
+import { modelsRootDir } from '../test/helpers/shared';
 
 const { values: args } = parseArgs({
   options: {
     corpus: { type: 'string', default: '/work/corpus-dev' },
     workers: { type: 'string', default: '2' },
-    model: { type: 'string', default: 'msd' },
+    model: { type: 'string', default: DEFAULT_MODEL_ID },
     patches: { type: 'string' },
+    windows: { type: 'string' },
+    'no-decode-baseline': { type: 'boolean', default: false },
     'models-dir': { type: 'string' },
     'compare-all-patches': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
@@ -47,7 +59,46 @@ const corpus = resolve(args.corpus!);
 const workers = Number(args.workers);
 const model = args.model!;
 const patches = args.patches !== undefined ? Number(args.patches) : DEFAULT_PATCHES_PER_TRACK;
-const modelsDir = args['models-dir'] ?? musicnnDir;
+const windows = args.windows !== undefined ? Number(args.windows) : DEFAULT_WINDOWS_PER_TRACK;
+const modelsDir = args['models-dir'] ?? modelsRootDir;
+
+/** Decodes one file with ffmpeg alone to mono float32 at each rate; the PCM is read and dropped. */
+function decodeOnly(bin: string, track: Track, rates: number[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const mix = monoMixFilter(track.channels > 0 ? track.channels : 2);
+    const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-i', track.path];
+    const graph =
+      rates.length === 1
+        ? `[0:a:0]${mix},aresample=${rates[0]}[o0]`
+        : `[0:a:0]${mix},asplit=${rates.length}${rates.map((_, i) => `[s${i}]`).join('')};` +
+          rates.map((r, i) => `[s${i}]aresample=${r}[o${i}]`).join(';');
+    args.push('-filter_complex', graph);
+    rates.forEach((_, i) =>
+      args.push('-map', `[o${i}]`, '-c:a', 'pcm_f32le', '-f', 'f32le', i === 0 ? 'pipe:1' : `pipe:${i + 2}`),
+    );
+    const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'ignore'];
+    for (let i = 1; i < rates.length; i++) stdio.push('pipe');
+    const child = spawn(bin, args, { stdio });
+    rates.forEach((_, i) => child.stdio[i === 0 ? 1 : i + 2]!.on('data', () => {}));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`ffmpeg exit ${code}: ${track.path}`)),
+    );
+  });
+}
+
+/** Wall time for ffmpeg alone to decode every track, `parallel` at a time (longest first). */
+async function decodeBaseline(tracks: Track[], rates: number[], parallel: number): Promise<number> {
+  const bin = (await resolveFfmpeg()).path;
+  const queue = [...tracks].sort((a, b) => b.duration - a.duration);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) await decodeOnly(bin, t, rates);
+    }),
+  );
+  return performance.now() - t0;
+}
 
 interface Label {
   source: string;
@@ -97,9 +148,12 @@ interface RunOutcome {
   paths: Map<string, string>;
   tracks: number;
   failures: { path: string; reason: string }[];
+  /** ffmpeg alone, same tracks, same parallelism, measured just before the analysis (ms). */
+  decode16kMs: number | null;
+  decodeBothMs: number | null;
 }
 
-async function analyse(label: string, runPatches: number): Promise<RunOutcome> {
+async function analyse(label: string, runPatches: number, runWindows: number): Promise<RunOutcome> {
   const home = mkdtempSync(join(tmpdir(), 'timbre-bench-'));
   try {
     const catalog = await Catalog.open(home);
@@ -116,6 +170,17 @@ async function analyse(label: string, runPatches: number): Promise<RunOutcome> {
     console.log(
       `[${label}] scanned ${scan.processed} files (${tracks.length} tracks) in ${(scan.elapsedMs / 1000).toFixed(1)} s`,
     );
+    let decode16kMs: number | null = null;
+    let decodeBothMs: number | null = null;
+    if (!args['no-decode-baseline']) {
+      const ok = tracks.filter((t) => t.status === 'ok');
+      decode16kMs = await decodeBaseline(ok, [16000], workers);
+      console.log(`[${label}] ffmpeg alone, 16 kHz mono: ${(decode16kMs / 1000).toFixed(1)} s`);
+      if (model !== 'none') {
+        decodeBothMs = await decodeBaseline(ok, [16000, 32000], workers);
+        console.log(`[${label}] ffmpeg alone, 16 + 32 kHz mono: ${(decodeBothMs / 1000).toFixed(1)} s`);
+      }
+    }
     const store = await ResultsStore.open(catalog.db);
     const engine = new AnalysisEngine({
       home,
@@ -125,6 +190,7 @@ async function analyse(label: string, runPatches: number): Promise<RunOutcome> {
       workers,
       model,
       patches: runPatches,
+      windows: runWindows,
     });
     let lastLog = 0;
     engine.on('progress', (p) => {
@@ -146,7 +212,16 @@ async function analyse(label: string, runPatches: number): Promise<RunOutcome> {
       reason: e.reason,
     }));
     await catalog.close();
-    return { stats: engine.runStats(), wallMs, data, paths, tracks: tracks.length, failures };
+    return {
+      stats: engine.runStats(),
+      wallMs,
+      data,
+      paths,
+      tracks: tracks.length,
+      failures,
+      decode16kMs,
+      decodeBothMs,
+    };
   } finally {
     if (!args.keep) rmSync(home, { recursive: true, force: true });
     else console.log(`[${label}] home kept at ${home}`);
@@ -163,11 +238,24 @@ function printThroughput(label: string, r: RunOutcome): void {
   console.log(`audio           ${(s.audioSeconds / 3600).toFixed(2)} h`);
   console.log(`wall            ${wall.toFixed(1)} s with ${workers} workers`);
   console.log(`realtime        ${(s.audioSeconds / wall).toFixed(0)} ×`);
+  if (r.decode16kMs !== null) {
+    const d = r.decode16kMs / 1000;
+    console.log(
+      `decode only     ${d.toFixed(1)} s (ffmpeg alone, 16 kHz mono, ${workers} in parallel, ${(s.audioSeconds / d).toFixed(0)} × realtime)`,
+    );
+    console.log(`ratio           ${(wall / d).toFixed(2)} × the decode-only time (floor: ≤ 3.4)`);
+  }
+  if (r.decodeBothMs !== null) {
+    const d = r.decodeBothMs / 1000;
+    console.log(
+      `decode 16+32k   ${d.toFixed(1)} s (ffmpeg alone at both rates); analysis = ${(wall / d).toFixed(2)} × that`,
+    );
+  }
   const rss = Object.values(s.workerPeakRssKb).map((kb) => `${(kb / 1024).toFixed(0)} MB`);
   console.log(`peak RSS        ${rss.join(', ')} (per worker process)`);
   console.log(
     `worker time     decode ${(s.decodeMs / 1000).toFixed(1)} s (${pct(s.decodeMs)}), features ${(s.featuresMs / 1000).toFixed(1)} s (${pct(s.featuresMs)}), ` +
-      `embeddings ${(s.embeddingMs / 1000).toFixed(1)} s (${pct(s.embeddingMs)}); per track ${(busy / Math.max(1, s.analysed)).toFixed(0)} ms`,
+      `model ${(s.embeddingMs / 1000).toFixed(1)} s (${pct(s.embeddingMs)}); per track ${(busy / Math.max(1, s.analysed)).toFixed(0)} ms`,
   );
   console.log(
     `writing (main)  ${(s.writeMs / 1000).toFixed(2)} s; model load per worker ${s.workerLoadMs.map((m) => m.toFixed(0)).join(', ')} ms`,
@@ -195,6 +283,18 @@ function cosineRanker(data: Float32Array, n: number, dim: number): Rank {
     }
     return sims.sort((a, b) => b.s - a.s).map((x) => x.i);
   };
+}
+
+/** Subtracts the library mean (the issue's "centred" ranking). */
+function centre(data: Float32Array, n: number, dim: number): Float32Array {
+  const out = new Float32Array(n * dim);
+  for (let j = 0; j < dim; j++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += data[i * dim + j];
+    m /= n;
+    for (let i = 0; i < n; i++) out[i * dim + j] = data[i * dim + j] - m;
+  }
+  return out;
 }
 
 function zscore(data: Float32Array, n: number, dim: number): Float32Array {
@@ -263,6 +363,10 @@ function printQuality(label: string, r: RunOutcome, labels: Map<string, Label>):
     const e = r.data.embedding;
     embeddingQuality = quality(l, cosineRanker(e.data, n, e.dim));
     rows.push([`embedding (${e.model}, mean)`, embeddingQuality]);
+    rows.push([
+      `embedding (${e.model}, centred)`,
+      quality(l, cosineRanker(centre(e.data, n, e.dim), n, e.dim)),
+    ]);
   }
   const dF = r.data.featureNames.length || (n ? r.data.features.length / n : 0);
   rows.push(['features (z-scored)', quality(l, cosineRanker(zscore(r.data.features, n, dF), n, dF))]);
@@ -302,13 +406,13 @@ function printQuality(label: string, r: RunOutcome, labels: Map<string, Label>):
 async function main(): Promise<void> {
   const labels = readLabels();
   console.log(
-    `corpus ${corpus}: ${labels.size} labelled tracks; workers ${workers}, model ${model}, patches ${patches || 'all'}`,
+    `corpus ${corpus}: ${labels.size} labelled tracks; workers ${workers}, model ${model}, patches ${patches || 'all'}, windows ${windows || 'all'}`,
   );
-  const main = await analyse('default', patches);
+  const main = await analyse('default', patches, windows);
   printThroughput(`patches ${patches || 'all'}`, main);
   const q = printQuality(`patches ${patches || 'all'}`, main, labels);
   if (args['compare-all-patches'] && model !== 'none') {
-    const all = await analyse('all-patches', 0);
+    const all = await analyse('all-patches', 0, 0);
     printThroughput('all patches', all);
     const qa = printQuality('all patches', all, labels);
     if (q && qa) {

@@ -1,7 +1,14 @@
 /**
  * How good are the neighbours on a labelled, analysed corpus?
  *   npx tsx bench/quality.ts --home DIR --labels /work/corpus-dev/labels.csv
- * (DIR: a Timbre home where the corpus has been scanned and analysed.)
+ *       [--models msd,mn04] [--quick] [--json]
+ * (DIR: a Timbre home where the corpus has been scanned and analysed, with one model or several:
+ * results are kept per model, so analyse once per model into the same home.)
+ *
+ * Every model with results in the home is measured (or those given with --models), each on its
+ * own embeddings beside the same features; features alone, random and (for the first model) the
+ * blend sweep are model-independent. --quick keeps the rows the issue asks for: each model's
+ * embedding alone, features alone, the default and random. --json prints one object per row.
  *
  * For each configuration (embedding alone, features alone, blends, with and without hubness
  * reduction, random) it prints:
@@ -22,7 +29,7 @@ import { SimilarityEngine } from '../src/main/similarity/engine';
 import type { EngineConfig } from '../src/main/similarity/engine';
 import type { SimilarityInput } from '../src/main/similarity/corpus';
 import { kOccurrence, skewness } from '../src/main/similarity/hubness';
-import { loadSimilarityInput } from '../src/main/similarity/load';
+import { joinSimilarityInput } from '../src/main/similarity/load';
 import { rng } from '../src/main/similarity/vectors';
 
 process.env.LANCEDB_LOG ??= 'error';
@@ -166,7 +173,16 @@ async function main(): Promise<void> {
   const catalog = await Catalog.open(home);
   try {
     const results = await ResultsStore.open(catalog.db);
-    const input = await loadSimilarityInput(catalog, results);
+    const tracks = await catalog.allTracks();
+    const stored = await results.models();
+    const models = arg('models')?.split(',').filter(Boolean) ?? stored;
+    const quick = process.argv.includes('--quick');
+    const json = process.argv.includes('--json');
+    const inputs = new Map<string | null, SimilarityInput>();
+    for (const model of models.length > 0 ? models : [null]) {
+      inputs.set(model, joinSimilarityInput(tracks, await results.loadAll({ model })));
+    }
+    const input = [...inputs.values()][0];
     const all = readLabels(labelsFile);
     const labels = input.tracks.map((t) => {
       const p = t.path.replace(/\\/g, '/');
@@ -178,9 +194,12 @@ async function main(): Promise<void> {
     console.log(
       `quality bench: ${input.tracks.length} analysed tracks, ${labelled} labelled; styles ${[...styles].map(([s, c]) => `${s} ${c}`).join(', ')}`,
     );
-    console.log(
-      `embedding: ${input.embedding ? `${input.embedding.model} (${input.embedding.dim} d)` : 'none (embedding rows fall back to features)'}; features: ${input.featureNames.length} d`,
-    );
+    for (const [model, inp] of inputs) {
+      const embedded = inp.embedding ? countNonZeroRows(inp.embedding.data, inp.embedding.dim) : 0;
+      console.log(
+        `embedding ${model ?? '(none)'}: ${inp.embedding ? `${inp.embedding.dim} d, ${embedded} of ${inp.tracks.length} tracks` : 'none (embedding rows fall back to features)'}; features: ${inp.featureNames.length} d`,
+      );
+    }
     if (input.tracks.length < 3) throw new Error('too few analysed tracks');
 
     const blend = (we: number, hub = true): Config => ({
@@ -188,30 +207,72 @@ async function main(): Promise<void> {
       source: 'blend',
       config: { similarity: { embeddingWeight: we, featureWeight: 1 - we, hubnessReduction: hub } },
     });
-    const configs: Config[] = [
-      { name: 'embedding', source: 'embedding' },
-      { name: 'embedding no-hub', source: 'embedding', config: { similarity: { hubnessReduction: false } } },
-      { name: 'embedding uncentred', source: 'embedding', config: { engine: { centerEmbedding: false } } },
-      { name: 'features', source: 'features' },
-      { name: 'features no-hub', source: 'features', config: { similarity: { hubnessReduction: false } } },
-      { name: 'default (blend)', config: {} },
-      ...[0.3, 0.5, 0.6, 0.8, 0.9].map((w) => blend(w)),
-      blend(0.7, false),
-      { name: 'random', random: true },
-    ];
+    const perModel = (first: boolean): Config[] =>
+      quick
+        ? [
+            { name: 'embedding', source: 'embedding' },
+            { name: 'default (blend)', config: {} },
+          ]
+        : [
+            { name: 'embedding', source: 'embedding' },
+            {
+              name: 'embedding no-hub',
+              source: 'embedding',
+              config: { similarity: { hubnessReduction: false } },
+            },
+            {
+              name: 'embedding uncentred',
+              source: 'embedding',
+              config: { engine: { centerEmbedding: false } },
+            },
+            { name: 'default (blend)', config: {} },
+            ...(first ? [...[0.3, 0.5, 0.6, 0.8, 0.9].map((w) => blend(w)), blend(0.7, false)] : []),
+          ];
+    const shared: Config[] = quick
+      ? [
+          { name: 'features', source: 'features' },
+          { name: 'random', random: true },
+        ]
+      : [
+          { name: 'features', source: 'features' },
+          {
+            name: 'features no-hub',
+            source: 'features',
+            config: { similarity: { hubnessReduction: false } },
+          },
+          { name: 'random', random: true },
+        ];
+    const rows: { model: string | null; cfg: Config; inp: SimilarityInput }[] = [];
+    [...inputs].forEach(([model, inp], k) => {
+      for (const cfg of perModel(k === 0)) rows.push({ model, cfg, inp });
+    });
+    for (const cfg of shared) rows.push({ model: null, cfg, inp: input });
     const pad = (s: string, w: number): string => s.padEnd(w);
-    console.log(
-      `${pad('config', 26)} ${pad('styleP@10', 10)} ${pad('familyP@10', 11)} ${pad('sameSrc@10', 11)} ${pad('artistRep/20', 13)} skew(k=10)`,
-    );
-    for (const cfg of configs) {
-      const f = evaluate(input, labels, cfg);
+    if (!json) {
       console.log(
-        `${pad(cfg.name, 26)} ${pad(f.styleP10.toFixed(3), 10)} ${pad(f.familyP10.toFixed(3), 11)} ${pad(f.sameSource.toFixed(3), 11)} ${pad(f.artistRepeats.toFixed(2), 13)} ${f.skew.toFixed(2)}`,
+        `${pad('ranking', 34)} ${pad('styleP@10', 10)} ${pad('familyP@10', 11)} ${pad('sameSrc@10', 11)} ${pad('artistRep/20', 13)} skew(k=10)`,
       );
+    }
+    for (const { model, cfg, inp } of rows) {
+      // Each model's rows are labelled by their own input (the same tracks in the same order).
+      const f = evaluate(inp, labels, cfg);
+      const name = model && !cfg.random && cfg.source !== 'features' ? `${model}: ${cfg.name}` : cfg.name;
+      if (json) console.log(JSON.stringify({ ranking: name, model, ...f }));
+      else
+        console.log(
+          `${pad(name, 34)} ${pad(f.styleP10.toFixed(3), 10)} ${pad(f.familyP10.toFixed(3), 11)} ${pad(f.sameSource.toFixed(3), 11)} ${pad(f.artistRepeats.toFixed(2), 13)} ${f.skew.toFixed(2)}`,
+        );
     }
   } finally {
     await catalog.close();
   }
+}
+
+function countNonZeroRows(data: Float32Array, dim: number): number {
+  let n = 0;
+  for (let i = 0; i < data.length / dim; i++)
+    if (data.subarray(i * dim, (i + 1) * dim).some((v) => v !== 0)) n++;
+  return n;
 }
 
 main().catch((e: unknown) => {

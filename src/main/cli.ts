@@ -6,8 +6,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ApiError } from '../shared/contract';
+import {
+  InvalidRequestError,
+  parseRequest,
+  type Method,
+  type Request,
+  type Response,
+} from '../shared/contract';
 import type { Seed, SimilarTrack, SimilaritySource, Track } from '../shared/types';
+import { ApiError } from '../shared/wire';
 import { createService, type CoreService } from './api/service';
 import { acquireHomeLock, HomeLockedError } from './home/lock';
 import { DatabaseDamagedError, doctor, doctorLines } from './store/doctor';
@@ -15,7 +22,15 @@ import { homeProblem, resolveHome } from './home/folder';
 import { skipsLine } from './library/skips';
 import { resolveFfmpeg } from './ffmpeg/resolve';
 import { packageVersion } from './project-root';
-import { analysisLine, formatDuration, printJson, scanLine, StatusLine, trackLine } from './cli/output';
+import {
+  analysisLine,
+  formatDuration,
+  printJson,
+  scanLine,
+  similarFromLine,
+  StatusLine,
+  trackLine,
+} from './cli/output';
 
 const usage = `timbre — a music player that knows how your music sounds
 
@@ -32,13 +47,14 @@ Library
 Analysis
   analyze                listen to every track not analysed yet
       --workers N        worker processes (default: one per core)
-      --model msd|mtt|none
+      --model mn04|msd|mtt|none|ID  listening model (default: the setting, mn04 = EfficientAT)
 
 Similarity (TRACK = track id, file path, or "artist - title")
   similar TRACK          nearest tracks          [-k 20] [--source embedding|features|blend]
   queue SEED...          a play-similar queue    [--length 50] [--radio] [--album A] [--artist A]
   path A B               a song path from A to B [--steps 10]
   explain A B            why A and B sound alike (or not)
+  find "QUERY"           tracks that sound like the words ("sad piano", "heavy metal") [--limit 20]
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
@@ -52,7 +68,7 @@ Global options
   -h, --help             this help
 
 One process at a time may write a data folder (scan, analyze, serve, the app); a second one exits
-with code 75. Reading commands (list, stats, errors, similar, queue, path, explain) run beside it.
+with code 75. Reading commands (list, stats, errors, similar, queue, path, explain, find) run beside it.
 `;
 
 class UsageError extends Error {}
@@ -61,7 +77,7 @@ class UsageError extends Error {}
 const EXIT_HOME_LOCKED = 75;
 
 /** Commands that only read the library: they run while the app or a scan writes it. */
-const READ_ONLY = new Set(['list', 'stats', 'errors', 'similar', 'queue', 'path', 'explain']);
+const READ_ONLY = new Set(['list', 'stats', 'errors', 'similar', 'queue', 'path', 'explain', 'find']);
 
 const options = {
   home: { type: 'string' },
@@ -96,9 +112,43 @@ function intOption(
 ): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} needs a whole number, got "${raw}"`);
+  // Number('') is 0: an empty value is no number.
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag(name)} needs a whole number, got "${raw}"`);
   return n;
+}
+
+/** How an option is typed on the command line. */
+const flag = (name: string): string => (name === 'k' ? '-k' : `--${name}`);
+
+/** Request fields that a command fills from an option of another name. */
+const OPTION_OF_FIELD: Record<string, string> = { count: 'length', roots: 'DIR' };
+
+/** A refused request field as the option the user typed (the field itself when no option sets it). */
+function optionOf(path: string): string {
+  const field = path.split('.').pop() ?? path;
+  const name = OPTION_OF_FIELD[field] ?? field;
+  return name in options ? flag(name) : name;
+}
+
+/**
+ * Calls the core as every other client does: through the service's `invoke`, which validates the
+ * request against the contract before any handler runs. A request the contract refuses is the
+ * user's usage error, told in terms of the options.
+ */
+async function call<M extends Method>(
+  service: CoreService,
+  method: M,
+  request: Request<M>,
+): Promise<Response<M>> {
+  try {
+    return (await service.invoke(method, request)) as Response<M>;
+  } catch (err) {
+    if (err instanceof InvalidRequestError) {
+      throw new UsageError(err.issues.map((i) => `${optionOf(i.path)}: ${i.message}`).join('; '));
+    }
+    throw err;
+  }
 }
 
 /** Finds a track from what a shell user would type: an id, a file path or "artist - title". */
@@ -195,6 +245,7 @@ async function run(argv: string[]): Promise<number> {
     'path',
     'explain',
     'ffmpeg',
+    'find',
   ];
   if (!known.includes(command) && command !== 'doctor') throw new UsageError(`unknown command "${command}"`);
   const problem = homeProblem(resolveHome(values.home));
@@ -225,7 +276,7 @@ async function run(argv: string[]): Promise<number> {
       case 'scan': {
         if (args.length === 0) throw new UsageError('scan needs at least one folder');
         const roots = args.map((a) => resolve(a));
-        const known = await service.handlers['library.roots']({});
+        const known = await call(service, 'library.roots', {});
         for (const root of roots) {
           // A known root that is gone (an unmounted drive) is scanned safely; a new one is refused.
           if (known.includes(root) && !existsSync(root))
@@ -236,8 +287,8 @@ async function run(argv: string[]): Promise<number> {
           if (values.json) process.stderr.write(JSON.stringify(payload) + '\n');
           else status.show(scanLine(payload as Parameters<typeof scanLine>[0]));
         });
-        const release = onInterrupt(() => void service.handlers['library.cancelScan']({}));
-        const summary = await service.handlers['library.scan']({ roots, prune: values.prune });
+        const release = onInterrupt(() => void call(service, 'library.cancelScan', {}));
+        const summary = await call(service, 'library.scan', { roots, prune: values.prune });
         release();
         unsubscribe();
         status.clear();
@@ -260,7 +311,7 @@ async function run(argv: string[]): Promise<number> {
         return summary.phase === 'cancelled' ? 130 : 0;
       }
       case 'list': {
-        const page = await service.handlers['library.list']({
+        const page = await call(service, 'library.list', {
           artist: values.artist,
           album: values.album,
           genre: values.genre,
@@ -269,15 +320,18 @@ async function run(argv: string[]): Promise<number> {
           limit: intOption(values, 'limit') ?? 100_000,
           offset: intOption(values, 'offset') ?? 0,
         });
-        if (values.json) printJson(page);
-        else {
+        if (values.json) {
+          // Each track with its music tags per model (genres, moods, instruments; never "Speech").
+          const tags = await service.results.musicTags(page.tracks.map((t) => t.id));
+          printJson({ ...page, tracks: page.tracks.map((t) => ({ ...t, tags: tags.get(t.id) ?? {} })) });
+        } else {
           for (const t of page.tracks) console.log(trackLine(t));
           console.log(`${page.tracks.length} of ${page.total} tracks`);
         }
         return 0;
       }
       case 'stats': {
-        const stats = await service.handlers['library.stats']({});
+        const stats = await call(service, 'library.stats', {});
         if (values.json) printJson(stats);
         else {
           console.log(`Tracks        ${stats.tracks} (${stats.missing} missing)`);
@@ -294,6 +348,12 @@ async function run(argv: string[]): Promise<number> {
           console.log(
             `Model         ${stats.analysisModel ?? `none: ${stats.analysisModelNote ?? 'features only'}`}`,
           );
+          console.log(`Similar from  ${similarFromLine(stats)}`);
+          for (const m of stats.models) {
+            console.log(
+              `  ${m.model.padEnd(12)}${m.analysed} of ${stats.tracks} analysed, ${m.failed} failed`,
+            );
+          }
           console.log(
             `Formats       ${Object.entries(stats.formats)
               .map(([f, n]) => `${f} ${n}`)
@@ -308,14 +368,14 @@ async function run(argv: string[]): Promise<number> {
         const limit = intOption(values, 'limit') ?? 100_000;
         const offset = intOption(values, 'offset') ?? 0;
         if (values.analysis) {
-          const errors = await service.handlers['analysis.errors']({ limit, offset });
+          const errors = await call(service, 'analysis.errors', { limit, offset });
           if (values.json) printJson(errors);
           else {
             for (const e of errors.errors) console.log(`${e.path}\n    ${e.reason}`);
             console.log(`${errors.total} tracks could not be analysed`);
           }
         } else {
-          const errors = await service.handlers['library.errors']({ limit, offset });
+          const errors = await call(service, 'library.errors', { limit, offset });
           if (values.json) printJson(errors);
           else {
             for (const e of errors.errors) console.log(`${e.path}\n    ${e.reason}`);
@@ -336,9 +396,9 @@ async function run(argv: string[]): Promise<number> {
         let interrupted = false;
         const release = onInterrupt(() => {
           interrupted = true;
-          void service.handlers['analysis.cancel']({});
+          void call(service, 'analysis.cancel', {});
         });
-        const started = await service.handlers['analysis.start']({ workers, model: values.model });
+        const started = await call(service, 'analysis.start', { workers, model: values.model });
         if (started.modelNote && !values.json) process.stderr.write(`note: ${started.modelNote}\n`);
         const final = await service.engine.whenIdle();
         release();
@@ -359,7 +419,7 @@ async function run(argv: string[]): Promise<number> {
       case 'similar': {
         if (args.length !== 1) throw new UsageError('similar needs one track');
         const track = await resolveTrack(service, args[0]);
-        const result = await service.handlers['similar.tracks']({
+        const result = await call(service, 'similar.tracks', {
           seed: { kind: 'track', id: track.id },
           k: intOption(values, 'k') ?? 20,
           source: sourceOption(values),
@@ -381,8 +441,8 @@ async function run(argv: string[]): Promise<number> {
         else throw new UsageError('queue needs seed tracks, --album or --artist');
         const length = intOption(values, 'length') ?? 50;
         const result = values.radio
-          ? await service.handlers['similar.radio']({ seed, count: length })
-          : await service.handlers['similar.queue']({ seed, length, source: sourceOption(values) });
+          ? await call(service, 'similar.radio', { seed, count: length })
+          : await call(service, 'similar.queue', { seed, length, source: sourceOption(values) });
         if (values.json) printJson(result);
         else printSimilar(result.tracks);
         return 0;
@@ -390,7 +450,7 @@ async function run(argv: string[]): Promise<number> {
       case 'path': {
         if (args.length !== 2) throw new UsageError('path needs two tracks');
         const [a, b] = [await resolveTrack(service, args[0]), await resolveTrack(service, args[1])];
-        const result = await service.handlers['similar.path']({
+        const result = await call(service, 'similar.path', {
           from: a.id,
           to: b.id,
           steps: intOption(values, 'steps'),
@@ -404,7 +464,8 @@ async function run(argv: string[]): Promise<number> {
         if (args.length > 1) throw new UsageError('ffmpeg takes one PATH (or "auto")');
         if (args.length === 1) {
           const ffmpegPath = args[0] === 'auto' ? '' : resolve(args[0]);
-          await service.handlers['settings.set']({ ffmpegPath });
+          // Validated like any call, but as the local user's choice: not the page's confirmation.
+          await service.handlers['settings.set'](parseRequest('settings.set', { ffmpegPath }));
         }
         const current = (await service.handlers['settings.get']({})).ffmpegPath;
         const found = await resolveFfmpeg(current || undefined).then(
@@ -415,10 +476,32 @@ async function run(argv: string[]): Promise<number> {
         else console.log(`ffmpeg setting: ${current || 'auto'}\nffmpeg used:    ${found}`);
         return 0;
       }
+      case 'find': {
+        if (args.length === 0)
+          throw new UsageError('find needs words that describe a sound, e.g. "sad piano"');
+        const found = await service.handlers['sound.find']({
+          query: args.join(' '),
+          limit: intOption(values, 'limit') ?? 20,
+        });
+        if (values.json) printJson(found);
+        else {
+          for (const t of found.terms) console.log(`"${t.text}" → ${t.labels.join(', ')}`);
+          if (found.unknown.length) console.log(`Not understood: ${found.unknown.join(', ')}`);
+          if (found.note) console.log(found.note);
+          found.results.forEach((r, i) => {
+            const why = r.matched.map((m) => `${m.tag} ${m.score.toFixed(2)}`).join(', ');
+            console.log(
+              `${String(i + 1).padStart(3)}. ${r.score.toFixed(3)}  ${trackLine(r.track)}  [${why}]`,
+            );
+          });
+        }
+        // Words nothing matched are an answer too, but a query with no term at all is a usage error.
+        return found.terms.length === 0 ? 1 : 0;
+      }
       case 'explain': {
         if (args.length !== 2) throw new UsageError('explain needs two tracks');
         const [a, b] = [await resolveTrack(service, args[0]), await resolveTrack(service, args[1])];
-        const e = await service.handlers['similar.explain']({ a: a.id, b: b.id });
+        const e = await call(service, 'similar.explain', { a: a.id, b: b.id });
         if (values.json) printJson(e);
         else {
           console.log(`A: ${trackLine(a)}\nB: ${trackLine(b)}\n`);

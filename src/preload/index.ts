@@ -1,35 +1,28 @@
 /**
- * The bridge: exposes exactly a TimbreClient as `window.timbre` (plus the native folder picker as
- * `window.timbreDesktop`). Sandboxed, so it imports nothing but electron and type-only modules;
- * requests are validated in the main process.
+ * The bridge: exposes the contract as `window.timbre` (plus the native folder picker as
+ * `window.timbreDesktop`); their types are in `index.d.ts`. Sandboxed: it may import electron,
+ * type-only modules and `shared/wire` (no imports of its own; bundled into the preload).
+ * Requests are validated in the main process.
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRendererEvent } from 'electron';
-import type { EventName, Events, Method, Request, Response, TimbreClient } from '../shared/contract';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, PICK_FOLDER_CHANNEL } from './channels';
-import type { InvokeEnvelope } from './channels';
+import type { EventName, Events, Method, Request, Response } from '../shared/contract';
+import { IPC_CHANNELS, isEventName, type Envelope } from '../shared/wire';
+import type { DesktopShell, TimbreBridge } from './index.d';
 
-const knownEvents: readonly string[] = [
-  'scan.progress',
-  'analysis.progress',
-  'library.changed',
-] satisfies EventName[];
-
-const client: TimbreClient = {
-  async invoke<M extends Method>(method: M, request: Request<M>): Promise<Response<M>> {
-    const envelope = (await ipcRenderer.invoke(INVOKE_CHANNEL, method, request)) as InvokeEnvelope;
-    if (envelope.ok) return envelope.result as Response<M>;
-    // contextBridge keeps only an Error's message: the code travels inside it as "[code] message".
-    throw new Error(`[${envelope.error.code}] ${envelope.error.message}`);
+const bridge: TimbreBridge = {
+  async invoke<M extends Method>(method: M, request: Request<M>): Promise<Envelope<Response<M>>> {
+    // The envelope is plain data: it crosses contextBridge whole, error code included.
+    return (await ipcRenderer.invoke(IPC_CHANNELS.invoke, method, request)) as Envelope<Response<M>>;
   },
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
-    if (!knownEvents.includes(event)) throw new Error(`unknown event ${String(event)}`);
+    if (!isEventName(event)) throw new Error(`unknown event ${String(event)}`);
     const handler = (_e: IpcRendererEvent, name: string, payload: unknown): void => {
       if (name === event) listener(payload as Events[E]);
     };
-    ipcRenderer.on(EVENT_CHANNEL, handler);
+    ipcRenderer.on(IPC_CHANNELS.event, handler);
     return () => {
-      ipcRenderer.removeListener(EVENT_CHANNEL, handler);
+      ipcRenderer.removeListener(IPC_CHANNELS.event, handler);
     };
   },
   mediaUrl(trackId: string): string {
@@ -37,7 +30,10 @@ const client: TimbreClient = {
   },
 };
 
-contextBridge.exposeInMainWorld('timbre', client);
-contextBridge.exposeInMainWorld('timbreDesktop', {
-  pickFolder: (): Promise<string | null> => ipcRenderer.invoke(PICK_FOLDER_CHANNEL) as Promise<string | null>,
-});
+const desktop: DesktopShell = {
+  pickFolder: (): Promise<string | null> =>
+    ipcRenderer.invoke(IPC_CHANNELS.pickFolder) as Promise<string | null>,
+};
+
+contextBridge.exposeInMainWorld('timbre', bridge);
+contextBridge.exposeInMainWorld('timbreDesktop', desktop);

@@ -4,6 +4,7 @@
  * cross a process boundary; responses are plain data typed below.
  */
 import { z } from 'zod';
+import { ApiError, type EventName } from './wire';
 import type {
   AnalysisErrorRecord,
   AnalysisProgress,
@@ -18,6 +19,7 @@ import type {
   Settings,
   SimilarResult,
   SimilarTrack,
+  SoundSearchResult,
   Track,
   TrackAnalysisInfo,
   TrackPage,
@@ -76,6 +78,7 @@ export const settingsPatchSchema = z
     workers: z.number().int().min(1).max(64),
     model: z.string().min(1).max(100),
     patchesPerTrack: z.number().int().min(0).max(10000),
+    windowsPerTrack: z.number().int().min(0).max(1000),
     similarity: z
       .object({
         source: sourceSchema,
@@ -149,6 +152,8 @@ export const requestSchemas = {
   'analysis.status': empty,
   'analysis.errors': z.object({ offset: nonNegInt, limit: z.number().int().min(1).max(100000) }).partial(),
   'analysis.track': z.object({ id }),
+  /** Analyses these tracks before the others (starting a run when none is under way). */
+  'analysis.prioritize': z.object({ ids: z.array(id).min(1).max(100) }),
   'similar.tracks': z.object({
     seed: seedSchema,
     k: z.number().int().min(1).max(1000).optional(),
@@ -177,8 +182,16 @@ export const requestSchemas = {
     sameCluster: z.number().int().min(0).max(200).optional(),
     perOtherCluster: z.number().int().min(0).max(50).optional(),
   }),
+  'sound.find': z.object({
+    query: z.string().trim().min(1).max(300),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
   'settings.get': empty,
   'settings.set': settingsPatchSchema,
+  /** Writes the tracks (in order) as an M3U playlist at an absolute .m3u/.m3u8 path. */
+  'playlist.save': z.object({ path: z.string().min(1).max(4096), ids: z.array(id).min(1).max(20000) }),
+  /** Reads an M3U playlist: the catalogued tracks it lists, and the entries that are not. */
+  'playlist.open': z.object({ path: z.string().min(1).max(4096) }),
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -216,26 +229,29 @@ export interface Responses {
   'analysis.status': AnalysisProgress;
   'analysis.errors': { total: number; errors: AnalysisErrorRecord[] };
   'analysis.track': TrackAnalysisInfo | null;
+  'analysis.prioritize': AnalysisProgress;
   'similar.tracks': SimilarResult;
   'similar.queue': QueueResult;
   'similar.radio': QueueResult;
   'similar.path': QueueResult;
   'similar.explain': Explanation;
   'similar.clusterSuggestions': ClusterSuggestions;
+  'sound.find': SoundSearchResult;
   'settings.get': Settings;
   'settings.set': Settings;
+  'playlist.save': { path: string; written: number; skipped: number };
+  'playlist.open': { path: string; tracks: Track[]; missing: string[] };
 }
 
 export type Response<M extends Method> = Responses[M];
 
-/** Events pushed from the core to clients. */
-export interface Events {
+interface EventPayloads {
   'scan.progress': ScanProgress;
   'analysis.progress': AnalysisProgress;
   'library.changed': { reason: 'scan' | 'analysis' | 'settings' };
 }
-export type EventName = keyof Events;
-export const eventNames: readonly EventName[] = ['scan.progress', 'analysis.progress', 'library.changed'];
+/** Events pushed from the core to clients: a payload type for every name in the wire's list. */
+export type Events = { [E in EventName]: EventPayloads[E] };
 
 /** What every client (preload bridge, HTTP client) offers the renderer. */
 export interface TimbreClient {
@@ -249,34 +265,46 @@ export function isMethod(name: unknown): name is Method {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);
 }
 
-/** Errors that cross the boundary keep a code a client can act on. */
-export type ApiErrorCode = 'bad_request' | 'not_found' | 'unavailable' | 'internal' | 'cancelled';
+/** One thing a request's schema refused: the field (dotted path, "(request)" for the whole) and why. */
+export interface RequestIssue {
+  path: string;
+  message: string;
+}
 
-export class ApiError extends Error {
+/**
+ * A request its schema refuses. It crosses the wire as any `bad_request`; in-process callers (the
+ * CLI) read `issues` to name their own inputs (options) instead of the request's fields.
+ */
+export class InvalidRequestError extends ApiError {
   constructor(
-    readonly code: ApiErrorCode,
-    message: string,
+    readonly method: Method,
+    readonly issues: RequestIssue[],
+    /** Defaults to every issue, "field: why", after the method. */
+    message = `invalid request for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
   ) {
-    super(message);
-    this.name = 'ApiError';
+    super('bad_request', message);
+    this.name = 'InvalidRequestError';
   }
 }
 
-/** Validates a request that came from another process; throws ApiError('bad_request'). */
+/** Validates a request that came from another process; throws InvalidRequestError (`bad_request`). */
 export function parseRequest<M extends Method>(method: M, request: unknown): ParsedRequest<M> {
   const result = requestSchemas[method].safeParse(request ?? {});
   if (!result.success) {
+    const issues = result.error.issues.map((i) => ({
+      path: i.path.join('.') || '(request)',
+      message: i.message,
+    }));
     // Settings are typed by people: say what to change, in words.
     if (method === 'settings.set') {
       const words = settingsProblems(result.error.issues).map((p) => p.message);
-      throw new ApiError('bad_request', `${words.join('. ')}.`);
+      throw new InvalidRequestError(method, issues, `${words.join('. ')}.`);
     }
-    const detail = result.error.issues
-      .map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`)
-      .join('; ');
-    throw new ApiError('bad_request', `invalid request for ${method}: ${detail}`);
+    throw new InvalidRequestError(method, issues);
   }
   return result.data as ParsedRequest<M>;
 }
 
 export type { Settings };
+// The wire's names, re-exported for the contract's callers (they throw ApiError and name events).
+export { ApiError, type ApiErrorCode, type EventName } from './wire';

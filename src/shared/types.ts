@@ -116,9 +116,24 @@ export interface LibraryStats {
   analysisModel: string | null;
   /** Why there is no model, when there is none. */
   analysisModelNote?: string;
+  /**
+   * The model whose results answer "play similar" (null: features only). While the library is
+   * analysed with a newly chosen model it is the previous one, until the new one covers the library.
+   */
+  similarityModel: string | null;
+  /** Analysed tracks "play similar" can use (with features; embedded or not). */
+  similarityTracks: number;
+  /** Results kept per model: present tracks each model has analysed, or failed on. */
+  models: ModelResults[];
   schemaVersion: number;
   /** What the last finished scan skipped, by reason (neither tracks nor errors). */
   skipped: ScanSkip[];
+}
+
+export interface ModelResults {
+  model: string;
+  analysed: number;
+  failed: number;
 }
 
 export interface TrackQuery {
@@ -232,6 +247,11 @@ export interface SimilarTrack {
    */
   score: number;
   distance: number;
+  /**
+   * The score a listener can read: the share of the library's track pairs (in percent) that are
+   * less similar than this one (99: closer than 99 % of pairs). Absent on path steps.
+   */
+  percentile?: number;
   clusterId?: number;
 }
 
@@ -272,6 +292,8 @@ export interface Explanation {
   a: TrackId;
   b: TrackId;
   score: number;
+  /** Where the pair stands among the library's pairs, in percent (see SimilarTrack.percentile). */
+  percentile: number;
   summary: string;
   sharedTags: string[];
   closest: ExplanationFeature[];
@@ -297,9 +319,11 @@ export interface Settings {
   /** Explicit ffmpeg binary; empty means PATH, then the bundled one. */
   ffmpegPath: string;
   workers: number;
-  model: 'msd' | 'mtt' | 'none' | string;
-  /** Patches taken per track for the embedding (0 = every patch). */
+  model: 'mn04' | 'msd' | 'mtt' | 'none' | string;
+  /** MusiCNN: 3-s patches taken per track for the embedding (0 = every patch). */
   patchesPerTrack: number;
+  /** EfficientAT: 10-s windows taken per track, spread over it (0 = every window). */
+  windowsPerTrack: number;
   similarity: {
     source: SimilaritySource;
     embeddingWeight: number;
@@ -314,4 +338,33 @@ export interface AppInfo {
   mode: 'electron' | 'browser';
   home: string;
   modelNote?: string;
+}
+
+/** One part of a sound query and the model labels it matched. */
+export interface SoundSearchTerm {
+  text: string;
+  labels: string[];
+}
+
+export interface SoundSearchHit {
+  track: Track;
+  /** Geometric mean over the query's terms of the best matching label probability (0–1). */
+  score: number;
+  /** Per term, the label that matched best and its probability. */
+  matched: TagScore[];
+}
+
+export interface SoundSearchResult {
+  query: string;
+  /** The model whose labels were searched (the one answering "play similar"); null: none. */
+  model: string | null;
+  terms: SoundSearchTerm[];
+  /** Words of the query that no label (nor synonym) matched. */
+  unknown: string[];
+  /** Function words left out ("and", "with"). */
+  ignored: string[];
+  results: SoundSearchHit[];
+  /** Why nothing could be searched, when so. */
+  note?: string;
+  tookMs: number;
 }

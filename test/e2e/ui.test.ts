@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBrowserMode } from '../../src/main/browser/main';
 import { projectRoot } from '../../src/main/project-root';
 import type { BrowserMode } from '../../src/main/browser/main';
-import { fixtureLibraryDir, musicnnDir } from '../helpers/shared';
+import { fixtureLibraryDir, modelsRootDir } from '../helpers/shared';
 
 /** The parts of HTMLAudioElement the test reads (this file compiles without the DOM lib). */
 interface AudioLike {
@@ -64,8 +64,8 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     music = join(dir, 'Music');
     mkdirSync(music);
     for (const rel of fixtures) copyFileSync(join(fixtureLibraryDir, rel), join(music, basename(rel)));
-    // The model manager converts MusiCNN from the shared folder (no download).
-    process.env.TIMBRE_MODELS_DIR = musicnnDir;
+    // The model manager converts the default model (EfficientAT) from the shared folder (no download).
+    process.env.TIMBRE_MODELS_DIR = modelsRootDir;
     app = await runBrowserMode({
       home: join(dir, 'home'),
       rendererDir,

@@ -22,3 +22,7 @@ export const fixtureOddDir = join(fixturesDir, 'odd');
 export const oddCorpusDir = join(sharedDir, 'corpus', 'odd');
 export const musicnnDir = join(sharedDir, 'models', 'musicnn');
 export const musicnnReferenceDir = join(musicnnDir, 'reference');
+export const efficientatDir = join(sharedDir, 'models', 'efficientat');
+export const efficientatReferenceDir = join(efficientatDir, 'reference');
+/** The folder holding every model source (each model in its own subfolder). */
+export const modelsRootDir = join(sharedDir, 'models');

@@ -5,29 +5,40 @@
  *   (fixed-size list float32; its names in meta `analysis:featureNames`), the named scalars (JSON),
  *   the models embedded in that analysis (JSON) and the time spent decoding/extracting/embedding.
  * - `embeddings_<model>`: one row per track and model: the mean embedding, its std over patches and
- *   the mean tag probabilities (fixed-size lists), with the analysis version that produced them.
- *   Tag names are kept in meta `embeddings:<model>:tags`.
+ *   the mean tag probabilities (fixed-size lists), with the analysis version that produced them and
+ *   when (schema 2; rows written before it read 0 and borrow the analysis row's time when their
+ *   version matches). Tag names are kept in meta `embeddings:<model>:tags`.
+ *
+ * Results are kept per model: a run with another model rewrites the track's `analysis` row (its
+ * features, identical at one features version) and its own `embeddings_<model>` rows, never
+ * another model's. A model's embedding is usable while its features version matches the track's
+ * analysis row; whether a track is done for a version is read from that version's model table.
  * - `analysis_errors`: the latest failure per track, with the version it failed at.
  *
  * Only the main process writes (the engine, in batches, with mergeInsert on trackId).
  */
-import {
-  Field,
-  FixedSizeList,
-  Float32,
-  Float64,
-  Int32,
-  Schema,
-  Type,
-  Utf8,
-  type Table as ArrowTable,
-} from 'apache-arrow';
+import { Schema } from 'apache-arrow';
 import { makeArrowTable } from '@lancedb/lancedb';
-import type { Database, Table } from '../store/db';
+import type { Database, Migration, Table } from '../store/db';
 import { sqlString } from '../store/db';
-import { parseJson } from '../library/schema';
+import {
+  fixedListColumn,
+  float32ListField,
+  float64Field,
+  int32Field,
+  listDim,
+  hasField,
+  parseJson,
+  pickRows,
+  readNumber,
+  readText,
+  stringColumn,
+  textField,
+} from '../store/columns';
 import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
 import type { TrackAnalysisResult } from './types';
+import { featuresPartOf, modelOfVersion } from './version';
+import { isMusicTag } from './models/tag-kinds';
 
 export const ANALYSIS = 'analysis';
 export const ANALYSIS_ERRORS = 'analysis_errors';
@@ -48,6 +59,11 @@ export interface AnalysisData {
   tags: { model: string; names: string[]; data: Float32Array; present: Uint8Array } | null;
 }
 
+/** Which model's embedding to load: an id, null for none (features only), absent for the most used. */
+export interface LoadOptions {
+  model?: string | null;
+}
+
 /** A stored analysis or failure: at which analysis version, and when. */
 export interface Stamp {
   version: string;
@@ -59,50 +75,52 @@ export interface AnalysisCounts {
   failed: number;
 }
 
-const str = (name: string) => new Field(name, new Utf8(), false);
-const f64 = (name: string) => new Field(name, new Float64(), false);
-const f32list = (name: string, dim: number) =>
-  new Field(name, new FixedSizeList(dim, new Field('item', new Float32(), true)), false);
+/** How much of the library one model's results cover. */
+export interface ModelCoverage {
+  model: string;
+  /** Tracks with a usable embedding of this model (its features version matches the track's). */
+  embedded: number;
+  /** Tracks whose latest failure was at a version of this model. */
+  failed: number;
+}
 
 function analysisSchema(featureDim: number): Schema {
   return new Schema([
-    str('trackId'),
-    str('analysisVersion'),
-    f64('analysedAt'),
-    f32list('featureVector', featureDim),
+    textField('trackId'),
+    textField('analysisVersion'),
+    float64Field('analysedAt'),
+    float32ListField('featureVector', featureDim),
     /** JSON FeatureScalars. */
-    str('scalars'),
+    textField('scalars'),
     /** JSON array of the model ids embedded in this analysis. */
-    str('models'),
-    f64('decodeMs'),
-    f64('featuresMs'),
-    f64('embedMs'),
+    textField('models'),
+    float64Field('decodeMs'),
+    float64Field('featuresMs'),
+    float64Field('embedMs'),
   ]);
 }
 
 function embeddingsSchema(dim: number, tagCount: number): Schema {
   const fields = [
-    str('trackId'),
-    str('model'),
-    str('analysisVersion'),
-    f32list('vector', dim),
-    f32list('std', dim),
-    new Field('patches', new Int32(), false),
+    textField('trackId'),
+    textField('model'),
+    textField('analysisVersion'),
+    float32ListField('vector', dim),
+    float32ListField('std', dim),
+    int32Field('patches'),
+    float64Field('analysedAt'),
   ];
-  if (tagCount > 0) fields.push(f32list('tags', tagCount));
+  if (tagCount > 0) fields.push(float32ListField('tags', tagCount));
   return new Schema(fields);
 }
 
 const errorsSchema = new Schema([
-  str('trackId'),
-  str('path'),
-  str('reason'),
-  str('analysisVersion'),
-  f64('at'),
+  textField('trackId'),
+  textField('path'),
+  textField('reason'),
+  textField('analysisVersion'),
+  float64Field('at'),
 ]);
-
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** Writes between two compactions. */
 const OPTIMIZE_EVERY = 50;
@@ -111,43 +129,6 @@ const safeModel = (model: string): string => model.replace(/[^0-9a-zA-Z_-]/g, '_
 const inList = (ids: string[]) => `trackId IN (${ids.map(sqlString).join(', ')})`;
 /** Longest id list `loadSome` puts in a filter; more ids are picked from a full read. */
 const MAX_IN_LIST = 500;
-
-/** Copies a fixed-size-list float32 column of an Arrow table into one row-major Float32Array. */
-function fixedListColumn(table: ArrowTable, name: string, dim: number): Float32Array {
-  const out = new Float32Array(table.numRows * dim);
-  const column = table.getChild(name);
-  if (!column) return out;
-  let row = 0;
-  for (const data of column.data) {
-    const child = data.children[0];
-    const values = child.values as Float32Array;
-    const start = (data.offset * dim + child.offset) | 0;
-    out.set(values.subarray(start, start + data.length * dim), row * dim);
-    row += data.length;
-  }
-  return out;
-}
-
-/** The given rows of a row-major n × dim array (all of it when rows is null). */
-function pickRows(src: Float32Array, dim: number, rows: number[] | null): Float32Array {
-  if (!rows) return src;
-  const out = new Float32Array(rows.length * dim);
-  rows.forEach((r, j) => out.set(src.subarray(r * dim, (r + 1) * dim), j * dim));
-  return out;
-}
-
-function stringColumn(table: ArrowTable, name: string): string[] {
-  const column = table.getChild(name);
-  if (!column) return new Array<string>(table.numRows).fill('');
-  return Array.from(column.toArray() as ArrayLike<unknown>, text);
-}
-
-function listDim(schema: Schema, name: string): number {
-  // typeId, not instanceof: LanceDB may hand back types from its own copy of apache-arrow.
-  const type = schema.fields.find((f) => f.name === name)?.type as
-    { typeId?: number; listSize?: number } | undefined;
-  return type && type.typeId === Type.FixedSizeList ? (type.listSize ?? 0) : 0;
-}
 
 export class ResultsStore {
   /** Null until the first result fixes the feature vector's length. */
@@ -174,7 +155,7 @@ export class ResultsStore {
     const errorsTable = await db.registerTable({ name: ANALYSIS_ERRORS, schema: errorsSchema, version: 1 });
     const store = new ResultsStore(db, analysis, errorsTable);
     for (const name of names) {
-      if (name.startsWith(EMBEDDINGS_PREFIX)) store.embeddings.set(name, await registerExisting(db, name));
+      if (name.startsWith(EMBEDDINGS_PREFIX)) store.embeddings.set(name, await registerEmbeddings(db, name));
     }
     return store;
   }
@@ -235,6 +216,7 @@ export class ResultsStore {
             vector: Array.from(e.mean),
             std: Array.from(e.std),
             patches: e.patches,
+            analysedAt: now,
             ...(e.tags.length > 0 ? { tags: Array.from(e.tags) } : {}),
           });
           byModel.set(e.model, list);
@@ -335,9 +317,30 @@ export class ResultsStore {
       this.embeddings.set(name, table);
       return table;
     }
-    const table = await this.db.registerTable({ name, schema: embeddingsSchema(dim, tagCount), version: 1 });
+    const table = await this.db.registerTable({
+      name,
+      schema: embeddingsSchema(dim, tagCount),
+      version: EMBEDDINGS_SCHEMA_VERSION,
+      migrations: embeddingsMigrations,
+    });
     this.embeddings.set(name, table);
     return table;
+  }
+
+  /** The results table of a model, if it has any results. */
+  private modelTable(model: string): Table | undefined {
+    return this.embeddings.get(EMBEDDINGS_PREFIX + safeModel(model));
+  }
+
+  /** Models with stored results (their ids as written in the rows). */
+  async models(): Promise<string[]> {
+    const out: string[] = [];
+    for (const table of this.embeddings.values()) {
+      const t = await table.query().select(['model']).limit(1).toArrow();
+      const model = stringColumn(t, 'model')[0];
+      if (model) out.push(model);
+    }
+    return out.sort();
   }
 
   /** trackId → analysis version of its stored results. */
@@ -357,31 +360,88 @@ export class ResultsStore {
     return new Map(ids.map((id, i) => [id, versions[i]]));
   }
 
-  /** Each track's stored analysis and failure: the version and when (ms since the epoch). */
-  async stamps(): Promise<{ analysed: Map<string, Stamp>; failed: Map<string, Stamp> }> {
-    const read = async (table: Table | null, at: string): Promise<Map<string, Stamp>> => {
+  /**
+   * Each track's stored analysis and failure: the version and when (ms since the epoch).
+   * With a model's version, `analysed` holds what counts for that version: the model's own
+   * results (another model's run neither makes them stale nor counts for them), for tracks whose
+   * analysis row is at the version's features version (older features are redone). Any other
+   * version (features only) is the analysis row's own.
+   */
+  async stamps(version?: string): Promise<{ analysed: Map<string, Stamp>; failed: Map<string, Stamp> }> {
+    const read = async (table: Table | null | undefined, at: string): Promise<Map<string, Stamp>> => {
       if (!table) return new Map();
-      const t = await table.query().select(['trackId', 'analysisVersion', at]).toArrow();
+      const columns = ['trackId', 'analysisVersion'];
+      if (hasField(await table.schema(), at)) columns.push(at);
+      const t = await table.query().select(columns).toArrow();
       const ids = stringColumn(t, 'trackId');
       const versions = stringColumn(t, 'analysisVersion');
       const times = t.getChild(at)?.toArray() ?? [];
-      return new Map(ids.map((id, i) => [id, { version: versions[i], at: num(times[i]) }]));
+      return new Map(ids.map((id, i) => [id, { version: versions[i], at: readNumber(times[i]) }]));
     };
-    const [analysed, failed] = await Promise.all([
+    const [rows, failed] = await Promise.all([
       read(this.analysis, 'analysedAt'),
       read(this.errorsTable, 'at'),
     ]);
+    const model = version ? modelOfVersion(version) : null;
+    if (!version || !model) return { analysed: rows, failed };
+    const features = featuresPartOf(version);
+    const analysed = new Map<string, Stamp>();
+    for (const [id, s] of await read(this.modelTable(model), 'analysedAt')) {
+      const row = rows.get(id);
+      if (!row || featuresPartOf(row.version) !== features) continue;
+      // Rows from before schema 2 have no time: the analysis that wrote them has it.
+      analysed.set(id, { version: s.version, at: s.at === 0 && row.version === s.version ? row.at : s.at });
+    }
     return { analysed, failed };
   }
 
-  /** Tracks analysed and failed; at one version when given, else at any. */
+  /**
+   * Tracks analysed and failed; at one version when given (a model's version: that model's own
+   * results, see `stamps`), else at any.
+   */
   async counts(version?: string): Promise<AnalysisCounts> {
-    const filter = version ? `analysisVersion = ${sqlString(version)}` : undefined;
-    const [analysed, failed] = await Promise.all([
-      this.analysis ? this.analysis.countRows(filter) : 0,
-      this.errorsTable.countRows(filter),
-    ]);
-    return { analysed, failed };
+    const exact = version ? `analysisVersion = ${sqlString(version)}` : undefined;
+    const failed = this.errorsTable.countRows(exact);
+    if (version && modelOfVersion(version)) {
+      const { analysed } = await this.stamps(version);
+      let n = 0;
+      for (const s of analysed.values()) if (s.version === version) n++;
+      return { analysed: n, failed: await failed };
+    }
+    const analysed = this.analysis ? this.analysis.countRows(exact) : Promise.resolve(0);
+    return { analysed: await analysed, failed: await failed };
+  }
+
+  /**
+   * Per model with results: how many tracks its embeddings cover (usable: at the features version
+   * of the track's analysis) and how many tracks last failed at one of its versions. Only tracks
+   * in `keep` count when given (the catalog's present tracks).
+   */
+  async coverage(keep?: ReadonlySet<string>): Promise<ModelCoverage[]> {
+    const { analysed: rows, failed } = await this.stamps();
+    const failedBy = new Map<string, number>();
+    for (const [id, s] of failed) {
+      const m = modelOfVersion(s.version);
+      if (m && (!keep || keep.has(id))) failedBy.set(m, (failedBy.get(m) ?? 0) + 1);
+    }
+    const out: ModelCoverage[] = [];
+    for (const table of this.embeddings.values()) {
+      const t = await table.query().select(['trackId', 'model', 'analysisVersion']).toArrow();
+      const model = stringColumn(t, 'model')[0];
+      if (!model) continue;
+      const ids = stringColumn(t, 'trackId');
+      const versions = stringColumn(t, 'analysisVersion');
+      let embedded = 0;
+      ids.forEach((id, i) => {
+        const row = rows.get(id);
+        if (row && (!keep || keep.has(id)) && featuresPartOf(row.version) === featuresPartOf(versions[i]))
+          embedded++;
+      });
+      out.push({ model, embedded, failed: failedBy.get(model) ?? 0 });
+    }
+    for (const [model, n] of failedBy)
+      if (!out.some((c) => c.model === model)) out.push({ model, embedded: 0, failed: n });
+    return out.sort((a, b) => a.model.localeCompare(b.model));
   }
 
   /** Failures, most recent first. */
@@ -391,11 +451,11 @@ export class ResultsStore {
     const rows = (await this.errorsTable.query().toArray()) as Record<string, unknown>[];
     const all = rows
       .map((r) => ({
-        trackId: text(r.trackId),
-        path: text(r.path),
-        reason: text(r.reason),
-        analysisVersion: text(r.analysisVersion),
-        at: num(r.at),
+        trackId: readText(r.trackId),
+        path: readText(r.path),
+        reason: readText(r.reason),
+        analysisVersion: readText(r.analysisVersion),
+        at: readNumber(r.at),
       }))
       .sort((a, b) => b.at - a.at || a.path.localeCompare(b.path));
     const offset = page.offset ?? 0;
@@ -403,7 +463,10 @@ export class ResultsStore {
     return { total: all.length, errors: all.slice(offset, offset + limit) };
   }
 
-  /** What the UI shows about one track's analysis (top tags per model, named). */
+  /**
+   * What the UI shows about one track's analysis: its top music tags (genres, moods, instruments;
+   * never labels such as "Music" or "Speech") for every model whose results it has.
+   */
   async getTrackInfo(trackId: string, topTags = 10): Promise<TrackAnalysisInfo | null> {
     if (!this.analysis) return null;
     const rows = (await this.analysis
@@ -414,30 +477,37 @@ export class ResultsStore {
       .toArray()) as Record<string, unknown>[];
     if (rows.length === 0) return null;
     const row = rows[0];
-    const version = text(row.analysisVersion);
-    const models = parseJson<string[]>(row.models, []);
+    const version = readText(row.analysisVersion);
+    const features = featuresPartOf(version);
+    const models: string[] = [];
     const tags: Record<string, TagScore[]> = {};
-    for (const model of models) {
-      const table = this.embeddings.get(EMBEDDINGS_PREFIX + safeModel(model));
-      if (!table || listDim(await table.schema(), 'tags') === 0) continue;
+    for (const table of this.embeddings.values()) {
+      const withTags = listDim(await table.schema(), 'tags') > 0;
       const t = await table
         .query()
-        .where(`trackId = ${sqlString(trackId)} AND analysisVersion = ${sqlString(version)}`)
-        .select(['tags'])
+        .where(`trackId = ${sqlString(trackId)}`)
+        .select(['model', 'analysisVersion', ...(withTags ? ['tags'] : [])])
         .limit(1)
         .toArrow();
-      if (t.numRows === 0) continue;
+      if (t.numRows === 0 || featuresPartOf(stringColumn(t, 'analysisVersion')[0]) !== features) continue;
+      const model = stringColumn(t, 'model')[0];
+      models.push(model);
+      if (!withTags) continue;
       const dim = listDim(t.schema, 'tags');
       const scores = fixedListColumn(t, 'tags', dim);
       const names = this.tagNames(model);
       tags[model] = Array.from(scores, (score, i) => ({ tag: names[i] ?? `tag${i}`, score }))
+        .filter((s) => isMusicTag(s.tag, names))
         .sort((a, b) => b.score - a.score)
         .slice(0, topTags);
     }
+    // The models of this track's latest analysis first, then the others by name.
+    const latest = parseJson<string[]>(row.models, []);
+    models.sort((a, b) => Number(latest.includes(b)) - Number(latest.includes(a)) || a.localeCompare(b));
     return {
       trackId,
       analysisVersion: version,
-      analysedAt: num(row.analysedAt),
+      analysedAt: readNumber(row.analysedAt),
       features: parseJson<FeatureScalars>(row.scalars, {} as FeatureScalars),
       tags,
       models,
@@ -445,11 +515,46 @@ export class ResultsStore {
   }
 
   /**
+   * The top music tags (genres, moods, instruments, vocals) of many tracks at once, per model
+   * whose results are usable with the track's features: trackId → model → tags, best first.
+   */
+  async musicTags(trackIds: Iterable<string>, top = 5): Promise<Map<string, Record<string, TagScore[]>>> {
+    const wanted = new Set(trackIds);
+    const out = new Map<string, Record<string, TagScore[]>>();
+    if (wanted.size === 0) return out;
+    const { analysed: rows } = await this.stamps();
+    for (const table of this.embeddings.values()) {
+      if (listDim(await table.schema(), 'tags') === 0) continue;
+      const t = await table.query().select(['trackId', 'model', 'analysisVersion', 'tags']).toArrow();
+      const dim = listDim(t.schema, 'tags');
+      const values = fixedListColumn(t, 'tags', dim);
+      const ids = stringColumn(t, 'trackId');
+      const versions = stringColumn(t, 'analysisVersion');
+      const model = stringColumn(t, 'model')[0];
+      const names = this.tagNames(model);
+      const shown = names.map((n) => isMusicTag(n, names));
+      ids.forEach((id, j) => {
+        const row = rows.get(id);
+        if (!wanted.has(id) || !row || featuresPartOf(row.version) !== featuresPartOf(versions[j])) return;
+        const scores: TagScore[] = [];
+        for (let k = 0; k < dim; k++) {
+          if (shown[k]) scores.push({ tag: names[k] ?? `tag${k}`, score: values[j * dim + k] });
+        }
+        scores.sort((a, b) => b.score - a.score);
+        const entry = out.get(id) ?? {};
+        entry[model] = scores.slice(0, top);
+        out.set(id, entry);
+      });
+    }
+    return out;
+  }
+
+  /**
    * Everything similarity and clustering need, for every track's latest analysis. The embedding is
    * the model given, else the one most analyses used; a track's embedding counts only when it was
    * made by the same analysis (version) as its features.
    */
-  loadAll(options: { model?: string } = {}): Promise<AnalysisData> {
+  loadAll(options: LoadOptions = {}): Promise<AnalysisData> {
     return this.load(null, options);
   }
 
@@ -458,11 +563,11 @@ export class ResultsStore {
    * out; rows come in storage order, `ids` says which). Without a model, the embedding is the one
    * most of these tracks used: pass the model of the data this subset joins to stay consistent.
    */
-  loadSome(trackIds: Iterable<string>, options: { model?: string } = {}): Promise<AnalysisData> {
+  loadSome(trackIds: Iterable<string>, options: LoadOptions = {}): Promise<AnalysisData> {
     return this.load([...new Set(trackIds)], options);
   }
 
-  private async load(wanted: string[] | null, options: { model?: string }): Promise<AnalysisData> {
+  private async load(wanted: string[] | null, options: LoadOptions): Promise<AnalysisData> {
     if (!this.analysis || wanted?.length === 0) {
       return {
         ids: [],
@@ -495,7 +600,7 @@ export class ResultsStore {
     const modelLists = pick(stringColumn(t, 'models')).map((s) => parseJson<string[]>(s, []));
 
     let model = options.model ?? null;
-    if (!model) {
+    if (options.model === undefined) {
       const counts = new Map<string, number>();
       for (const list of modelLists) for (const m of list) counts.set(m, (counts.get(m) ?? 0) + 1);
       let best = 0;
@@ -520,7 +625,9 @@ export class ResultsStore {
       const present = new Uint8Array(n);
       for (let j = 0; j < eIds.length; j++) {
         const i = rowOf.get(eIds[j]);
-        if (i === undefined || versions[i] !== eVersions[j]) continue;
+        // Another model's later run rewrote the features (the same at one features version): this
+        // model's embedding still belongs with them.
+        if (i === undefined || featuresPartOf(versions[i]) !== featuresPartOf(eVersions[j])) continue;
         present[i] = 1;
         data.set(vectors.subarray(j * dim, (j + 1) * dim), i * dim);
         if (tagDim > 0) tagData.set(tagValues.subarray(j * tagDim, (j + 1) * tagDim), i * tagDim);
@@ -559,6 +666,28 @@ export class ResultsStore {
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     }
   }
+}
+
+/** Schema 2 of the per-model tables adds `analysedAt` (a model's own time, for re-analysis checks). */
+const EMBEDDINGS_SCHEMA_VERSION = 2;
+const embeddingsMigrations: Record<number, Migration> = {
+  1: async ({ table }) => {
+    if (hasField(await table.schema(), 'analysedAt')) return;
+    await table.addColumns([{ name: 'analysedAt', valueSql: 'CAST(0 AS DOUBLE)' }]);
+  },
+};
+
+/** Registers an existing per-model table, migrating it to the current schema. */
+async function registerEmbeddings(db: Database, name: string): Promise<Table> {
+  const existing = await db.connection.openTable(name);
+  const schema = await existing.schema();
+  existing.close();
+  return db.registerTable({
+    name,
+    schema,
+    version: EMBEDDINGS_SCHEMA_VERSION,
+    migrations: embeddingsMigrations,
+  });
 }
 
 /** Registers a table that already exists, with the schema it has. */

@@ -4,34 +4,8 @@
  */
 import type { FeatureScalars } from '../../shared/types';
 
-/** Mono float32 PCM decoded by ffmpeg, one buffer per requested sample rate. */
-export interface DecodedAudio {
-  /** PCM per sample rate (Hz). Long tracks hold excerpts spread over the track, concatenated. */
-  pcm: Map<number, Float32Array>;
-  /** Length of the whole file in seconds (not only what was decoded). */
-  duration: number;
-  /** Seconds actually decoded (sum of excerpts). */
-  decodedSeconds: number;
-  /** Where the decoded excerpts start, seconds into the file, with their lengths. */
-  excerpts: { start: number; length: number }[];
-}
-
-export interface DecodeOptions {
-  /** Sample rates wanted (Hz); ffmpeg produces all of them in one run. */
-  rates: number[];
-  ffmpegPath?: string;
-  /** Kill ffmpeg when it produces nothing for this long. */
-  stallTimeoutMs?: number;
-  /** Tracks longer than this are decoded as excerpts spread over the track (bounded memory). */
-  maxDecodedSeconds?: number;
-  /** Known duration from the catalog, if any (saves a probe). */
-  durationHint?: number;
-  /** Known channel count from the catalog, if any (the mono mix is built from it; corrected from
-   * ffmpeg's own stream header when it disagrees). */
-  channelsHint?: number;
-  /** Aborts the decode (the child is killed, the promise rejects). */
-  signal?: AbortSignal;
-}
+// The decoder's contract lives with the decoder; re-exported because the analysis steps pass it on.
+export type { DecodedAudio, DecodeOptions } from '../ffmpeg/decode';
 
 export interface FeatureResult {
   scalars: FeatureScalars;

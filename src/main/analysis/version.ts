@@ -27,3 +27,13 @@ export function modelOfVersion(version: string): string | null {
   const m = /^f[^+]*\+([^@+]+)@/.exec(version);
   return m ? m[1] : null;
 }
+
+/**
+ * The features part of a version (`f3` of `f3+msd@…+p8`): results of several models made at the
+ * same features version share one feature vector, so each model's embedding stays usable beside
+ * the features another model's run wrote. A version without `+` is its own features part.
+ */
+export function featuresPartOf(version: string): string {
+  const plus = version.indexOf('+');
+  return plus < 0 ? version : version.slice(0, plus);
+}

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveChildEntry, type ChildEntry } from '../child-entry';
 import type { ResolvedModel } from './models/manager';
 import type { AnalysisJob, TrackAnalysisResult } from './types';
+import { WorkerHostBase, type WorkerExit } from './worker-host-base';
 
 export interface WorkerInit {
   type: 'init';
@@ -33,12 +34,7 @@ export type WorkerMessage =
   | { type: 'result'; trackId: string; result: TrackAnalysisResult; maxRssKb: number }
   | { type: 'error'; trackId: string; reason: string; maxRssKb: number };
 
-export interface WorkerExit {
-  code: number | null;
-  signal: string | null;
-  /** Last lines the process wrote to stderr, if captured. */
-  stderrTail?: string;
-}
+export type { WorkerExit };
 
 export interface WorkerHost {
   readonly pid: number | undefined;
@@ -77,39 +73,24 @@ export function resolveWorkerEntry(moduleUrl: string = import.meta.url): WorkerE
   );
 }
 
-const STDERR_TAIL = 4096;
-
-class ForkedWorker implements WorkerHost {
+class ForkedWorker extends WorkerHostBase<HostMessage, WorkerMessage> implements WorkerHost {
   private readonly child: ChildProcess;
-  private stderrTail = '';
-  private exited: WorkerExit | null = null;
-  private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
 
   constructor(entry: WorkerEntry, options: WorkerSpawnOptions) {
+    super();
     this.child = fork(entry.path, [], {
       execArgv: entry.execArgv,
       env: { ...process.env, ...options.env },
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      if (process.env.TIMBRE_WORKER_DEBUG) process.stderr.write(chunk);
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      if (process.env.TIMBRE_WORKER_DEBUG) process.stderr.write(chunk);
-      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
-    });
-    const finish = (code: number | null, signal: string | null) => {
-      if (this.exited) return;
-      this.exited = { code, signal, stderrTail: this.stderrTail.trim() || undefined };
-      for (const listener of this.exitListeners) listener(this.exited);
-    };
+    this.captureOutput(this.child.stdout, this.child.stderr);
     // 'close' waits for stdio to end, so the stderr tail is complete.
-    this.child.on('close', (code, signal) => finish(code, signal));
+    this.child.on('close', (code, signal) => this.finish(code, signal));
     this.child.on('error', (err) => {
-      this.stderrTail += `\n${err.message}`;
+      this.noteStderr(`\n${err.message}`);
       if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid === undefined) {
-        finish(null, null);
+        this.finish(null, null);
       }
     });
   }
@@ -118,27 +99,20 @@ class ForkedWorker implements WorkerHost {
     return this.child.pid;
   }
 
-  send(message: HostMessage): boolean {
-    if (this.exited || !this.child.connected) return false;
-    try {
-      this.child.send(message);
-      return true;
-    } catch {
-      return false;
-    }
+  protected override connected(): boolean {
+    return this.child.connected;
   }
 
-  onMessage(listener: (message: WorkerMessage) => void): void {
-    this.child.on('message', (message) => listener(message as WorkerMessage));
+  protected post(message: HostMessage): void {
+    this.child.send(message);
   }
 
-  onExit(listener: (exit: WorkerExit) => void): void {
-    if (this.exited) listener(this.exited);
-    else this.exitListeners.push(listener);
+  protected listen(listener: (message: unknown) => void): void {
+    this.child.on('message', listener);
   }
 
-  kill(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+  protected terminate(): void {
+    this.child.kill('SIGKILL');
   }
 }
 

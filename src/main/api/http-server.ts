@@ -26,8 +26,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
-import { ApiError, eventNames, isMethod } from '../../shared/contract';
-import type { ApiErrorCode, EventName, Events } from '../../shared/contract';
+import { isMethod } from '../../shared/contract';
+import type { EventName, Events } from '../../shared/contract';
+import {
+  ApiError,
+  errorEnvelope,
+  HTTP_STATUS_OF_CODE,
+  isEventName,
+  toEnvelope,
+  type ApiErrorCode,
+} from '../../shared/wire';
 import { answerCover } from './cover-answer';
 import { answerMedia } from './media';
 import type { TimbreService } from './service-types';
@@ -102,21 +110,6 @@ const staticTypes: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-export function httpStatusFor(code: ApiErrorCode): number {
-  switch (code) {
-    case 'bad_request':
-      return 400;
-    case 'not_found':
-      return 404;
-    case 'unavailable':
-      return 503;
-    case 'cancelled':
-      return 409;
-    default:
-      return 500;
-  }
-}
-
 function sameToken(given: string | null | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -155,7 +148,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, status: number, code: ApiErrorCode, message: string): void {
-  sendJson(res, status, { ok: false, error: { code, message } });
+  sendJson(res, status, errorEnvelope(new ApiError(code, message)));
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
@@ -260,16 +253,8 @@ export async function startHttpServer(
         return;
       }
     }
-    try {
-      const result = await service.invoke(method, request);
-      sendJson(res, 200, { ok: true, result: result ?? null });
-    } catch (err) {
-      if (err instanceof ApiError) {
-        sendError(res, httpStatusFor(err.code), err.code, err.message);
-      } else {
-        sendError(res, 500, 'internal', err instanceof Error ? err.message : String(err));
-      }
-    }
+    const envelope = await toEnvelope(() => service.invoke(method, request));
+    sendJson(res, envelope.ok ? 200 : HTTP_STATUS_OF_CODE[envelope.error.code], envelope);
   };
 
   const handleEvents = (req: IncomingMessage, res: ServerResponse): void => {
@@ -282,7 +267,7 @@ export async function startHttpServer(
     res.write('retry: 2000\n: connected\n\n');
     sseClients.add(res);
     const unsubscribe = service.subscribe(<E extends EventName>(event: E, payload: Events[E]) => {
-      if (!eventNames.includes(event)) return;
+      if (!isEventName(event)) return;
       res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
@@ -307,6 +292,7 @@ export async function startHttpServer(
         method: req.method ?? 'GET',
         rawId,
         transcode: url.searchParams.get('transcode') === '1',
+        start: url.searchParams.get('start'),
         range: req.headers.range,
         ifRange: typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : null,
       },

@@ -5,15 +5,24 @@
  *
  * Only files the service resolves for a track id are served; byte ranges are answered with 206 (the
  * player cannot seek otherwise); `?transcode=1` streams Ogg/Opus from ffmpeg for formats the
- * browser engine cannot decode.
+ * browser engine cannot decode, from `&start=S` seconds when given (a transcode cannot be ranged,
+ * so the player seeks in one by asking for a new one).
+ *
+ * Failures answer in words the player shows as they are: which track is unknown, a file gone from
+ * disk, a file that cannot be read. The player asks again with a one-byte range when the audio
+ * element fails, because the element itself only reports "cannot decode" for all of them.
+ *
+ * A file is served only while it is still the catalogued one (media-identity.ts), checked on the
+ * descriptor the body is then read from (or that ffmpeg inherits): a catalogued file replaced by
+ * a link to `/etc/shadow` is a 404, and the track is marked changed.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Settings } from '../../shared/types';
 import { resolveFfmpeg } from '../ffmpeg/resolve';
+import { spawnTranscoder, TRANSCODE_TYPE } from '../ffmpeg/transcode';
 import { fsPath } from '../store/raw-path';
 import { identityProblem } from './media-identity';
 import type { TimbreService } from './service-types';
@@ -80,33 +89,6 @@ export function parseRange(header: string | null | undefined, size: number): Ran
   return { kind: 'partial', start, end };
 }
 
-/** The Content-Type of a transcoded stream. */
-export const TRANSCODE_TYPE = 'audio/ogg';
-
-/**
- * Starts ffmpeg turning any audio file it can read (AIFF, WMA, APE, tracker modules, …) into an
- * Ogg/Opus stream on stdout. The stream has no length and cannot be ranged: the player cannot seek
- * in it.
- */
-export function spawnTranscoder(
-  ffmpeg: string,
-  input: { path: string; handle?: FileHandle },
-): ChildProcessByStdio<null, Readable, Readable> {
-  // The verified descriptor is inherited and read as /dev/fd/3 (POSIX): ffmpeg reads the file that
-  // was checked, whatever its name (a name that is not UTF-8 cannot be an argument anyway).
-  const inherit = input.handle && process.platform !== 'win32';
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', inherit ? '/dev/fd/3' : input.path];
-  args.push('-map', '0:a:0', '-vn', '-c:a', 'libopus', '-b:a', '160k', '-f', 'ogg', 'pipe:1');
-  const stdio: ['ignore', 'pipe', 'pipe', ...number[]] = ['ignore', 'pipe', 'pipe'];
-  if (inherit && input.handle) stdio.push(input.handle.fd);
-  try {
-    return spawn(ffmpeg, args, { stdio }) as ChildProcessByStdio<null, Readable, Readable>;
-  } finally {
-    // The child holds its own copy of the descriptor.
-    void input.handle?.close();
-  }
-}
-
 /** The ffmpeg a service's settings point to (setting, then PATH, then the bundled one). */
 export function ffmpegForService(service: TimbreService): () => Promise<string> {
   return async () => {
@@ -120,6 +102,8 @@ export interface MediaRequest {
   /** The track id as it stands in the URL, still percent-encoded. */
   rawId: string;
   transcode: boolean;
+  /** `start` as it stands in the URL (seconds into the track for a transcode). */
+  start?: string | null;
   range?: string | null;
   ifRange?: string | null;
 }
@@ -149,10 +133,23 @@ export type MediaAnswer =
       headers: MediaHeaders;
       path: string;
       ffmpeg: string;
+      /** Seconds into the track where the stream starts. */
+      start: number;
       body: boolean;
-      /** Starts ffmpeg on the verified file. Call once when `body` is true. */
+      /** Starts ffmpeg on the verified file from `start`. Call once when `body` is true. */
       spawn(): ChildProcessByStdio<null, Readable, Readable>;
     };
+
+/** Longest start accepted (a day): anything beyond is a bad request, not a long silence. */
+const MAX_START = 86_400;
+
+/** Parses `start`: absent means 0; anything but a finite number in [0, MAX_START] is null. */
+export function parseStart(raw: string | null | undefined): number | null {
+  if (raw === null || raw === undefined || raw === '') return 0;
+  if (!/^\d+(\.\d+)?$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isFinite(n) && n <= MAX_START ? n : null;
+}
 
 const text = (status: number, message: string, headers: MediaHeaders = {}): MediaAnswer => ({
   kind: 'text',
@@ -161,7 +158,14 @@ const text = (status: number, message: string, headers: MediaHeaders = {}): Medi
   headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
 });
 
-/** Decides the answer to one media request (nothing is opened or spawned yet). */
+const noBody = (): Readable => {
+  throw new Error('this media answer has no body');
+};
+
+/**
+ * Decides the answer to one media request. The file is opened and verified here; its descriptor
+ * is closed unless the answer has a body, which `open` or `spawn` then reads from it.
+ */
 export async function answerMedia(
   service: TimbreService,
   request: MediaRequest,
@@ -177,16 +181,23 @@ export async function answerMedia(
     return text(400, 'bad track id');
   }
   const file = id ? await service.mediaFile(id) : null;
-  if (!file) return text(404, 'no such track');
+  if (!file) return text(404, 'this track is not in the library');
   const path = file.path;
   let handle: FileHandle;
   try {
     handle = await open(fsPath(file), 'r');
-  } catch {
-    return text(404, 'the track file is missing');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'EACCES' || code === 'EPERM')
+      return text(403, `unreadable: ${path} cannot be read (permission denied)`);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP')
+      return text(404, `gone from disk: ${path} no longer exists (moved, renamed or deleted?)`);
+    return text(403, `unreadable: ${path} cannot be read (${code})`);
   }
   let problem: string | null;
+  let notAFile = false;
   try {
+    notAFile = !(await handle.stat()).isFile();
     problem = await identityProblem(handle, file);
   } catch (err) {
     problem = `it cannot be read (${err instanceof Error ? err.message : String(err)})`;
@@ -194,39 +205,42 @@ export async function answerMedia(
   if (problem) {
     await handle.close();
     await service.mediaChanged(id).catch(() => undefined);
+    if (notAFile) return text(404, `gone from disk: ${path} is not a file any more`);
     return text(404, `the track file changed since it was scanned (${problem}); rescan the library`);
   }
   const { size, mtimeMs } = file;
   const mtime = new Date(mtimeMs);
 
   if (request.transcode) {
-    let bin: string | undefined;
-    let refusal: MediaAnswer | undefined;
-    if (!ffmpeg) refusal = text(501, 'transcoding is not available');
-    else {
-      try {
-        bin = await ffmpeg();
-      } catch (err) {
-        refusal = text(
-          503,
-          `no ffmpeg to transcode with: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-    }
-    if (refusal || !bin || !body) {
+    const refuse = async (answer: MediaAnswer): Promise<MediaAnswer> => {
       await handle.close();
-      if (refusal) return refusal;
+      return answer;
+    };
+    const start = parseStart(request.start);
+    if (start === null) return refuse(text(400, 'start must be a number of seconds'));
+    if (!ffmpeg) return refuse(text(501, 'transcoding is not available'));
+    let bin: string;
+    try {
+      bin = await ffmpeg();
+    } catch (err) {
+      return refuse(
+        text(503, `no ffmpeg to transcode with: ${err instanceof Error ? err.message : String(err)}`),
+      );
     }
+    if (!body) await handle.close();
     const headers = { 'Content-Type': TRANSCODE_TYPE, 'Cache-Control': 'no-store', 'Accept-Ranges': 'none' };
-    const ffmpegBin = bin as string;
     return {
       kind: 'transcode',
       status: 200,
       headers,
       path,
-      ffmpeg: ffmpegBin,
+      ffmpeg: bin,
+      start,
       body,
-      spawn: () => spawnTranscoder(ffmpegBin, { path, handle }),
+      spawn: () => {
+        if (!body) throw new Error('this media answer has no body');
+        return spawnTranscoder(bin, { path, handle }, start);
+      },
     };
   }
 
@@ -242,9 +256,6 @@ export async function answerMedia(
     'Last-Modified': mtime.toUTCString(),
     'Cache-Control': 'private, no-cache',
   };
-  const none = (): Readable => {
-    throw new Error('this media answer has no body');
-  };
   if (range.kind === 'unsatisfiable') {
     await handle.close();
     headers['Content-Range'] = `bytes */${size}`;
@@ -254,7 +265,7 @@ export async function answerMedia(
       status: 416,
       headers,
       path,
-      open: none,
+      open: noBody,
       start: 0,
       end: -1,
       length: 0,
@@ -275,7 +286,7 @@ export async function answerMedia(
     status,
     headers,
     path,
-    open: sends ? openBody : none,
+    open: sends ? openBody : noBody,
     start,
     end,
     length,

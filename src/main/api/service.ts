@@ -5,7 +5,7 @@
  */
 import { ApiError, isMethod, parseRequest } from '../../shared/contract';
 import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
-import type { AnalysisProgress, Settings } from '../../shared/types';
+import type { AnalysisProgress, Settings, Track } from '../../shared/types';
 import { AnalysisEngine } from '../analysis/engine';
 import type { WorkerHostFactory } from '../analysis/worker-host';
 import { ResultsStore } from '../analysis/results-store';
@@ -13,13 +13,16 @@ import { homeLayout, homeProblem, resolveHome } from '../home/folder';
 import { acquireHomeLock, type HomeAccess } from '../home/lock';
 import { packageVersion } from '../project-root';
 import { Catalog } from '../library/catalog';
+import { formatM3u, isPlaylistPath, readPlaylist, writePlaylist } from '../library/playlist';
 import { LibraryBrowser } from '../library/browse';
 import { CoverStore } from '../library/covers';
 import { listDirs } from '../library/folders';
 import { resolveFfmpeg } from '../ffmpeg/resolve';
 import { join, resolve } from 'node:path';
 import { SettingsStore } from '../home/settings';
-import { SimilarityCache } from '../similarity/live-index';
+import { LiveSimilarityIndex } from '../similarity/live-index';
+import { chooseAnsweringModel } from '../similarity/model-choice';
+import { findBySound } from '../similarity/sound-search';
 import { AutoAnalysis } from './auto-analysis';
 import { vetFfmpegPath, type ConfirmFfmpegPath } from './ffmpeg-setting';
 import type { Handlers, TimbreService } from './service-types';
@@ -128,6 +131,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       workers: req.workers ?? s.workers,
       model: req.model ?? s.model,
       patches: s.patchesPerTrack,
+      windows: s.windowsPerTrack,
       ffmpegPath: s.ffmpegPath || undefined,
     });
   };
@@ -141,11 +145,15 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     const status = engine.status();
     if (engine.busy) return { version: engine.currentVersion, model: status.model, note: status.modelNote };
     const s = await settings.get();
-    const next = await engine.nextRun({ model: s.model, patches: s.patchesPerTrack });
+    const next = await engine.nextRun({
+      model: s.model,
+      patches: s.patchesPerTrack,
+      windows: s.windowsPerTrack,
+    });
     return { version: next.version, model: next.model, note: next.modelNote };
   };
 
-  const similarity = new SimilarityCache(catalog, results, () => settings.get());
+  const similarity = new LiveSimilarityIndex(catalog, results, () => settings.get());
   const autoAnalysis = new AutoAnalysis(
     engine,
     () => startAnalysis({}),
@@ -217,12 +225,22 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'library.artist': (req) => browser.artist(req.name),
     'fs.listDirs': (req) => listDirs(req.path),
     'library.stats': async () => {
-      const [stats, target, albums] = await Promise.all([
+      const [stats, target, albums, tracks, s] = await Promise.all([
         catalog.stats(),
         analysisTarget(),
         browser.albums({ limit: 1 }),
+        catalog.allTracks(),
+        settings.get(),
       ]);
-      const counts = await results.counts(target.version ?? undefined);
+      const present = new Set(tracks.map((t) => t.id));
+      const [counts, coverage, usable] = await Promise.all([
+        results.counts(target.version ?? undefined),
+        results.coverage(present),
+        results.counts(),
+      ]);
+      // The run under way (or the settings) name the model being analysed; what answers meanwhile
+      // is chosen like the similarity cache chooses it.
+      const choice = chooseAnsweringModel(coverage, engine.busy ? (target.model ?? 'none') : s.model);
       return {
         ...stats,
         // Albums as the Albums screen groups them (a compilation tagged per track is one album).
@@ -232,6 +250,9 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         analysisPending: Math.max(0, stats.tracks - counts.analysed - counts.failed),
         analysisModel: target.model,
         ...(target.note ? { analysisModelNote: target.note } : {}),
+        similarityModel: choice.model,
+        similarityTracks: Math.min(usable.analysed, stats.tracks),
+        models: coverage.map((c) => ({ model: c.model, analysed: c.embedded, failed: c.failed })),
       };
     },
     'library.errors': (req) => catalog.errors(req),
@@ -244,6 +265,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       return engine.cancel();
     },
     'analysis.status': async () => engine.status(),
+    'analysis.prioritize': async (req) => {
+      engine.prioritize(req.ids);
+      // Idle: start a run (it builds its queue with these first); running or paused: already moved.
+      return engine.status().state === 'idle' ? startAnalysis({}) : engine.status();
+    },
     'analysis.errors': (req) => results.errors(req),
     'analysis.track': (req) => results.getTrackInfo(req.id),
     'similar.tracks': async (req) => (await similarity.engine()).similar(req),
@@ -252,10 +278,56 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'similar.path': async (req) => (await similarity.engine()).path(req),
     'similar.explain': async (req) => (await similarity.engine()).explain(req.a, req.b),
     'similar.clusterSuggestions': async (req) => (await similarity.engine()).clusterSuggestions(req),
+    'sound.find': async (req) =>
+      findBySound((await similarity.engine()).soundLibrary(), req.query, req.limit),
     'settings.get': () => settings.get(),
     'settings.set': async (req) => {
       if (await ffmpegPathChanges(req)) await vetFfmpegPath(req.ffmpegPath as string, 'local');
       return settingsChanged(await settings.update(req));
+    },
+    'playlist.save': async (req) => {
+      if (!isPlaylistPath(req.path))
+        throw new ApiError(
+          'bad_request',
+          `A playlist is saved at a full path ending in .m3u or .m3u8: ${req.path}`,
+        );
+      const tracks = (await Promise.all(req.ids.map((trackId) => catalog.get(trackId)))).filter(
+        (t): t is Track => t !== null,
+      );
+      if (tracks.length === 0) throw new ApiError('not_found', 'None of these tracks is in the library.');
+      try {
+        await writePlaylist(req.path, formatM3u(tracks));
+      } catch (err) {
+        throw new ApiError(
+          'bad_request',
+          `Cannot save the playlist: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      return { path: req.path, written: tracks.length, skipped: req.ids.length - tracks.length };
+    },
+    'playlist.open': async (req) => {
+      if (!isPlaylistPath(req.path))
+        throw new ApiError('bad_request', `Give the full path of an .m3u or .m3u8 file: ${req.path}`);
+      let paths: string[];
+      try {
+        paths = await readPlaylist(req.path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new ApiError(
+          code === 'ENOENT' ? 'not_found' : 'bad_request',
+          code === 'ENOENT'
+            ? `No playlist at ${req.path}`
+            : `Cannot read the playlist: ${(err as Error).message}`,
+        );
+      }
+      const tracks: Track[] = [];
+      const missing: string[] = [];
+      for (const path of paths) {
+        const track = await catalog.getByPath(path);
+        if (track) tracks.push(track);
+        else missing.push(path);
+      }
+      return { path: req.path, tracks, missing };
     },
   };
 

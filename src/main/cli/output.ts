@@ -1,5 +1,5 @@
 /** Terminal output for the CLI: progress bars on a TTY, JSON lines otherwise when asked, tables. */
-import type { AnalysisProgress, ScanProgress, Track } from '../../shared/types';
+import type { AnalysisProgress, LibraryStats, ScanProgress, Track } from '../../shared/types';
 
 export interface Output {
   json: boolean;
@@ -68,4 +68,14 @@ export function trackLine(t: Track, extra = ''): string {
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+/** What answers "play similar", and whether a model switch is under way. */
+export function similarFromLine(stats: LibraryStats): string {
+  const what = stats.similarityModel ?? 'features only';
+  const count = `${stats.similarityTracks} of ${stats.tracks} tracks`;
+  if (stats.analysisModel && stats.similarityModel && stats.analysisModel !== stats.similarityModel) {
+    return `${what} (${count}) until ${stats.analysisModel} covers the library (${stats.analysed} of ${stats.tracks} analysed with it)`;
+  }
+  return `${what} (${count})`;
 }

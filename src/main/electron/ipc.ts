@@ -5,11 +5,9 @@
  */
 import { BrowserWindow, dialog, ipcMain } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
-import { ApiError } from '../../shared/contract';
 import type { EventName, Events } from '../../shared/contract';
+import { ApiError, errorEnvelope, IPC_CHANNELS, toEnvelope, type Envelope } from '../../shared/wire';
 import type { TimbreService } from '../api/service-types';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, PICK_FOLDER_CHANNEL } from '../../preload/channels';
-import type { InvokeEnvelope } from '../../preload/channels';
 
 export interface IpcOptions {
   /** True for URLs of our renderer (file:// index or the dev server). */
@@ -23,26 +21,14 @@ function trusted(event: IpcMainInvokeEvent, options: IpcOptions): boolean {
 
 /** Registers the handlers; returns a function that removes them and stops event forwarding. */
 export function registerIpc(service: TimbreService, options: IpcOptions): () => void {
-  ipcMain.handle(
-    INVOKE_CHANNEL,
-    async (event, method: unknown, request: unknown): Promise<InvokeEnvelope> => {
-      if (!trusted(event, options))
-        return { ok: false, error: { code: 'bad_request', message: 'untrusted sender' } };
-      if (typeof method !== 'string')
-        return { ok: false, error: { code: 'bad_request', message: 'method must be a string' } };
-      try {
-        return { ok: true, result: (await service.invoke(method, request)) ?? null };
-      } catch (err) {
-        if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } };
-        return {
-          ok: false,
-          error: { code: 'internal', message: err instanceof Error ? err.message : String(err) },
-        };
-      }
-    },
-  );
+  ipcMain.handle(IPC_CHANNELS.invoke, async (event, method: unknown, request: unknown): Promise<Envelope> => {
+    if (!trusted(event, options)) return errorEnvelope(new ApiError('bad_request', 'untrusted sender'));
+    if (typeof method !== 'string')
+      return errorEnvelope(new ApiError('bad_request', 'method must be a string'));
+    return toEnvelope(() => service.invoke(method, request));
+  });
 
-  ipcMain.handle(PICK_FOLDER_CHANNEL, async (event): Promise<string | null> => {
+  ipcMain.handle(IPC_CHANNELS.pickFolder, async (event): Promise<string | null> => {
     if (!trusted(event, options)) return null;
     const owner = BrowserWindow.fromWebContents(event.sender);
     const dialogOptions: Electron.OpenDialogOptions = {
@@ -58,13 +44,13 @@ export function registerIpc(service: TimbreService, options: IpcOptions): () => 
   const unsubscribe = service.subscribe(<E extends EventName>(event: E, payload: Events[E]) => {
     for (const win of BrowserWindow.getAllWindows()) {
       if (!win.isDestroyed() && !win.webContents.isDestroyed())
-        win.webContents.send(EVENT_CHANNEL, event, payload);
+        win.webContents.send(IPC_CHANNELS.event, event, payload);
     }
   });
 
   return () => {
     unsubscribe();
-    ipcMain.removeHandler(INVOKE_CHANNEL);
-    ipcMain.removeHandler(PICK_FOLDER_CHANNEL);
+    ipcMain.removeHandler(IPC_CHANNELS.invoke);
+    ipcMain.removeHandler(IPC_CHANNELS.pickFolder);
   };
 }

@@ -34,6 +34,7 @@ export async function answerMediaRequest(
       method: request.method,
       rawId,
       transcode: url.searchParams.get('transcode') === '1',
+      start: url.searchParams.get('start'),
       range: request.headers.get('range'),
       ifRange: request.headers.get('if-range'),
     },

@@ -20,8 +20,37 @@ import { spawn } from 'node:child_process';
 import type { PathRef } from '../store/raw-path';
 import { ffmpegFileInput, type FfmpegFileInput } from './file-input';
 import type { Readable } from 'node:stream';
-import type { DecodeOptions, DecodedAudio } from '../analysis/types';
 import { resolveFfmpeg } from './resolve';
+import { channelsFromStreamLine, durationFromLine, ffmpegReason } from './stderr';
+
+/** Mono float32 PCM decoded by ffmpeg, one buffer per requested sample rate. */
+export interface DecodedAudio {
+  /** PCM per sample rate (Hz). Long tracks hold excerpts spread over the track, concatenated. */
+  pcm: Map<number, Float32Array>;
+  /** Length of the whole file in seconds (not only what was decoded). */
+  duration: number;
+  /** Seconds actually decoded (sum of excerpts). */
+  decodedSeconds: number;
+  /** Where the decoded excerpts start, seconds into the file, with their lengths. */
+  excerpts: { start: number; length: number }[];
+}
+
+export interface DecodeOptions {
+  /** Sample rates wanted (Hz); ffmpeg produces all of them in one run. */
+  rates: number[];
+  ffmpegPath?: string;
+  /** Kill ffmpeg when it produces nothing for this long. */
+  stallTimeoutMs?: number;
+  /** Tracks longer than this are decoded as excerpts spread over the track (bounded memory). */
+  maxDecodedSeconds?: number;
+  /** Known duration from the catalog, if any (saves a probe). */
+  durationHint?: number;
+  /** Known channel count from the catalog, if any (the mono mix is built from it; corrected from
+   * ffmpeg's own stream header when it disagrees). */
+  channelsHint?: number;
+  /** Aborts the decode (the child is killed, the promise rejects). */
+  signal?: AbortSignal;
+}
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_DECODED_SECONDS = 600;
@@ -53,52 +82,6 @@ interface Plan {
 interface StreamHeader {
   duration: number | null;
   channels: number | null;
-}
-
-const LAYOUT_CHANNELS: Record<string, number> = {
-  mono: 1,
-  stereo: 2,
-  '2.1': 3,
-  '3.0': 3,
-  '3.0(back)': 3,
-  '4.0': 4,
-  quad: 4,
-  'quad(side)': 4,
-  '3.1': 4,
-  '5.0': 5,
-  '5.0(side)': 5,
-  '4.1': 5,
-  '5.1': 6,
-  '5.1(side)': 6,
-  '6.0': 6,
-  '6.0(front)': 6,
-  hexagonal: 6,
-  '6.1': 7,
-  '6.1(back)': 7,
-  '6.1(front)': 7,
-  '7.0': 7,
-  '7.0(front)': 7,
-  '7.1': 8,
-  '7.1(wide)': 8,
-  '7.1(wide-side)': 8,
-  octagonal: 8,
-  downmix: 2,
-};
-
-/** Channel count from an ffmpeg stream line ("Audio: mp3, 44100 Hz, stereo, fltp, …"). */
-export function channelsFromStreamLine(line: string): number | null {
-  const m = /Audio: [^,]+(?:\([^)]*\))*[^,]*, \d+ Hz, ([^,]+)/.exec(line);
-  if (!m) return null;
-  const layout = m[1].trim();
-  const n = /^(\d+) channels?/.exec(layout);
-  if (n) return Number(n[1]) > 0 ? Number(n[1]) : null;
-  return LAYOUT_CHANNELS[layout] ?? null;
-}
-
-function parseDuration(line: string): number | null {
-  const m = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(line);
-  if (!m) return null;
-  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
 }
 
 /** The mono-mix filter for n channels (average of all channels). */
@@ -168,37 +151,9 @@ export function buildArgs(path: string, plan: Plan, rates: number[], max: number
   return args;
 }
 
-const NOISE = [
-  /^Input #\d/,
-  /^Output #\d/,
-  /^\s/,
-  /^Stream mapping:/,
-  /^Press \[q\]/,
-  /^size=/,
-  /^video:\d/,
-  /^Guessed Channel Layout/,
-  /misdetection possible/,
-  /^Conversion failed!?$/,
-  /^Error marking filters as finished/,
-  /^Exiting normally/,
-];
-
-/** The last meaningful lines of ffmpeg's stderr (errors and warnings, not the stream banner). */
-export function ffmpegReason(stderr: string, maxLines = 4): string {
-  const lines: string[] = [];
-  for (const raw of stderr.split(/\r?\n/)) {
-    const line = raw.trimEnd();
-    if (!line.trim() || NOISE.some((re) => re.test(line))) continue;
-    const clean = line.replace(/^\[([\w,]+) @ 0x[0-9a-f]+\] /, '$1: ');
-    if (lines[lines.length - 1] !== clean) lines.push(clean);
-  }
-  return lines.slice(-maxLines).join('; ');
-}
-
 interface RunOutcome {
   kind: 'done';
-  chunks: Buffer[][];
-  bytes: number[];
+  sinks: PcmSink[];
   header: StreamHeader;
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -219,6 +174,7 @@ function runOnce(
   stallTimeoutMs: number,
   signal: AbortSignal | undefined,
   wantRestart: (h: StreamHeader) => boolean,
+  expectedSeconds: number,
 ): Promise<RunOutcome | RunRestart> {
   return new Promise((resolvePromise, reject) => {
     const path = file.path;
@@ -239,9 +195,9 @@ function runOnce(
     } finally {
       input.close();
     }
-    const capBytes = rates.map((r) => Math.ceil((max + 5) * r) * 4);
-    const chunks: Buffer[][] = rates.map(() => []);
-    const bytes = rates.map(() => 0);
+    const sinks = rates.map(
+      (r) => new PcmSink(Math.ceil((expectedSeconds + 2) * r) * 4, Math.ceil((max + 5) * r) * 4),
+    );
     const header: StreamHeader = { duration: null, channels: null };
     let headerDone = false;
     let stderr = '';
@@ -289,11 +245,7 @@ function runOnce(
       const stream = child.stdio[i === 0 ? 1 : i + 2] as Readable;
       stream.on('data', (buf: Buffer) => {
         armStall();
-        const room = capBytes[i] - bytes[i];
-        if (room <= 0) return;
-        const part = buf.length > room ? buf.subarray(0, room) : buf;
-        chunks[i].push(part);
-        bytes[i] += part.length;
+        sinks[i].push(buf);
       });
       stream.on('error', () => {
         /* the exit code tells */
@@ -310,7 +262,7 @@ function runOnce(
         }
         return;
       }
-      if (header.duration === null) header.duration = parseDuration(line);
+      if (header.duration === null) header.duration = durationFromLine(line);
       if (header.channels === null && /^\s+Stream #0:\d+.*: Audio: /.test(line)) {
         header.channels = channelsFromStreamLine(line);
       }
@@ -350,7 +302,7 @@ function runOnce(
       if (stderrTail) onHeaderLine(stderrTail);
       if (failure) reject(failure);
       else if (restart) resolvePromise({ kind: 'restart', header });
-      else resolvePromise({ kind: 'done', chunks, bytes, header, code, signal: sig, stderr });
+      else resolvePromise({ kind: 'done', sinks, header, code, signal: sig, stderr });
     });
   });
 }
@@ -358,18 +310,43 @@ function runOnce(
 /** Samples per frame written to the pipe (see buildArgs). */
 const PIPE_FRAME_SAMPLES = 16384;
 
-function toFloat32(chunks: Buffer[], bytes: number): Float32Array {
-  const n = Math.floor(bytes / 4);
-  const out = new Float32Array(n);
-  const view = new Uint8Array(out.buffer);
-  let off = 0;
-  for (const c of chunks) {
-    const take = Math.min(c.length, n * 4 - off);
-    if (take <= 0) break;
-    view.set(c.subarray(0, take), off);
-    off += take;
+/**
+ * Collects one PCM pipe straight into a growing buffer sized from the expected length, instead of
+ * keeping every pipe chunk and copying them at the end: the peak memory of a decode is then about
+ * the PCM itself, not twice it (a 10-minute track at 16 + 32 kHz holds 115 MB of PCM).
+ */
+class PcmSink {
+  private buf: Uint8Array;
+  private bytes = 0;
+
+  constructor(
+    initialBytes: number,
+    private readonly capBytes: number,
+  ) {
+    this.buf = new Uint8Array(Math.max(4096, Math.min(initialBytes, capBytes)));
   }
-  return out;
+
+  push(chunk: Uint8Array): void {
+    const room = this.capBytes - this.bytes;
+    if (room <= 0) return;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (this.bytes + part.length > this.buf.length) {
+      const grown = new Uint8Array(
+        Math.min(this.capBytes, Math.max(this.bytes + part.length, Math.ceil(this.buf.length * 1.5))),
+      );
+      grown.set(this.buf.subarray(0, this.bytes));
+      this.buf = grown;
+    }
+    this.buf.set(part, this.bytes);
+    this.bytes += part.length;
+  }
+
+  /** The samples received (a copy only when the buffer is much larger than what it holds). */
+  toFloat32(): Float32Array {
+    const n = Math.floor(this.bytes / 4);
+    if (this.buf.length > n * 4 * 1.25 + 65536) return new Float32Array(this.buf.buffer.slice(0, n * 4));
+    return new Float32Array(this.buf.buffer, 0, n);
+  }
 }
 
 /**
@@ -398,24 +375,37 @@ export async function decodeAudio(file: string | PathRef, opts: DecodeOptions): 
   for (let attempt = 0; attempt < 2; attempt++) {
     const current = plan;
     const allowRestart = attempt === 0;
-    outcome = await runOnce(bin, ref, current, rates, max, stall, opts.signal, (h) => {
-      if (!allowRestart) return false;
-      const next = makePlan(h.channels ?? current.channels, h.duration ?? hintDuration, max);
-      if (samePlan(next, current)) return false;
-      plan = next;
-      return true;
-    });
+    const expected = current.excerpts
+      ? current.excerpts.reduce((a, e) => a + e.length, 0)
+      : Math.min(max, hintDuration ?? 60);
+    outcome = await runOnce(
+      bin,
+      ref,
+      current,
+      rates,
+      max,
+      stall,
+      opts.signal,
+      (h) => {
+        if (!allowRestart) return false;
+        const next = makePlan(h.channels ?? current.channels, h.duration ?? hintDuration, max);
+        if (samePlan(next, current)) return false;
+        plan = next;
+        return true;
+      },
+      expected,
+    );
     if (outcome.kind === 'done') break;
   }
   if (!outcome || outcome.kind !== 'done') throw new DecodeError('ffmpeg restarted twice', path, '');
-  const { chunks, bytes, header, code, signal, stderr } = outcome;
+  const { sinks, header, code, signal, stderr } = outcome;
   const reason = ffmpegReason(stderr);
   if (code !== 0) {
     const how = code === null ? `killed by ${signal ?? 'a signal'}` : `exit code ${code}`;
     throw new DecodeError(reason || `ffmpeg failed (${how})`, path, stderr);
   }
   const pcm = new Map<number, Float32Array>();
-  rates.forEach((r, i) => pcm.set(r, toFloat32(chunks[i], bytes[i])));
+  rates.forEach((r, i) => pcm.set(r, sinks[i].toFloat32()));
   const decodedSeconds = pcm.get(rates[0])!.length / rates[0];
   if (decodedSeconds < MIN_DECODED_SECONDS) {
     throw new DecodeError(

@@ -3,7 +3,8 @@ import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Settings } from '../../shared/types';
-import { DEFAULT_PATCHES_PER_TRACK } from '../analysis/models/embedder';
+import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from '../analysis/models/embedder';
+import { DEFAULT_MODEL_ID } from '../analysis/models/manager';
 
 import { salvageSettings, type SettingsPatch } from './settings-salvage';
 
@@ -13,8 +14,9 @@ export function defaultSettings(): Settings {
   return {
     ffmpegPath: '',
     workers: Math.max(1, availableParallelism()),
-    model: 'msd',
+    model: DEFAULT_MODEL_ID,
     patchesPerTrack: DEFAULT_PATCHES_PER_TRACK,
+    windowsPerTrack: DEFAULT_WINDOWS_PER_TRACK,
     similarity: { source: 'blend', embeddingWeight: 0.6, featureWeight: 0.4, hubnessReduction: true },
     variety: {
       maxPerArtist: 2,

@@ -2,14 +2,11 @@
  * The library catalog: scans folders into the `tracks` and `scan_errors` tables and answers
  * queries from an in-memory copy kept consistent with every write (one writer: this process).
  */
-import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { makeArrowTable } from '@lancedb/lancedb';
 import type {
   LibraryStats,
   ScanErrorRecord,
-  ScanProgress,
   ScanSummary,
   Track,
   TrackId,
@@ -17,8 +14,6 @@ import type {
   TrackQuery,
 } from '../../shared/types';
 import { Database, sqlString, type Table } from '../store/db';
-import { ReadPool } from './read-pool';
-import type { ReadResult, TrackInfo } from './reader';
 import {
   rowToScanError,
   rowToTrack,
@@ -31,47 +26,20 @@ import {
   tracksSchema,
   tracksSpec,
 } from './schema';
-import { fsPath, pathKey } from '../store/raw-path';
-import { parseSkips, SkipTally } from './skips';
+import { runScan, type ScanOptions, type ScanTarget } from './scan';
+import { parseSkips } from './skips';
+import { pathKey } from '../store/raw-path';
 import { damaged } from '../store/doctor';
 import { checkVersion, recordVersion } from '../store/watermark';
-import { walk, type WalkEntry } from './walker';
 
-export interface ScanOptions {
-  /** Remove rows of files that are gone (instead of marking them missing). */
-  prune?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: ScanProgress) => void;
-  /** Files read at once (default 12). */
-  concurrency?: number;
-  /** Per-file read limit (default 10 s). */
-  fileTimeoutMs?: number;
-  /** Extra environment for the tag reader processes (fault injection in tests). */
-  readerEnv?: Record<string, string>;
-  /** Minimum time between progress reports (default 200 ms; the final report always comes). */
-  progressIntervalMs?: number;
-}
+export type { ScanOptions } from './scan';
 
 const ROOTS_KEY = 'library.roots';
 /** The skips of the last finished scan (JSON `ScanSkip[]`), shown by the stats. */
 export const LAST_SKIPS_KEY = 'library.lastScanSkipped';
-const WRITE_BATCH = 1000;
 const DELETE_BATCH = 500;
-const PROGRESS_INTERVAL_MS = 200;
-/** Reasons that may go away without the file changing: retried on every scan. */
-const TRANSIENT = /^(timed out|permission denied|file vanished)/;
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
-
-function newId(taken: (id: string) => boolean): string {
-  for (;;) {
-    const id = randomBytes(9).toString('base64url');
-    if (!taken(id)) return id;
-  }
-}
-
-const isUnder = (path: string, dir: string): boolean =>
-  path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
 /** All rows of a table as plain objects, read column by column (much faster than row proxies). */
 async function readRows(table: Table): Promise<Record<string, unknown>[]> {
@@ -85,6 +53,19 @@ async function readRows(table: Table): Promise<Record<string, unknown>[]> {
   }
   return rows;
 }
+
+/** Library figures the catalog knows (the service adds the analysis figures). */
+export type CatalogStats = Omit<
+  LibraryStats,
+  | 'analysed'
+  | 'analysisFailed'
+  | 'analysisPending'
+  | 'analysisModel'
+  | 'analysisModelNote'
+  | 'similarityModel'
+  | 'similarityTracks'
+  | 'models'
+>;
 
 type SortKey = NonNullable<TrackQuery['sort']>;
 
@@ -235,356 +216,33 @@ export class Catalog {
     if (this.scanning) throw new Error('a scan is already running');
     this.scanning = true;
     try {
-      return await this.runScan(rootsIn, opts);
+      return await runScan(this.scanTarget(), rootsIn, opts);
     } finally {
       this.scanning = false;
     }
   }
 
-  private async runScan(rootsIn: string[], opts: ScanOptions): Promise<ScanSummary> {
-    // No roots: rescan the remembered ones.
-    const roots = [...new Set((rootsIn.length > 0 ? rootsIn : await this.roots()).map((r) => resolve(r)))];
-    // Remember the roots (union with earlier ones). A new root must be a folder: a mistyped path
-    // is refused rather than remembered for good (a known root that is gone is kept: unmounted).
-    const known = await this.roots();
-    const added = roots.filter((r) => !known.includes(r));
-    const notFolders: string[] = [];
-    for (const r of added) {
-      if (
-        !(await stat(r).then(
-          (st) => st.isDirectory(),
-          () => false,
-        ))
-      )
-        notFolders.push(r);
-    }
-    if (notFolders.length > 0) {
-      throw new Error(
-        `not a folder: ${notFolders.join(', ')} (nothing was scanned; check the path${notFolders.length > 1 ? 's' : ''})`,
-      );
-    }
-    const started = performance.now();
-    const concurrency = Math.max(1, opts.concurrency ?? 12);
-    const signal = opts.signal;
-    const p: ScanProgress = {
-      phase: 'walking',
-      roots,
-      found: 0,
-      processed: 0,
-      unchanged: 0,
-      added: 0,
-      updated: 0,
-      moved: 0,
-      failed: 0,
-      missing: 0,
-      removed: 0,
-      rate: 0,
-      elapsedMs: 0,
+  /** What a scan reads and writes of the catalog. */
+  private scanTarget(): ScanTarget {
+    return {
+      tracks: this.tracks,
+      byPath: this.byPath,
+      scanErrors: this.scanErrors,
+      roots: () => this.roots(),
+      rememberRoots: (roots) => this.db.setMeta(ROOTS_KEY, JSON.stringify(roots)),
+      upsertTracks: (rows, fresh) => this.upsertTracks(rows, fresh),
+      deleteTracks: (ids) => this.deleteTracks(ids),
+      upsertErrors: (rows) => this.upsertErrors(rows),
+      deleteErrors: (paths) => this.deleteErrors(paths),
+      compact: async () => {
+        // Drop versions older than a minute.
+        const cleanupOlderThan = new Date(Date.now() - 60_000);
+        await this.tracksTable.optimize({ cleanupOlderThan });
+        await this.errorsTable.optimize({ cleanupOlderThan });
+        recordVersion(this.db.uri, TRACKS, await this.tracksTable.version());
+      },
+      rememberSkips: (skipped) => this.db.setMeta(LAST_SKIPS_KEY, JSON.stringify(skipped)),
     };
-    let lastReport = 0;
-    const timing = (now: number) => {
-      p.elapsedMs = Math.round(now - started);
-      p.rate = now > started ? Math.round((p.processed / (now - started)) * 10000) / 10 : 0;
-    };
-    const report = (force = false) => {
-      if (!opts.onProgress) return;
-      const now = performance.now();
-      if (!force && now - lastReport < (opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS)) return;
-      lastReport = now;
-      timing(now);
-      try {
-        opts.onProgress({ ...p });
-      } catch {
-        // a listener's failure must not stop the scan
-      }
-    };
-    report(true);
-
-    await this.db.setMeta(ROOTS_KEY, JSON.stringify([...known, ...added]));
-
-    // 1. Walk every root; decide which roots are reachable.
-    const found = new Map<string, WalkEntry>();
-    const unavailableRoots: string[] = [];
-    const availableRoots: string[] = [];
-    const unreadableDirs: string[] = [];
-    const visited = new Set<string>();
-    const skips = new SkipTally();
-    for (const root of roots) {
-      if (signal?.aborted) break;
-      const isDir = await stat(root).then(
-        (st) => st.isDirectory(),
-        () => false,
-      );
-      if (!isDir) {
-        unavailableRoots.push(root);
-        continue;
-      }
-      const base = p.found;
-      const res = await walk(root, {
-        signal,
-        visited,
-        onFound: (n) => {
-          p.found = base + n;
-          report();
-        },
-      });
-      const hadTracks = () => {
-        for (const t of this.tracks.values()) if (t.root === root) return true;
-        return false;
-      };
-      if (res.files.length === 0 && hadTracks()) {
-        // Empty while it had tracks: an unmounted drive or an emptied mount point. Touch nothing.
-        unavailableRoots.push(root);
-        continue;
-      }
-      availableRoots.push(root);
-      unreadableDirs.push(...res.unreadableDirs);
-      skips.merge(res.skipped);
-      for (const f of res.files) if (!found.has(pathKey(f))) found.set(pathKey(f), f);
-      p.found = found.size;
-    }
-    const walkComplete = !signal?.aborted;
-
-    // 2. Sort found files into unchanged and to-read.
-    p.phase = 'reading';
-    const toRead: WalkEntry[] = [];
-    const restore: Track[] = [];
-    for (const f of found.values()) {
-      const id = this.byPath.get(pathKey(f));
-      const t = id ? this.tracks.get(id) : undefined;
-      if (t && t.size === f.size && t.mtimeMs === f.mtimeMs) {
-        // Unchanged file; only its status or root (a root added above it) may need a write.
-        if (t.status === 'missing' || t.root !== f.root)
-          restore.push({ ...t, root: f.root, status: 'ok', updatedAt: Date.now() });
-        else {
-          p.unchanged++;
-          p.processed++;
-        }
-        continue;
-      }
-      const err = this.scanErrors.get(pathKey(f));
-      if (!t && err && err.size === f.size && err.mtimeMs === f.mtimeMs && !TRANSIENT.test(err.reason)) {
-        p.unchanged++;
-        p.processed++;
-        continue;
-      }
-      toRead.push(f);
-    }
-    if (restore.length > 0) {
-      await this.upsertTracks(restore, false);
-      p.updated += restore.length;
-      p.processed += restore.length;
-    }
-    report();
-
-    // Tracks whose file was not found in a reachable root: candidates for moves, then missing.
-    const isReachable = (path: string) =>
-      availableRoots.some((r) => isUnder(path, r)) && !unreadableDirs.some((d) => isUnder(path, d));
-    const vanishedByFp = new Map<string, Track[]>();
-    const vanished = new Set<TrackId>();
-    if (walkComplete) {
-      for (const t of this.tracks.values()) {
-        if (found.has(pathKey(t)) || !isReachable(t.path)) continue;
-        vanished.add(t.id);
-        const list = vanishedByFp.get(t.fingerprint);
-        if (list) list.push(t);
-        else vanishedByFp.set(t.fingerprint, [t]);
-      }
-    }
-    /** Tracks outside the reachable roots by fingerprint (built on first use). */
-    let fingerprintIndex: Map<string, Track[]> | undefined;
-    const othersWith = (fingerprint: string): Track[] => {
-      if (!fingerprintIndex) {
-        fingerprintIndex = new Map();
-        for (const t of this.tracks.values()) {
-          if (vanished.has(t.id) || isReachable(t.path)) continue;
-          const list = fingerprintIndex.get(t.fingerprint);
-          if (list) list.push(t);
-          else fingerprintIndex.set(t.fingerprint, [t]);
-        }
-      }
-      return fingerprintIndex.get(fingerprint) ?? [];
-    };
-    const claimed = new Set<TrackId>();
-    const claimMove = async (info: TrackInfo): Promise<Track | undefined> => {
-      const local = vanishedByFp.get(info.fingerprint)?.find((t) => !claimed.has(t.id));
-      if (local) {
-        claimed.add(local.id);
-        return local;
-      }
-      for (const t of othersWith(info.fingerprint)) {
-        if (claimed.has(t.id) || found.has(pathKey(t))) continue;
-        // Outside this scan's roots: a move only when the old file is really gone.
-        const gone = await stat(fsPath(t)).then(
-          () => false,
-          (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
-        );
-        if (gone && !claimed.has(t.id)) {
-          claimed.add(t.id);
-          return t;
-        }
-      }
-      return undefined;
-    };
-
-    // 3. Read changed and new files, a few at a time; write in batches.
-    const pendingNew: Track[] = [];
-    const pendingUpdate: Track[] = [];
-    const pendingErrors: ScanErrorRecord[] = [];
-    const clearedErrors: string[] = [];
-    const lostTracks: TrackId[] = [];
-    const flush = async (force: boolean) => {
-      if (force || pendingNew.length >= WRITE_BATCH) await this.upsertTracks(pendingNew.splice(0), true);
-      if (force || pendingUpdate.length >= WRITE_BATCH)
-        await this.upsertTracks(pendingUpdate.splice(0), false);
-      if (force || pendingErrors.length >= WRITE_BATCH) await this.upsertErrors(pendingErrors.splice(0));
-      if (force || clearedErrors.length >= WRITE_BATCH) await this.deleteErrors(clearedErrors.splice(0));
-      if (force && lostTracks.length > 0) await this.deleteTracks(lostTracks.splice(0));
-    };
-    /** Ids given to new tracks not yet written (the catalog's own ids are in `this.tracks`). */
-    const issued = new Set<TrackId>();
-    const taken = (id: string) => this.tracks.has(id) || issued.has(id);
-    let wrote = restore.length > 0;
-
-    const handle = async (entry: WalkEntry, res: ReadResult) => {
-      const now = Date.now();
-      p.processed++;
-      p.currentPath = entry.path;
-      if (!res.ok) {
-        p.failed++;
-        pendingErrors.push({
-          path: entry.path,
-          ...(entry.pathBytes ? { pathBytes: entry.pathBytes } : {}),
-          root: entry.root,
-          reason: res.reason,
-          size: entry.size,
-          mtimeMs: entry.mtimeMs,
-          at: now,
-        });
-        // A catalogued file that became unreadable leaves the catalog; one that failed for a
-        // passing reason keeps its row (and id): it differs from the file, so the next scan retries.
-        const id = this.byPath.get(pathKey(entry));
-        if (id && !TRANSIENT.test(res.reason)) lostTracks.push(id);
-        return;
-      }
-      if (this.scanErrors.has(pathKey(entry))) clearedErrors.push(pathKey(entry));
-      const existingId = this.byPath.get(pathKey(entry));
-      const existing = existingId ? this.tracks.get(existingId) : undefined;
-      if (existing) {
-        pendingUpdate.push({
-          ...res.info,
-          id: existing.id,
-          status: 'ok',
-          addedAt: existing.addedAt,
-          updatedAt: now,
-        });
-        p.updated++;
-        return;
-      }
-      const moved = await claimMove(res.info);
-      if (moved) {
-        vanished.delete(moved.id);
-        pendingUpdate.push({
-          ...res.info,
-          id: moved.id,
-          status: 'ok',
-          addedAt: moved.addedAt,
-          updatedAt: now,
-        });
-        p.moved++;
-        return;
-      }
-      const id = newId(taken);
-      issued.add(id);
-      pendingNew.push({ ...res.info, id, status: 'ok', addedAt: now, updatedAt: now });
-      p.added++;
-    };
-
-    let next = 0;
-    let writing: Promise<void> = Promise.resolve();
-    // Tags are read in a helper process: a file that hangs or crashes the parser costs that file.
-    // One process reading `concurrency` files at once keeps up with the catalog writes (measured:
-    // 897 files/s with one, 829 with two, which also cost another ~100 MB).
-    const readers = new ReadPool({
-      processes: 1,
-      perProcess: concurrency,
-      timeoutMs: opts.fileTimeoutMs,
-      env: opts.readerEnv,
-    });
-    const workers = Array.from({ length: Math.min(concurrency, toRead.length) }, async () => {
-      while (next < toRead.length && !signal?.aborted) {
-        const entry = toRead[next++];
-        const res = await readers.read(entry);
-        await handle(entry, res);
-        wrote = true;
-        if (
-          pendingNew.length >= WRITE_BATCH ||
-          pendingUpdate.length >= WRITE_BATCH ||
-          pendingErrors.length >= WRITE_BATCH
-        ) {
-          // One batch write at a time; readers keep going meanwhile.
-          writing = writing.then(() => flush(false));
-          await writing;
-        }
-        report();
-      }
-    });
-    await Promise.all(workers).finally(() => readers.close());
-    await writing;
-    p.phase = 'writing';
-    p.currentPath = undefined;
-    report(true);
-    await flush(true);
-
-    // 4. Files gone: errors removed; tracks marked missing (or pruned) — only after a full walk.
-    const cancelled = !!signal?.aborted || !walkComplete || next < toRead.length;
-    if (!cancelled) {
-      const goneErrors = [...this.scanErrors]
-        .filter(([key, e]) => !found.has(key) && isReachable(e.path))
-        .map(([key]) => key);
-      if (goneErrors.length > 0) {
-        await this.deleteErrors(goneErrors);
-        wrote = true;
-      }
-      const gone = [...vanished].map((id) => this.tracks.get(id)).filter((t): t is Track => !!t);
-      if (opts.prune) {
-        if (gone.length > 0) {
-          await this.deleteTracks(gone.map((t) => t.id));
-          p.removed += gone.length;
-          wrote = true;
-        }
-      } else {
-        const now = Date.now();
-        const newlyMissing = gone
-          .filter((t) => t.status !== 'missing')
-          .map((t) => ({ ...t, status: 'missing' as const, updatedAt: now }));
-        if (newlyMissing.length > 0) {
-          await this.upsertTracks(newlyMissing, false);
-          wrote = true;
-        }
-        p.missing = gone.length;
-      }
-    }
-    if (wrote) {
-      // Compact the fragments the batched writes left; drop versions older than a minute.
-      const cleanupOlderThan = new Date(Date.now() - 60_000);
-      await this.tracksTable.optimize({ cleanupOlderThan });
-      await this.errorsTable.optimize({ cleanupOlderThan });
-      recordVersion(this.db.uri, TRACKS, await this.tracksTable.version());
-    }
-
-    p.phase = cancelled ? 'cancelled' : 'done';
-    p.currentPath = undefined;
-    report(true);
-    timing(performance.now());
-    // The truth about unreadable files now, known ones that did not change included.
-    let unreadable = 0;
-    for (const [key, e] of this.scanErrors) if (found.has(key) && isReachable(e.path)) unreadable++;
-    const skipped = skips.list();
-    if (!cancelled) await this.db.setMeta(LAST_SKIPS_KEY, JSON.stringify(skipped));
-    const summary: ScanSummary = { ...p, unavailableRoots, skipped, unreadable };
-    delete (summary as ScanProgress).currentPath;
-    return summary;
   }
 
   // ---------------------------------------------------------------- queries
@@ -660,7 +318,7 @@ export class Catalog {
     return this.sortedBy('path').filter((t) => opts.includeMissing || t.status === 'ok');
   }
 
-  async stats(): Promise<LibraryStats> {
+  async stats(): Promise<CatalogStats> {
     const artists = new Set<string>();
     const albums = new Set<string>();
     const genres = new Set<string>();
@@ -693,10 +351,6 @@ export class Catalog {
       totalSize,
       roots: await this.roots(),
       formats,
-      analysed: 0,
-      analysisFailed: 0,
-      analysisPending: 0,
-      analysisModel: null,
       schemaVersion: this.db.tableVersion(TRACKS),
       skipped: parseSkips(this.db.getMeta(LAST_SKIPS_KEY)),
     };

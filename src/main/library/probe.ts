@@ -1,16 +1,9 @@
 /**
  * Cheap reads of a file's bytes: a content fingerprint from a few sampled chunks (never the whole
  * file), the container's magic bytes, and the Ogg granule position of the last page (duration).
- * For tracker modules only, whose headers hold no duration: ffmpeg's description of its input.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { close, open, read } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { channelsFromStreamLine } from '../ffmpeg/decode';
-import { ffmpegFileInput, type FfmpegFileInput } from '../ffmpeg/file-input';
-import { resolveFfmpeg } from '../ffmpeg/resolve';
-import type { PathRef } from '../store/raw-path';
 
 const HEAD_BYTES = 4096;
 const CHUNK_BYTES = 8192;
@@ -300,100 +293,4 @@ export function oggDuration(
     pos = pos > 0 ? tail.lastIndexOf('OggS', pos - 1, 'latin1') : -1;
   }
   return undefined;
-}
-
-/** What ffmpeg prints about its input, as far as the catalog needs it (0 when not printed). */
-export interface FfmpegInput {
-  duration: number;
-  sampleRate: number;
-  channels: number;
-}
-
-/**
- * Parses the input description ffmpeg prints on stderr (`  Duration: 00:00:07.68, …` and
- * `  Stream #0:0: Audio: pcm_f32le, 48000 Hz, stereo, …`). Null without a positive duration.
- */
-export function parseFfmpegInput(stderr: string): FfmpegInput | null {
-  const d = /^\s*Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/m.exec(stderr);
-  if (!d) return null;
-  const duration = Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]);
-  if (!(Number.isFinite(duration) && duration > 0)) return null;
-  const stream = /^\s*Stream #\d+:\d+.*?: Audio: .*$/m.exec(stderr)?.[0] ?? '';
-  const rate = /, (\d+) Hz\b/.exec(stream);
-  return {
-    duration,
-    sampleRate: rate ? Number(rate[1]) : 0,
-    channels: (stream && channelsFromStreamLine(stream)) || 0,
-  };
-}
-
-export interface FfmpegProbeOptions {
-  /** Limit for finding ffmpeg and running it; the child is killed at it (default 4 s). */
-  timeoutMs?: number;
-  /** The ffmpeg to use as a user setting would name it (default: on PATH, then the bundled one). */
-  ffmpegPath?: string;
-}
-
-/** Keeps ffmpeg's stderr bounded (the input description comes first). */
-const FFMPEG_STDERR_LIMIT = 64 * 1024;
-
-/**
- * Asks ffmpeg to describe a file (`ffmpeg -i <file>` without output: it prints the input and exits).
- * Costs an ffmpeg start (~0.1 s), so the scan uses it for tracker modules only. Resolves null when
- * ffmpeg is missing, fails, cannot read the file or takes longer than the limit; never rejects.
- */
-export async function probeWithFfmpeg(
-  file: string | PathRef,
-  opts: FfmpegProbeOptions = {},
-): Promise<FfmpegInput | null> {
-  const timeoutMs = opts.timeoutMs ?? 4_000;
-  const deadline = Date.now() + timeoutMs;
-  let bin: string;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const resolved = resolveFfmpeg(opts.ffmpegPath);
-    const late = new Promise<null>((resolveLate) => {
-      timer = setTimeout(() => resolveLate(null), timeoutMs);
-    });
-    const found = await Promise.race([resolved, late]);
-    if (!found) return null;
-    bin = found.path;
-  } catch {
-    return null;
-  } finally {
-    clearTimeout(timer);
-  }
-  const left = deadline - Date.now();
-  if (left <= 0) return null;
-  return new Promise((resolveProbe) => {
-    let stderr = '';
-    let child;
-    let input: FfmpegFileInput | undefined;
-    try {
-      input = ffmpegFileInput(typeof file === 'string' ? { path: file } : file, ['ignore', 'ignore', 'pipe']);
-      child = spawn(bin, ['-nostdin', '-hide_banner', '-i', input.arg], {
-        stdio: input.stdio,
-        windowsHide: true,
-      }) as ChildProcessByStdio<null, null, Readable>;
-    } catch {
-      resolveProbe(null);
-      return;
-    } finally {
-      input?.close();
-    }
-    const killer = setTimeout(() => child.kill('SIGKILL'), left);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
-      if (stderr.length < FFMPEG_STDERR_LIMIT) stderr += text;
-    });
-    child.on('error', () => {
-      clearTimeout(killer);
-      resolveProbe(null);
-    });
-    child.on('close', (_code, signal) => {
-      clearTimeout(killer);
-      // Without an output ffmpeg exits with 1 after describing the input: the exit code says nothing.
-      resolveProbe(signal ? null : parseFfmpegInput(stderr));
-    });
-  });
 }

@@ -24,10 +24,10 @@ import {
   oggDuration,
   probe,
   probeFile,
-  probeWithFfmpeg,
   sniff,
   type ContainerKind,
 } from './probe';
+import { probeWithFfmpeg } from '../ffmpeg/probe';
 import { fsPath } from '../store/raw-path';
 import { extensionOf, isModulePath, type WalkEntry } from './walker';
 

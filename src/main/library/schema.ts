@@ -1,60 +1,65 @@
 /** Arrow schemas of the catalog tables and the conversions between rows and domain objects. */
-import { Bool, Field, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
+import { Bool, Field, Schema } from 'apache-arrow';
 import type { ScanErrorRecord, Track, TrackStatus } from '../../shared/types';
+import {
+  float64Field,
+  int32Field,
+  parseJson,
+  readNumber,
+  readNumberOrNull,
+  readText,
+  textField,
+} from '../store/columns';
 import type { Migration, TableSpec } from '../store/db';
 import { displayOf, pathKey } from '../store/raw-path';
 
 export const TRACKS = 'tracks';
 export const SCAN_ERRORS = 'scan_errors';
 
-const str = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
-const f64 = (name: string) => new Field(name, new Float64(), false);
-const i32 = (name: string, nullable = false) => new Field(name, new Int32(), nullable);
-
 /** Added in version 2: the exact bytes of a path that is not UTF-8 (null otherwise); see raw-path.ts. */
-const pathBytes = () => str('pathBytes', true);
+const pathBytes = () => textField('pathBytes', true);
 
 export const tracksSchema = new Schema([
-  str('id'),
-  str('path'),
+  textField('id'),
+  textField('path'),
   pathBytes(),
-  str('root'),
-  f64('size'),
-  f64('mtimeMs'),
-  str('fingerprint'),
-  str('format'),
-  str('codec'),
-  f64('duration'),
-  i32('sampleRate'),
-  i32('channels'),
-  f64('bitrate'),
-  str('title'),
+  textField('root'),
+  float64Field('size'),
+  float64Field('mtimeMs'),
+  textField('fingerprint'),
+  textField('format'),
+  textField('codec'),
+  float64Field('duration'),
+  int32Field('sampleRate'),
+  int32Field('channels'),
+  float64Field('bitrate'),
+  textField('title'),
   /** JSON array of strings. */
-  str('artists'),
-  str('artist'),
-  str('album'),
-  str('albumArtist'),
-  i32('trackNo', true),
-  i32('discNo', true),
-  i32('year', true),
+  textField('artists'),
+  textField('artist'),
+  textField('album'),
+  textField('albumArtist'),
+  int32Field('trackNo', true),
+  int32Field('discNo', true),
+  int32Field('year', true),
   /** JSON array of strings. */
-  str('genres'),
+  textField('genres'),
   new Field('hasCover', new Bool(), false),
   /** JSON object. */
-  str('musicbrainz'),
-  str('status'),
-  f64('addedAt'),
-  f64('updatedAt'),
+  textField('musicbrainz'),
+  textField('status'),
+  float64Field('addedAt'),
+  float64Field('updatedAt'),
 ]);
 
 export const scanErrorsSchema = new Schema([
-  str('path'),
+  textField('path'),
   pathBytes(),
-  str('root'),
-  str('reason'),
-  f64('size'),
-  f64('mtimeMs'),
-  f64('at'),
+  textField('root'),
+  textField('reason'),
+  float64Field('size'),
+  float64Field('mtimeMs'),
+  float64Field('at'),
 ]);
 
 /** 1 → 2: the nullable `pathBytes` column, null for every path written before (all were UTF-8). */
@@ -94,23 +99,9 @@ export function trackToRow(t: Track): TrackRow {
   };
 }
 
-/** Parses a JSON column written by us; a damaged value reads as the fallback. */
-export function parseJson<T>(s: unknown, fallback: T): T {
-  if (typeof s !== 'string') return fallback;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
-const s = (v: unknown): string => (typeof v === 'string' ? v : '');
-
 /** The `pathBytes` of a row, only when there are some (a UTF-8 path has none). */
 const rawBytes = (r: Record<string, unknown>): { pathBytes?: string } =>
-  s(r.pathBytes) ? { pathBytes: s(r.pathBytes) } : {};
+  readText(r.pathBytes) ? { pathBytes: readText(r.pathBytes) } : {};
 
 /** An error row's `path` is its key (see raw-path.ts): unique even when two raw names read the same. */
 export function scanErrorToRow(e: ScanErrorRecord): Record<string, unknown> {
@@ -119,45 +110,45 @@ export function scanErrorToRow(e: ScanErrorRecord): Record<string, unknown> {
 
 export function rowToTrack(r: Record<string, unknown>): Track {
   return {
-    id: s(r.id),
-    path: s(r.path),
+    id: readText(r.id),
+    path: readText(r.path),
     ...rawBytes(r),
-    root: s(r.root),
-    size: num(r.size),
-    mtimeMs: num(r.mtimeMs),
-    fingerprint: s(r.fingerprint),
-    format: s(r.format),
-    codec: s(r.codec),
-    duration: num(r.duration),
-    sampleRate: num(r.sampleRate),
-    channels: num(r.channels),
-    bitrate: num(r.bitrate),
-    title: s(r.title),
+    root: readText(r.root),
+    size: readNumber(r.size),
+    mtimeMs: readNumber(r.mtimeMs),
+    fingerprint: readText(r.fingerprint),
+    format: readText(r.format),
+    codec: readText(r.codec),
+    duration: readNumber(r.duration),
+    sampleRate: readNumber(r.sampleRate),
+    channels: readNumber(r.channels),
+    bitrate: readNumber(r.bitrate),
+    title: readText(r.title),
     artists: parseJson<string[]>(r.artists, []),
-    artist: s(r.artist),
-    album: s(r.album),
-    albumArtist: s(r.albumArtist),
-    trackNo: numOrNull(r.trackNo),
-    discNo: numOrNull(r.discNo),
-    year: numOrNull(r.year),
+    artist: readText(r.artist),
+    album: readText(r.album),
+    albumArtist: readText(r.albumArtist),
+    trackNo: readNumberOrNull(r.trackNo),
+    discNo: readNumberOrNull(r.discNo),
+    year: readNumberOrNull(r.year),
     genres: parseJson<string[]>(r.genres, []),
     hasCover: r.hasCover === true,
     musicbrainz: parseJson<Track['musicbrainz']>(r.musicbrainz, {}),
-    status: (s(r.status) === 'missing' ? 'missing' : 'ok') as TrackStatus,
-    addedAt: num(r.addedAt),
-    updatedAt: num(r.updatedAt),
+    status: (readText(r.status) === 'missing' ? 'missing' : 'ok') as TrackStatus,
+    addedAt: readNumber(r.addedAt),
+    updatedAt: readNumber(r.updatedAt),
   };
 }
 
 export function rowToScanError(r: Record<string, unknown>): ScanErrorRecord {
   const raw = rawBytes(r);
   return {
-    path: raw.pathBytes ? displayOf(Buffer.from(raw.pathBytes, 'base64')) : s(r.path),
+    path: raw.pathBytes ? displayOf(Buffer.from(raw.pathBytes, 'base64')) : readText(r.path),
     ...raw,
-    root: s(r.root),
-    reason: s(r.reason),
-    size: num(r.size),
-    mtimeMs: num(r.mtimeMs),
-    at: num(r.at),
+    root: readText(r.root),
+    reason: readText(r.reason),
+    size: readNumber(r.size),
+    mtimeMs: readNumber(r.mtimeMs),
+    at: readNumber(r.at),
   };
 }

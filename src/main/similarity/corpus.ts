@@ -10,8 +10,9 @@
  *   is compared on the block it has), cosine = w_e·cos_e + w_f·cos_f when both are present.
  */
 import type { ClusterInfo, FeatureScalars, SimilaritySource, Track } from '../../shared/types';
-import type { RowSource } from './ann';
-import { IvfIndex, Projection, ReducedRows } from './ann';
+import type { RowSource } from './vectors';
+import { IvfIndex } from './ann';
+import { Projection, ReducedRows } from './projection';
 import type { IvfOptions } from './ann';
 import type { HubStats } from './hubness';
 import { hubStats } from './hubness';
@@ -168,17 +169,26 @@ export function standardizeRows(
   }
 }
 
+/**
+ * Rows [0, n0) of `a` (dimension `dim`) in a buffer of at least n1 rows: `a` itself when it is
+ * large enough, else a copy with a quarter of spare rows, so a batch of 16 tracks copies nothing on
+ * most adds (a full copy of every block of a 100k library took most of a second).
+ */
+export function growRows(a: Float32Array, dim: number, n0: number, n1: number): Float32Array {
+  if (a.length >= n1 * dim) return a;
+  const out = new Float32Array(Math.max(n1, Math.ceil(n0 * 1.25)) * dim);
+  out.set(a.subarray(0, n0 * dim));
+  return out;
+}
+
 /** Per-track unit blocks and the spaces built from them (lazily, one per source). */
 export class Vectors {
-  readonly n: number;
+  private rows: number;
   readonly dF: number;
   readonly dE: number;
-  /** Unit feature rows (n × dF). Row buffers here and in spaces may hold spare rows past n (adds). */
-  feat: Float32Array;
-  /** Unit embedding rows (n × dE), zero rows for tracks without one; null without a model. */
-  emb: Float32Array | null;
-  /** Raw (uncentred) unit embedding rows, for duplicate detection. */
-  embRaw: Float32Array | null;
+  private featRows: Float32Array;
+  private embRows: Float32Array | null;
+  private embRawRows: Float32Array | null;
   readonly featStats: BlockStats;
   readonly embStats: BlockStats | null;
   private spaces = new Map<SimilaritySource, Space>();
@@ -188,29 +198,105 @@ export class Vectors {
     readonly settings: EngineSettings,
   ) {
     const n = input.tracks.length;
-    this.n = n;
+    this.rows = n;
     this.dF = input.featureNames.length;
     if (input.features.length !== n * this.dF) {
       throw new Error(`features: expected ${n}×${this.dF} values, got ${input.features.length}`);
     }
     this.featStats = columnStats(input.features, n, this.dF);
-    this.feat = new Float32Array(n * this.dF);
-    standardizeRows(input.features, 0, n, this.dF, this.featStats, true, this.feat);
+    this.featRows = new Float32Array(n * this.dF);
+    standardizeRows(input.features, 0, n, this.dF, this.featStats, true, this.featRows);
     const e = input.embedding;
     if (e && e.dim > 0) {
       if (e.data.length !== n * e.dim)
         throw new Error(`embedding: expected ${n}×${e.dim} values, got ${e.data.length}`);
       this.dE = e.dim;
       this.embStats = columnStats(e.data, n, e.dim);
-      this.emb = new Float32Array(n * e.dim);
-      standardizeRows(e.data, 0, n, e.dim, this.embStats, false, this.emb, settings.centerEmbedding, true);
-      this.embRaw = new Float32Array(n * e.dim);
-      standardizeRows(e.data, 0, n, e.dim, this.embStats, false, this.embRaw, false, true);
+      this.embRows = new Float32Array(n * e.dim);
+      standardizeRows(
+        e.data,
+        0,
+        n,
+        e.dim,
+        this.embStats,
+        false,
+        this.embRows,
+        settings.centerEmbedding,
+        true,
+      );
+      this.embRawRows = new Float32Array(n * e.dim);
+      standardizeRows(e.data, 0, n, e.dim, this.embStats, false, this.embRawRows, false, true);
     } else {
       this.dE = 0;
       this.embStats = null;
-      this.emb = null;
-      this.embRaw = null;
+      this.embRows = null;
+      this.embRawRows = null;
+    }
+  }
+
+  /** Tracks (rows) held. */
+  get n(): number {
+    return this.rows;
+  }
+
+  /** Unit feature rows (n × dF). Row buffers here and in spaces may hold spare rows past n (adds). */
+  get feat(): Float32Array {
+    return this.featRows;
+  }
+
+  /** Unit embedding rows (n × dE), zero rows for tracks without one; null without a model. */
+  get emb(): Float32Array | null {
+    return this.embRows;
+  }
+
+  /** Raw (uncentred) unit embedding rows, for duplicate detection. */
+  get embRaw(): Float32Array | null {
+    return this.embRawRows;
+  }
+
+  /**
+   * Appends the rows of newly analysed tracks without a full rebuild: they are normalised with
+   * the library statistics of the build, appended to every built space and to its IVF lists. The
+   * IVF centroids are retrained once the library has grown by half since they were trained.
+   */
+  append(batch: SimilarityInput): void {
+    const m = batch.tracks.length;
+    if (m === 0) return;
+    if (batch.featureNames.length !== this.dF)
+      throw new Error('add: feature layout differs from the engine’s');
+    const n0 = this.rows;
+    const n1 = n0 + m;
+    const feat = growRows(this.featRows, this.dF, n0, n1);
+    standardizeRows(batch.features, 0, m, this.dF, this.featStats, true, feat.subarray(n0 * this.dF));
+    this.featRows = feat;
+    if (this.embRows && this.embRawRows && this.embStats) {
+      const dE = this.dE;
+      const rawE =
+        batch.embedding && batch.embedding.dim === dE ? batch.embedding.data : new Float32Array(m * dE);
+      const emb = growRows(this.embRows, dE, n0, n1);
+      const embOut = emb.subarray(n0 * dE);
+      standardizeRows(rawE, 0, m, dE, this.embStats, false, embOut, this.settings.centerEmbedding, true);
+      this.embRows = emb;
+      const embRaw = growRows(this.embRawRows, dE, n0, n1);
+      standardizeRows(rawE, 0, m, dE, this.embStats, false, embRaw.subarray(n0 * dE), false, true);
+      this.embRawRows = embRaw;
+    }
+    this.rows = n1;
+    const s = this.settings;
+    for (const sp of this.spaces.values()) {
+      if (sp.source === 'features') sp.data = this.featRows;
+      else if (sp.source === 'embedding') sp.data = this.embRows as Float32Array;
+      else {
+        const data = growRows(sp.data, sp.dim, n0, n1);
+        fillBlend(this, n0, n1, data);
+        sp.data = data;
+      }
+      sp.count = n1;
+      if (sp.ivf && n1 > sp.ivf.trainedOn * 1.5) sp.ivf = IvfIndex.build(sp, ivfOptions(s, n1));
+      else if (sp.ivf) sp.ivf.addUpTo(sp);
+      else if (n1 > s.annThreshold) sp.ivf = IvfIndex.build(sp, ivfOptions(s, n1));
+      if (sp.sketch) sp.sketch.add(sp, n0, n1);
+      if (sp.hub) sp.hub = hubStats(sp, s.hubnessSample, 7, n0, sp.hub);
     }
   }
 
@@ -261,15 +347,6 @@ export class Vectors {
       }
     }
     if (s.hubnessReduction) space.hub = hubStats(space, s.hubnessSample);
-  }
-
-  /** Spaces built so far (to update them when tracks are added). */
-  builtSpaces(): Space[] {
-    return [...this.spaces.values()];
-  }
-
-  dropSpaces(): void {
-    this.spaces.clear();
   }
 }
 

@@ -1,4 +1,5 @@
 /** Why two tracks are (or are not) alike, in words a listener understands. */
+import { isMusicTag } from '../analysis/models/tag-kinds';
 import type { ExplanationFeature, FeatureScalars } from '../../shared/types';
 import { keysCompatible } from './rules';
 
@@ -168,10 +169,19 @@ export function sharedTags(
   const shared: { tag: string; s: number }[] = [];
   for (let t = 0; t < names.length; t++) {
     const s = Math.min(ta[t], tb[t]);
-    if (s >= threshold) shared.push({ tag: names[t], s });
+    // Only what a listener calls music: genres, moods, instruments (never "Music" or "Speech").
+    if (s >= threshold && isMusicTag(names[t], names)) shared.push({ tag: names[t], s });
   }
   shared.sort((x, y) => y.s - x.s);
   return shared.slice(0, max).map((x) => x.tag);
+}
+
+/** Words for a pair's percentile among the library's pairs (see calibration.ts). */
+export function describePercentile(percentile: number): string {
+  if (percentile >= 97) return 'Very similar';
+  if (percentile >= 85) return 'Similar';
+  if (percentile >= 60) return 'Somewhat similar';
+  return 'Not much alike';
 }
 
 export function describeScore(score: number, hubReduced: boolean): string {
@@ -190,6 +200,8 @@ export function explainPair(
   tags: string[],
   score: number,
   hubReduced: boolean,
+  /** The pair's percentile among the library's pairs: the summary then speaks of it. */
+  percentile?: number,
 ): { summary: string; closest: ExplanationFeature[]; mostDifferent: ExplanationFeature[] } {
   const compared = compareFeatures(a, b, spread);
   const strip = ({ z: _z, rank: _r, ...f }: Scored): ExplanationFeature => f;
@@ -204,7 +216,10 @@ export function explainPair(
   const parts: string[] = [];
   if (closest.length) parts.push(closest.map((f) => f.text).join(', '));
   if (tags.length) parts.push(`shared tags: ${tags.slice(0, 3).join(', ')}`);
-  let summary = `${describeScore(score, hubReduced)} (${score.toFixed(2)})`;
+  let summary =
+    percentile === undefined
+      ? `${describeScore(score, hubReduced)} (${score.toFixed(2)})`
+      : `${describePercentile(percentile)} (closer than ${Math.floor(percentile)} % of track pairs in the library)`;
   if (parts.length) summary += `: ${parts.join('; ')}`;
   if (mostDifferent.length) summary += `. Biggest difference: ${mostDifferent[0].text}`;
   summary += '.';

@@ -11,6 +11,11 @@
  * served, so a build that overlaps additions never drops them. Tracks analysed again, additions
  * that do not fit the engine (another feature layout or embedding model) and any failure fall back
  * to the throttled rebuild; so does growth by a quarter through additions, whose statistics drift.
+ *
+ * Each build chooses the model whose embeddings answer (`chooseAnsweringModel`): the one the
+ * settings ask for once it covers the library, else the one that covers most, so a model switch
+ * keeps answering with the previous model while the new one is analysed, and the switch happens
+ * at the first rebuild after the new model caught up.
  */
 import type { Settings } from '../../shared/types';
 import { ApiError } from '../../shared/contract';
@@ -19,6 +24,7 @@ import type { Catalog } from '../library/catalog';
 import { SimilarityEngine } from './engine';
 import type { SimilarityInput } from './engine';
 import { joinSimilarityInput, loadSimilarityBatch } from './load';
+import { chooseAnsweringModel, type ModelChoice } from './model-choice';
 
 /**
  * While analysis writes results every few seconds, a stale engine is rebuilt no sooner than a few
@@ -39,6 +45,8 @@ const ADD_PACE = 4;
 /** An engine and what it holds. */
 interface Entry {
   engine: SimilarityEngine;
+  /** Which model answers, and why. */
+  choice: ModelChoice;
   /** Tracks the engine holds. */
   ids: Set<string>;
   /** Every addition logged before this sequence number is in the engine. */
@@ -60,7 +68,7 @@ interface Entry {
   applying: Promise<void>;
 }
 
-export class SimilarityCache {
+export class LiveSimilarityIndex {
   private lastBuildStartedAt = 0;
   private lastBuildMs = 0;
   /** Bumped by reset(): a build started before it must never be served. */
@@ -171,17 +179,27 @@ export class SimilarityCache {
     return building;
   }
 
+  /** The model choice of the engine being served (null before the first build). */
+  get choice(): ModelChoice | null {
+    return this.ready?.choice ?? null;
+  }
+
   private async build(seq: number, epoch: number): Promise<Entry> {
-    const [tracks, data] = await Promise.all([this.catalog.allTracks(), this.results.loadAll()]);
+    const settings = await this.settings();
+    const tracks = await this.catalog.allTracks();
+    const present = new Set(tracks.flatMap((t) => (t.status === 'missing' ? [] : [t.id])));
+    const choice = chooseAnsweringModel(await this.results.coverage(present), settings.model);
+    const data = await this.results.loadAll({ model: choice.model });
     this.rowIds ??= new Set();
     for (const id of data.ids) this.rowIds.add(id);
     const input = joinSimilarityInput(tracks, data);
     if (input.tracks.length === 0) {
       throw new ApiError('unavailable', 'No analysed tracks yet: scan a folder and run the analysis first.');
     }
-    const engine = SimilarityEngine.build(input, await this.settings());
+    const engine = SimilarityEngine.build(input, settings);
     return {
       engine,
+      choice,
       ids: new Set(input.tracks.map((t) => t.id)),
       seq,
       builtSize: input.tracks.length,

@@ -2,6 +2,7 @@
 import type { FeatureScalars, Track } from '../../shared/types';
 import type { AnalysisData, ResultsStore } from '../analysis/results-store';
 import type { Catalog } from '../library/catalog';
+import { pickRows } from '../store/columns';
 import type { SimilarityInput } from './corpus';
 
 /** Keeps the analysed tracks that are still in the catalog (and present), in one order for every array. */
@@ -16,11 +17,7 @@ export function joinSimilarityInput(tracks: Track[], data: AnalysisData): Simila
       kept.push(t);
     }
   });
-  const pick = (src: Float32Array, dim: number): Float32Array => {
-    const out = new Float32Array(rows.length * dim);
-    rows.forEach((r, j) => out.set(src.subarray(r * dim, (r + 1) * dim), j * dim));
-    return out;
-  };
+  const pick = (src: Float32Array, dim: number): Float32Array => pickRows(src, dim, rows);
   const dF = data.featureNames.length;
   const scalars: FeatureScalars[] = rows.map((r) => data.scalars[r]);
   const e = data.embedding;

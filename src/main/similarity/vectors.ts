@@ -1,5 +1,12 @@
 /** Small numeric kernels over row-major Float32Array matrices (tight loops, no allocation per call). */
 
+/** Rows of a matrix that can grow (new tracks analysed) without rebuilding. */
+export interface RowSource {
+  readonly data: Float32Array;
+  readonly dim: number;
+  readonly count: number;
+}
+
 /** Dot product of row `i` of `data` (dimension `dim`) with `q`. */
 export function dotRow(data: Float32Array, i: number, q: Float32Array, dim: number): number {
   let s0 = 0;
@@ -70,66 +77,4 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/**
- * Keeps the k best (highest score) items seen: a bounded min-heap on typed arrays.
- * `push` is O(log k) and does nothing when the score cannot enter.
- */
-export class TopK {
-  readonly scores: Float64Array;
-  readonly ids: Int32Array;
-  size = 0;
-
-  constructor(readonly k: number) {
-    this.scores = new Float64Array(Math.max(1, k));
-    this.ids = new Int32Array(Math.max(1, k));
-  }
-
-  /** Lowest score currently kept (−Infinity until full). */
-  get floor(): number {
-    return this.size < this.k ? -Infinity : this.scores[0];
-  }
-
-  push(id: number, score: number): void {
-    if (this.k <= 0) return;
-    const s = this.scores;
-    const ids = this.ids;
-    if (this.size < this.k) {
-      let i = this.size++;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (s[p] <= score) break;
-        s[i] = s[p];
-        ids[i] = ids[p];
-        i = p;
-      }
-      s[i] = score;
-      ids[i] = id;
-      return;
-    }
-    if (score <= s[0]) return;
-    let i = 0;
-    const n = this.size;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && s[r] < s[l] ? r : l;
-      if (s[c] >= score) break;
-      s[i] = s[c];
-      ids[i] = ids[c];
-      i = c;
-    }
-    s[i] = score;
-    ids[i] = id;
-  }
-
-  /** Items best first. */
-  sorted(): { id: number; score: number }[] {
-    const out: { id: number; score: number }[] = [];
-    for (let i = 0; i < this.size; i++) out.push({ id: this.ids[i], score: this.scores[i] });
-    out.sort((a, b) => b.score - a.score || a.id - b.id);
-    return out;
-  }
 }

@@ -3,10 +3,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AnalysisProgress, LibraryStats, ScanProgress, Track } from '../../shared/types';
 import { client, errorMessage, mode, onConnectionChange } from './api/client';
 import { PlayerBar } from './components/PlayerBar';
+import { TrackMenuProvider } from './components/TrackMenu';
 import { nf } from './format';
 import { AppContext, useApp, useEvent } from './hooks';
 import type { AppApi, Notice, Route, Screen } from './hooks';
 import { PlayerProvider, usePlayer } from './player';
+import { useShortcuts } from './playback/shortcuts';
 import { parseHash, routeHash } from './routes';
 import { AlbumScreen } from './screens/Album';
 import { AlbumsScreen } from './screens/Albums';
@@ -30,12 +32,6 @@ const nav: { id: Screen; label: string; icon: string }[] = [
   { id: 'settings', label: 'Settings', icon: '⚙' },
 ];
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  const tag = target.tagName;
-  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
-}
-
 /** The nav entry a screen belongs to (an album page is under Albums). */
 const navOf = (screen: Screen): Screen =>
   screen === 'album' ? 'albums' : screen === 'artist' ? 'artists' : screen;
@@ -58,17 +54,13 @@ function Shell({
   const { go } = useApp();
   const player = usePlayer();
   const { screen } = route;
-  const { toggle } = player;
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.code !== 'Space' || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
-      e.preventDefault();
-      toggle();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [toggle]);
+  useShortcuts({
+    toggle: player.toggle,
+    next: player.next,
+    previous: player.previous,
+    seekBy: player.seekBy,
+    volumeBy: (delta) => player.setVolume(player.volume + delta),
+  });
 
   const scanning = scan && scan.phase !== 'done' && scan.phase !== 'cancelled';
   const analysing = analysis && (analysis.state === 'running' || analysis.state === 'paused');
@@ -288,14 +280,16 @@ export function App() {
   return (
     <AppContext.Provider value={api}>
       <PlayerProvider>
-        <Shell
-          route={route}
-          stats={stats}
-          statsError={statsError}
-          scan={scan}
-          analysis={analysis}
-          onAnalysis={onAnalysis}
-        />
+        <TrackMenuProvider>
+          <Shell
+            route={route}
+            stats={stats}
+            statsError={statsError}
+            scan={scan}
+            analysis={analysis}
+            onAnalysis={onAnalysis}
+          />
+        </TrackMenuProvider>
       </PlayerProvider>
       <div className="notices" role="status" aria-live="polite">
         {!connected && <div className="notice error">Lost the connection to Timbre; retrying…</div>}

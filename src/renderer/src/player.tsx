@@ -1,63 +1,83 @@
 /**
- * Playback: one <audio> element, the queue, "play similar" and radio.
- * Radio tops the queue up through similar.radio, sending what was played (history) and what was
- * skipped (a Next press before 30 s).
+ * Playback for the whole app: one provider joining the pieces in ./playback — the queue state and
+ * its pure transitions (queue.ts), the audio element behind a class (audio-engine.ts), the clock in
+ * its own store (progress.ts: only the seek bar re-renders on it), what survives a reload
+ * (persistence.ts) and the system media controls (media-session.ts). This file only wires them to
+ * the contract: similar queues, radio top-ups, song paths, and asking the server why a track failed.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { Seed, SimilaritySource, Track } from '../../shared/types';
+import type { Seed, SimilaritySource, Track, TrackId } from '../../shared/types';
 import { client, errorMessage } from './api/client';
-import { useApp } from './hooks';
+import { absoluteCoverUrl } from './covers';
+import { useApp, useEvent } from './hooks';
+import { AudioEngine } from './playback/audio-engine';
+import type { SourceMode } from './playback/audio-engine';
+import { describeFailure } from './playback/failure';
+import * as session from './playback/media-session';
+import { loadPlayer, loadVolume, saveHistory, saveQueue, saveVolume } from './playback/persistence';
+import { progressStore } from './playback/progress';
+import * as Q from './playback/queue';
+import type { QueueEntry, QueueState } from './playback/queue';
 
-export const SKIP_SECONDS = 30;
-const RADIO_LOW_WATER = 3;
-const RADIO_BATCH = 10;
+export { SKIP_SECONDS } from './playback/queue';
+export { usePlayerProgress } from './playback/progress';
+
 const SIMILAR_QUEUE_LENGTH = 30;
 /** Tracks played this recently are held back from new "play similar" queues. */
 const HOLD_BACK = 100;
-const HISTORY_KEY = 'timbre.history';
-
-interface QueueState {
-  queue: Track[];
-  index: number;
-  /** Bumped to (re)start the current track. */
-  nonce: number;
-  radio: boolean;
-  radioSeed: Track | null;
-  history: string[];
-  skipped: string[];
-}
+/** The position is saved at most this often while playing (and always on leaving the page). */
+const SAVE_POSITION_MS = 3000;
+const SEEK_STEP = 5;
 
 export interface PlayerApi {
+  /** The queue with each entry's key and why it is there. */
+  entries: QueueEntry[];
   queue: Track[];
   index: number;
   current: Track | null;
+  currentEntry: QueueEntry | null;
   playing: boolean;
-  time: number;
-  duration: number;
   volume: number;
   radio: boolean;
   radioSeed: Track | null;
   radioLoading: boolean;
   similarLoading: boolean;
+  /** Tracks that failed to play in this session, with the reason in words. */
+  unplayable: ReadonlyMap<TrackId, string>;
   playQueue(tracks: Track[], start?: number): void;
+  playNext(tracks: Track[]): void;
+  addToQueue(tracks: Track[]): void;
   /** Plays `track`, then a queue of tracks that sound like it. */
   playSimilar(track: Track, options?: { source?: SimilaritySource }): Promise<void>;
+  /** Appends tracks that sound like `track` (the queue keeps playing). */
+  addSimilar(track: Track): Promise<void>;
+  /** Plays `track` and a radio seeded by it. */
+  startRadio(track: Track): void;
   /** Plays a queue of tracks that sound like an album or an artist (`label` names it in notices). */
   playSimilarTo(seed: Seed, label: string): Promise<void>;
   /** Appends tracks that sound like the whole queue, under the variety rules across the seam. */
   extendSimilar(): Promise<void>;
-  /** Replaces the upcoming tracks with a song path from the playing track to `to`. */
-  playPath(to: Track, steps: number): Promise<void>;
+  /**
+   * A song path to `to`: from the playing track (replacing what is upcoming), or from `from`
+   * (which then plays, followed by the path).
+   */
+  playPath(to: Track, steps: number, from?: Track): Promise<void>;
   toggle(): void;
   next(): void;
   previous(): void;
-  /** False while a transcoded stream plays: it cannot seek. */
+  /** Every track can seek: a transcoded one restarts its transcode at the position. */
   seekable: boolean;
   seek(seconds: number): void;
+  /** Seeks relative to the playing position. */
+  seekBy(seconds: number): void;
   setVolume(volume: number): void;
   jump(index: number): void;
+  /** Removes the entry at `index` (never the playing one). */
   remove(index: number): void;
+  removeEntries(keys: string[]): void;
+  /** Moves these entries (kept in queue order) before the entry now at `before`. */
+  moveEntries(keys: string[], before: number): void;
   clearUpcoming(): void;
   setRadio(on: boolean): void;
 }
@@ -70,204 +90,230 @@ export function usePlayer(): PlayerApi {
   return api;
 }
 
-/** The same media URL asking the server for an ffmpeg transcode (works for http: and timbre-media:). */
-function transcodeUrl(mediaUrl: string): string {
-  const url = new URL(mediaUrl, window.location.href);
-  url.searchParams.set('transcode', '1');
-  return url.href;
-}
-
-function pushId(list: string[], id: string): string[] {
-  const next = list[list.length - 1] === id ? list : [...list, id];
-  return next.length > 5000 ? next.slice(-5000) : next;
-}
-
-/** What was played in earlier sessions too (ids, oldest first), so new queues hold it back. */
-function savedHistory(): string[] {
+const storage = (): Storage | null => {
   try {
-    const saved: unknown = JSON.parse(localStorage.getItem(HISTORY_KEY) ?? '[]');
-    return Array.isArray(saved) ? saved.filter((id): id is string => typeof id === 'string').slice(-500) : [];
+    return window.localStorage;
   } catch {
-    return [];
+    return null;
   }
-}
-
-function initialVolume(): number {
-  const saved = Number(localStorage.getItem('timbre.volume'));
-  return Number.isFinite(saved) && saved >= 0 && saved <= 1 && localStorage.getItem('timbre.volume') !== null
-    ? saved
-    : 0.8;
-}
+};
 
 export function PlayerProvider({ children }: { children: ReactNode }) {
   const { notify } = useApp();
   const audioRef = useRef<HTMLAudioElement>(null);
-  const [state, setState] = useState<QueueState>({
-    queue: [],
-    index: -1,
-    nonce: 0,
-    radio: false,
-    radioSeed: null,
-    history: savedHistory(),
-    skipped: [],
+  const engineRef = useRef<AudioEngine | null>(null);
+  const [initial] = useState(() => {
+    const store = storage();
+    return store ? loadPlayer(store) : { queue: Q.emptyQueue(), position: 0 };
   });
+  const [state, setState] = useState<QueueState>(initial.queue);
+  /** The restored entry loads paused at the saved position (until anything else is played). */
+  const restore = useRef<{ key: string; nonce: number; position: number } | null>(
+    Q.currentEntry(initial.queue)
+      ? { key: Q.currentEntry(initial.queue)!.key, nonce: initial.queue.nonce, position: initial.position }
+      : null,
+  );
   const [playing, setPlaying] = useState(false);
-  const [time, setTime] = useState(0);
-  const [duration, setDuration] = useState(0);
-  const [volume, setVolumeState] = useState(initialVolume);
+  const [volume, setVolumeState] = useState(() => {
+    const store = storage();
+    return store ? loadVolume(store) : 0.8;
+  });
   const [radioLoading, setRadioLoading] = useState(false);
   const [similarLoading, setSimilarLoading] = useState(false);
-  /** The track now streamed through an ffmpeg transcode (no seeking in that stream). */
-  const [transcodedId, setTranscodedId] = useState<string | null>(null);
-  const transcodedRef = useRef<string | null>(null);
+  const [unplayable, setUnplayable] = useState<ReadonlyMap<TrackId, string>>(() => new Map());
+  /** Tracks that play through an ffmpeg transcode (the engine failed to decode them directly). */
+  const transcoded = useRef(new Set<TrackId>());
   const radioBusy = useRef(false);
+  /** A Play similar (or Add similar) waiting for its seed's analysis. */
+  const awaiting = useRef<{ track: Track; add: boolean } | null>(null);
+  const lastAwaitCheck = useRef(0);
 
-  const current = state.index >= 0 ? (state.queue[state.index] ?? null) : null;
-  const currentId = current?.id ?? null;
-
-  // Load and start the current track whenever it changes (or is restarted).
+  // What the engine's callbacks and the actions read when they run (kept current after each render).
+  const stateRef = useRef(state);
   useEffect(() => {
-    const audio = audioRef.current;
-    if (!audio) return;
-    if (!currentId) {
-      audio.pause();
-      audio.removeAttribute('src');
-      audio.load();
+    stateRef.current = state;
+  });
+  const entry = Q.currentEntry(state);
+  const current = entry?.track ?? null;
+  const currentKey = entry?.key ?? null;
+
+  const update = useCallback((change: (s: QueueState) => QueueState) => setState(change), []);
+
+  /** Moves on after a failure, if the failed entry still plays and something follows. */
+  const skipFailed = useCallback((key: string) => {
+    setTimeout(() => {
+      setState((s) => (Q.currentEntry(s)?.key === key ? Q.next(s) : s));
+    }, 1200);
+  }, []);
+
+  const onFailure = useCallback(
+    async (code: number, mode: SourceMode) => {
+      const failed = Q.currentEntry(stateRef.current);
+      const engine = engineRef.current;
+      if (!failed || !engine) return;
+      const { track } = failed;
+      const url = client.mediaUrl(track.id);
+      const failure = await describeFailure(url, code, mode);
+      if (Q.currentEntry(stateRef.current)?.key !== failed.key) return;
+      if (failure.retryTranscoded) {
+        // A format this engine cannot decode (AIFF, WMA, tracker modules…): ffmpeg converts it.
+        transcoded.current.add(track.id);
+        engine.load(url, { mode: 'transcode', autoplay: true, startAt: 0 });
+        return;
+      }
+      setUnplayable((m) => new Map(m).set(track.id, failure.reason));
+      const more = stateRef.current.index + 1 < stateRef.current.entries.length;
+      notify(
+        `Cannot play “${track.title || track.path}”: ${failure.reason}${more ? ' — skipping it.' : '.'}`,
+      );
+      setPlaying(false);
+      if (more) skipFailed(failed.key);
+    },
+    [notify, skipFailed],
+  );
+
+  // The engine lives as long as the provider; its events reach React through refs and setters.
+  const lastSaved = useRef(0);
+  const onFailureRef = useRef(onFailure);
+  useEffect(() => {
+    onFailureRef.current = onFailure;
+  });
+  useEffect(() => {
+    const element = audioRef.current;
+    if (!element) return;
+    const engine = new AudioEngine(element, {
+      playing: (on) => {
+        setPlaying(on);
+        session.showState(on ? 'playing' : 'paused');
+      },
+      time: (position, duration) => {
+        const total = duration || Q.currentEntry(stateRef.current)?.track.duration || 0;
+        progressStore.set(position, total);
+        const now = Date.now();
+        if (now - lastSaved.current > SAVE_POSITION_MS) {
+          lastSaved.current = now;
+          const store = storage();
+          if (store) saveQueue(store, stateRef.current, position);
+          session.showPosition(position, total);
+        }
+      },
+      ended: () => setState((s) => Q.next(s)),
+      error: (code, mode) => void onFailureRef.current(code, mode),
+    });
+    engineRef.current = engine;
+    const onLeave = (): void => {
+      const store = storage();
+      if (store) saveQueue(store, stateRef.current, engine.position);
+    };
+    window.addEventListener('pagehide', onLeave);
+    return () => {
+      window.removeEventListener('pagehide', onLeave);
+      engine.dispose();
+      engineRef.current = null;
+    };
+  }, []);
+
+  // Load (and start) the current entry whenever it changes or is restarted.
+  useEffect(() => {
+    const engine = engineRef.current;
+    if (!engine) return;
+    const now = Q.currentEntry(stateRef.current);
+    if (!now) {
+      engine.load(null, { mode: 'direct', autoplay: false });
+      progressStore.set(0, 0);
       return;
     }
-    const url = client.mediaUrl(currentId);
-    audio.src = transcodedRef.current === currentId ? transcodeUrl(url) : url;
-    audio.play().catch((err: unknown) => {
-      if (err instanceof Error && err.name === 'AbortError') return;
-      if (err instanceof Error && err.name === 'NotAllowedError') return; // autoplay refused: the user presses play
+    const saved = restore.current;
+    const restoring = saved !== null && saved.key === now.key && saved.nonce === stateRef.current.nonce;
+    if (!restoring) restore.current = null;
+    const id = now.track.id;
+    engine.load(client.mediaUrl(id), {
+      mode: transcoded.current.has(id) ? 'transcode' : 'direct',
+      autoplay: !restoring,
+      startAt: restoring ? saved.position : 0,
     });
-  }, [currentId, state.nonce]);
+    progressStore.set(restoring ? saved.position : 0, now.track.duration);
+  }, [currentKey, state.nonce]);
 
   useEffect(() => {
-    if (audioRef.current) audioRef.current.volume = volume;
-    localStorage.setItem('timbre.volume', String(volume));
+    engineRef.current?.setVolume(volume);
+    const store = storage();
+    if (store) saveVolume(store, volume);
   }, [volume]);
 
-  // The window title and the system media controls (media keys, lock screen) follow the track.
+  // Persist the queue whenever it changes (the position is saved on the clock and on leaving).
+  useEffect(() => {
+    const store = storage();
+    if (store) saveQueue(store, state, engineRef.current?.position ?? 0);
+  }, [state]);
+  useEffect(() => {
+    const store = storage();
+    if (store) saveHistory(store, state.history);
+  }, [state.history]);
+
+  // The window title and the system media controls follow the track.
   useEffect(() => {
     document.title = current ? `${current.title || current.path} — ${current.artist} · Timbre` : 'Timbre';
-    const session = 'mediaSession' in navigator ? navigator.mediaSession : null;
-    if (session && typeof MediaMetadata !== 'undefined') {
-      session.metadata = current
-        ? new MediaMetadata({ title: current.title, artist: current.artist, album: current.album })
-        : null;
-    }
+    session.showTrack(current, current ? absoluteCoverUrl(current, 'large') : null);
+    if (!current) session.showState('none');
   }, [current]);
 
-  const moveTo = useCallback((index: number) => {
-    setState((s) => {
-      const track = s.queue[index];
-      if (!track) return s;
-      return { ...s, index, nonce: s.nonce + 1, history: pushId(s.history, track.id) };
-    });
-  }, []);
+  const playQueue = useCallback(
+    (tracks: Track[], start = 0) => update((s) => Q.playNow(s, tracks, start)),
+    [update],
+  );
+  const playNext = useCallback((tracks: Track[]) => update((s) => Q.playNext(s, tracks)), [update]);
+  const addToQueue = useCallback((tracks: Track[]) => update((s) => Q.add(s, tracks)), [update]);
+  const startRadio = useCallback((track: Track) => update((s) => Q.startRadio(s, track)), [update]);
 
-  const playQueue = useCallback((tracks: Track[], start = 0) => {
-    if (tracks.length === 0) return;
-    const index = Math.min(Math.max(0, start), tracks.length - 1);
-    const first = tracks[index];
-    setState((s) => ({
-      ...s,
-      queue: tracks,
-      index,
-      nonce: s.nonce + 1,
-      history: pushId(s.history, first.id),
-      radioSeed: s.radio ? first : s.radioSeed,
-    }));
-  }, []);
-
-  /** Advances; `user` marks a Next press, which counts as a skip before 30 s. */
-  const advance = useCallback((user: boolean) => {
-    const audio = audioRef.current;
-    const early = user && !!audio && audio.currentTime < SKIP_SECONDS;
-    setState((s) => {
-      const cur = s.queue[s.index];
-      if (!cur) return s;
-      const skipped = early ? pushId(s.skipped, cur.id) : s.skipped;
-      const nextTrack = s.queue[s.index + 1];
-      if (!nextTrack) return { ...s, skipped };
-      return {
-        ...s,
-        skipped,
-        index: s.index + 1,
-        nonce: s.nonce + 1,
-        history: pushId(s.history, nextTrack.id),
-      };
-    });
-  }, []);
-
-  const next = useCallback(() => advance(true), [advance]);
+  const next = useCallback(() => {
+    const position = engineRef.current?.position ?? 0;
+    update((s) => Q.next(s, position));
+  }, [update]);
 
   const previous = useCallback(() => {
-    const audio = audioRef.current;
-    if (audio && audio.currentTime > 3) {
-      audio.currentTime = 0;
-      return;
-    }
-    if (state.index > 0) moveTo(state.index - 1);
-    else if (audio) audio.currentTime = 0;
-  }, [moveTo, state.index]);
+    const position = engineRef.current?.position ?? 0;
+    update((s) => Q.previous(s, position));
+  }, [update]);
 
   const toggle = useCallback(() => {
-    const audio = audioRef.current;
-    if (!audio) return;
-    if (!currentId) {
-      if (state.queue.length > 0) moveTo(0);
+    const engine = engineRef.current;
+    if (!engine) return;
+    const s = stateRef.current;
+    if (!Q.currentEntry(s)) {
+      if (s.entries.length > 0) update((x) => Q.jump(x, 0));
       return;
     }
-    if (audio.paused) audio.play().catch((err: unknown) => notify(err));
-    else audio.pause();
-  }, [currentId, moveTo, notify, state.queue.length]);
+    if (engine.paused) engine.play();
+    else engine.pause();
+  }, [update]);
 
-  const seek = useCallback((seconds: number) => {
-    const audio = audioRef.current;
-    if (audio && Number.isFinite(seconds)) audio.currentTime = Math.max(0, seconds);
+  const seek = useCallback((seconds: number) => engineRef.current?.seek(seconds), []);
+  const seekBy = useCallback((delta: number) => {
+    const engine = engineRef.current;
+    if (engine) engine.seek(Math.max(0, engine.position + delta));
   }, []);
-
   const setVolume = useCallback((v: number) => setVolumeState(Math.min(1, Math.max(0, v))), []);
+  const jump = useCallback((index: number) => update((s) => Q.jump(s, index)), [update]);
+  const remove = useCallback(
+    (index: number) =>
+      update((s) => {
+        const key = s.entries[index]?.key;
+        return key ? Q.remove(s, [key]) : s;
+      }),
+    [update],
+  );
+  const removeEntries = useCallback((keys: string[]) => update((s) => Q.remove(s, keys)), [update]);
+  const moveEntries = useCallback(
+    (keys: string[], before: number) => update((s) => Q.move(s, keys, before)),
+    [update],
+  );
+  const clearUpcoming = useCallback(() => update(Q.clearUpcoming), [update]);
+  const setRadio = useCallback((on: boolean) => update((s) => Q.setRadio(s, on)), [update]);
 
-  const jump = useCallback((index: number) => moveTo(index), [moveTo]);
-
-  const remove = useCallback((index: number) => {
-    setState((s) => {
-      if (index < 0 || index >= s.queue.length || index === s.index) return s;
-      const queue = s.queue.filter((_, i) => i !== index);
-      return { ...s, queue, index: index < s.index ? s.index - 1 : s.index };
-    });
-  }, []);
-
-  const clearUpcoming = useCallback(() => {
-    setState((s) => ({ ...s, queue: s.queue.slice(0, s.index + 1) }));
-  }, []);
-
-  const setRadio = useCallback((on: boolean) => {
-    setState((s) => ({
-      ...s,
-      radio: on,
-      radioSeed: on ? (s.radioSeed ?? s.queue[s.index] ?? null) : s.radioSeed,
-    }));
-  }, []);
-
-  useEffect(() => {
-    localStorage.setItem(HISTORY_KEY, JSON.stringify(state.history.slice(-500)));
-  }, [state.history]);
-  // What the queue-building actions read when they are called (kept current after each render).
-  const historyRef = useRef(state.history);
-  const queueRef = useRef(state.queue);
-  const currentRef = useRef(current);
-  useEffect(() => {
-    historyRef.current = state.history;
-    queueRef.current = state.queue;
-    currentRef.current = current;
-  });
   /** Recently played tracks, held back by the next queue (the seed itself excepted). */
   const holdBack = (except?: string): string[] =>
-    historyRef.current.slice(-HOLD_BACK).filter((id) => id !== except);
+    stateRef.current.history.slice(-HOLD_BACK).filter((id) => id !== except);
 
   /** Runs one queue-building request with the loading flag and error notices. */
   const building = useCallback(
@@ -284,45 +330,74 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     [notify],
   );
 
+  /**
+   * similar.queue for one track. A track not analysed yet has no neighbours: it still plays when
+   * asked to, and the notice says why nothing follows it.
+   */
+  const similarTo = useCallback(async (track: Track, source?: SimilaritySource) => {
+    try {
+      const result = await client.invoke('similar.queue', {
+        seed: { kind: 'track', id: track.id },
+        length: SIMILAR_QUEUE_LENGTH,
+        source,
+        variety: { recentlyPlayed: holdBack(track.id) },
+      });
+      return { tracks: result.tracks, why: null as string | null, waiting: false };
+    } catch (err) {
+      const info = await client.invoke('analysis.track', { id: track.id }).catch(() => undefined);
+      if (info !== null) throw err;
+      // Not analysed yet: ask for it ahead of the rest; the similar tracks follow once it is.
+      const name = track.title || track.path;
+      try {
+        await client.invoke('analysis.prioritize', { ids: [track.id] });
+        return {
+          tracks: [],
+          why: `“${name}” is not analysed yet: it is being analysed first, and its similar tracks follow as soon as it is.`,
+          waiting: true,
+        };
+      } catch (startErr) {
+        return {
+          tracks: [],
+          why: `“${name}” is not analysed yet, and analysis cannot start: ${errorMessage(startErr)}`,
+        };
+      }
+    }
+  }, []);
+
   const playSimilar = useCallback(
     (track: Track, options: { source?: SimilaritySource } = {}) =>
       building(async () => {
-        const result = await client.invoke('similar.queue', {
-          seed: { kind: 'track', id: track.id },
-          length: SIMILAR_QUEUE_LENGTH,
-          source: options.source,
-          variety: { recentlyPlayed: holdBack(track.id) },
-        });
-        const upcoming = result.tracks.map((t) => t.track).filter((t) => t.id !== track.id);
-        setState((s) => {
-          const cur = s.queue[s.index];
-          if (cur && cur.id === track.id) {
-            return { ...s, queue: [...s.queue.slice(0, s.index + 1), ...upcoming], radioSeed: track };
-          }
-          return {
-            ...s,
-            queue: [track, ...upcoming],
-            index: 0,
-            nonce: s.nonce + 1,
-            history: pushId(s.history, track.id),
-            radioSeed: track,
-          };
-        });
-        if (upcoming.length === 0) notify('No similar tracks found for this one yet.', 'info');
+        const { tracks, why, waiting } = await similarTo(track, options.source);
+        update((s) => Q.playWithSimilar(s, track, tracks));
+        awaiting.current = waiting ? { track, add: false } : null;
+        if (why) notify(why, 'info');
+        else if (tracks.filter((t) => t.track.id !== track.id).length === 0)
+          notify('No similar tracks found for this one yet.', 'info');
       }),
-    [building, notify],
+    [building, notify, similarTo, update],
   );
 
-  const playQueueNow = useCallback((tracks: Track[]) => {
-    setState((s) => ({
-      ...s,
-      queue: tracks,
-      index: 0,
-      nonce: s.nonce + 1,
-      history: pushId(s.history, tracks[0].id),
-      radioSeed: tracks[0],
-    }));
-  }, []);
+  const addSimilar = useCallback(
+    (track: Track) =>
+      building(async () => {
+        const { tracks, why, waiting } = await similarTo(track);
+        awaiting.current = waiting ? { track, add: true } : null;
+        if (why) {
+          notify(why, 'info');
+          return;
+        }
+        const scores = new Map(tracks.map((t) => [t.track.id, t.score]));
+        const add = tracks.map((t) => t.track).filter((t) => t.id !== track.id);
+        update((s) => Q.add(s, add, Q.similarOrigin(track, scores), true));
+        notify(
+          add.length > 0
+            ? `Added ${add.length} tracks that sound like “${track.title || track.path}”.`
+            : 'No similar tracks found for this one yet.',
+          'info',
+        );
+      }),
+    [building, notify, similarTo, update],
+  );
 
   const playSimilarTo = useCallback(
     (seed: Seed, label: string) =>
@@ -334,15 +409,15 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         });
         const tracks = result.tracks.map((t) => t.track);
         if (tracks.length === 0) notify(`No tracks found that sound like ${label}.`, 'info');
-        else playQueueNow(tracks);
+        else update((s) => Q.playNow(s, tracks));
       }),
-    [building, notify, playQueueNow],
+    [building, notify, update],
   );
 
   const extendSimilar = useCallback(
     () =>
       building(async () => {
-        const ids = queueRef.current.map((t) => t.id).slice(-1000);
+        const ids = stateRef.current.entries.map((e) => e.track.id).slice(-1000);
         if (ids.length === 0) return;
         const result = await client.invoke('similar.queue', {
           seed: { kind: 'tracks', ids },
@@ -350,118 +425,123 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
           variety: { recentlyPlayed: holdBack() },
         });
         const add = result.tracks.map((t) => t.track);
-        setState((s) => {
-          const have = new Set(s.queue.map((t) => t.id));
-          return { ...s, queue: [...s.queue, ...add.filter((t) => !have.has(t.id))] };
+        update((s) => {
+          const have = new Set(s.entries.map((e) => e.track.id));
+          return Q.add(
+            s,
+            add.filter((t) => !have.has(t.id)),
+          );
         });
         if (add.length === 0) notify('No more tracks found that sound like this queue.', 'info');
       }),
-    [building, notify],
+    [building, notify, update],
   );
 
   const playPath = useCallback(
-    (to: Track, steps: number) =>
+    (to: Track, steps: number, from?: Track) =>
       building(async () => {
-        const from = currentRef.current;
-        if (!from) return;
-        const result = await client.invoke('similar.path', { from: from.id, to: to.id, steps });
-        const path = result.tracks.map((t) => t.track).filter((t) => t.id !== from.id);
-        setState((s) => ({ ...s, queue: [...s.queue.slice(0, s.index + 1), ...path], radio: false }));
+        const start = from ?? Q.currentEntry(stateRef.current)?.track;
+        if (!start) return;
+        const result = await client.invoke('similar.path', { from: start.id, to: to.id, steps });
+        const scores = new Map(result.tracks.map((t) => [t.track.id, t.score]));
+        const path = result.tracks.map((t) => t.track).filter((t) => t.id !== start.id);
+        const origin = Q.similarOrigin(start, scores, 'path');
+        update((s) => {
+          const base = Q.currentEntry(s)?.track.id === start.id ? s : Q.playNow(s, [start]);
+          return { ...Q.replaceUpcoming(base, path, origin), radio: false };
+        });
       }),
-    [building],
+    [building, update],
   );
 
-  // Radio: keep a few tracks ahead.
-  const upcomingCount = state.queue.length - state.index - 1;
+  // The awaited seed is analysed: its similar tracks follow it (if it still plays) or join the queue.
+  useEvent('analysis.progress', (p) => {
+    const wait = awaiting.current;
+    const now = Date.now();
+    if (!wait || (p.state !== 'idle' && now - lastAwaitCheck.current < 2000)) return;
+    lastAwaitCheck.current = now;
+    void client
+      .invoke('analysis.track', { id: wait.track.id })
+      .then((info) => {
+        if (!info || awaiting.current !== wait) return;
+        awaiting.current = null;
+        if (wait.add) void addSimilar(wait.track);
+        else if (Q.currentEntry(stateRef.current)?.track.id === wait.track.id) void playSimilar(wait.track);
+      })
+      .catch(() => undefined);
+  });
+
+  // Radio: keep a few tracks ahead, from the seed radio was started with.
+  const need = Q.radioNeed(state);
+  const needKey = need ? `${need.seedId}|${state.index}|${state.entries.length}` : null;
   useEffect(() => {
-    if (!state.radio || state.index < 0 || upcomingCount >= RADIO_LOW_WATER || radioBusy.current) return;
-    const seed = state.radioSeed ?? state.queue[state.index];
-    if (!seed) return;
+    const request = Q.radioNeed(stateRef.current);
+    if (!request || radioBusy.current) return;
     radioBusy.current = true;
-    const history = [...new Set([...state.history, ...state.queue.map((t) => t.id)])].slice(-10000);
-    Promise.resolve()
-      .then(() => setRadioLoading(true))
-      .then(() =>
-        client.invoke('similar.radio', {
-          seed: { kind: 'track', id: seed.id },
-          history,
-          skipped: state.skipped.slice(-10000),
-          count: RADIO_BATCH,
-        }),
-      )
+    setRadioLoading(true);
+    client
+      .invoke('similar.radio', {
+        seed: { kind: 'track', id: request.seedId },
+        history: request.history,
+        skipped: request.skipped,
+        count: request.count,
+      })
       .then((result) => {
-        setState((s) => {
-          // The server keeps the history out (and lets long-played tracks back into a played-out
-          // small library); here only what is still upcoming is not added twice.
-          const have = new Set(s.queue.slice(s.index).map((t) => t.id));
-          const add = result.tracks.map((t) => t.track).filter((t) => !have.has(t.id));
-          return add.length > 0 ? { ...s, queue: [...s.queue, ...add] } : s;
-        });
+        // The server keeps the history out (and lets long-played tracks back into a played-out
+        // small library); the queue module only keeps what is upcoming from being added twice.
+        setState((s) => Q.addRadio(s, request, result.tracks));
         if (result.tracks.length === 0) notify('Radio found nothing new to add.', 'info');
       })
       .catch((err: unknown) => {
         notify(`Radio stopped: ${errorMessage(err)}`);
-        setState((s) => ({ ...s, radio: false }));
+        setState((s) => Q.setRadio(s, false));
       })
       .finally(() => {
         radioBusy.current = false;
         setRadioLoading(false);
       });
-  }, [
-    state.radio,
-    state.index,
-    state.radioSeed,
-    state.queue,
-    state.history,
-    state.skipped,
-    upcomingCount,
-    notify,
-  ]);
+  }, [needKey, notify]);
 
+  // System media controls: keys, lock screen, notification.
+  const actions = useRef({ toggle, next, previous, seek, seekBy });
   useEffect(() => {
-    const session = 'mediaSession' in navigator ? navigator.mediaSession : null;
-    if (!session) return;
-    const audio = audioRef.current;
-    const handlers: [MediaSessionAction, MediaSessionActionHandler][] = [
-      ['play', () => void audio?.play().catch(() => undefined)],
-      ['pause', () => audio?.pause()],
-      ['nexttrack', next],
-      ['previoustrack', previous],
-    ];
-    for (const [action, handler] of handlers) {
-      try {
-        session.setActionHandler(action, handler);
-      } catch {
-        // not supported by this browser
-      }
-    }
-    return () => {
-      for (const [action] of handlers) {
-        try {
-          session.setActionHandler(action, null);
-        } catch {
-          // not supported by this browser
-        }
-      }
-    };
-  }, [next, previous]);
+    actions.current = { toggle, next, previous, seek, seekBy };
+  });
+  useEffect(
+    () =>
+      session.handleActions({
+        play: () => engineRef.current?.play(),
+        pause: () => engineRef.current?.pause(),
+        next: () => actions.current.next(),
+        previous: () => actions.current.previous(),
+        seekTo: (s) => actions.current.seek(s),
+        seekBy: (d) => actions.current.seekBy(d),
+      }),
+    [],
+  );
 
+  const queue = useMemo(() => state.entries.map((e) => e.track), [state.entries]);
   const api = useMemo<PlayerApi>(
     () => ({
-      queue: state.queue,
+      entries: state.entries,
+      queue,
       index: state.index,
       current,
+      currentEntry: entry,
       playing,
-      time,
-      duration: duration || current?.duration || 0,
       volume,
-      seekable: !!current && transcodedId !== current.id,
+      seekable: !!current,
       radio: state.radio,
       radioSeed: state.radioSeed,
       radioLoading,
       similarLoading,
+      unplayable,
       playQueue,
+      playNext,
+      addToQueue,
       playSimilar,
+      addSimilar,
+      startRadio,
       playSimilarTo,
       extendSimilar,
       playPath,
@@ -469,27 +549,34 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       next,
       previous,
       seek,
+      seekBy,
       setVolume,
       jump,
       remove,
+      removeEntries,
+      moveEntries,
       clearUpcoming,
       setRadio,
     }),
     [
-      state.queue,
+      state.entries,
+      queue,
       state.index,
       state.radio,
       state.radioSeed,
       current,
+      entry,
       playing,
-      time,
-      duration,
       volume,
-      transcodedId,
       radioLoading,
       similarLoading,
+      unplayable,
       playQueue,
+      playNext,
+      addToQueue,
       playSimilar,
+      addSimilar,
+      startRadio,
       playSimilarTo,
       extendSimilar,
       playPath,
@@ -497,9 +584,12 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       next,
       previous,
       seek,
+      seekBy,
       setVolume,
       jump,
       remove,
+      removeEntries,
+      moveEntries,
       clearUpcoming,
       setRadio,
     ],
@@ -508,46 +598,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   return (
     <PlayerContext.Provider value={api}>
       {children}
-      <audio
-        ref={audioRef}
-        id="timbre-audio"
-        preload="auto"
-        onPlay={() => setPlaying(true)}
-        onPause={() => setPlaying(false)}
-        onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)}
-        onDurationChange={(e) =>
-          setDuration(Number.isFinite(e.currentTarget.duration) ? e.currentTarget.duration : 0)
-        }
-        onEmptied={() => {
-          setTime(0);
-          setDuration(0);
-        }}
-        onEnded={() => advance(false)}
-        onError={(e) => {
-          const audio = e.currentTarget;
-          const err = audio.error;
-          if (!currentId || !err) return;
-          // A format this engine cannot decode (AIFF, WMA, tracker modules…): ask for an ffmpeg
-          // transcode of the same track once, then give up.
-          if ((err.code === 3 || err.code === 4) && transcodedId !== currentId) {
-            setTranscodedId(currentId);
-            transcodedRef.current = currentId;
-            audio.src = transcodeUrl(client.mediaUrl(currentId));
-            audio.play().catch(() => undefined);
-            return;
-          }
-          notify(
-            `Cannot play "${current?.title || currentId}": ${
-              err.code === 4
-                ? 'this browser cannot decode its format'
-                : err.message || `media error ${err.code}`
-            }`,
-          );
-          setPlaying(false);
-          // Keep the music going: move on to the next track, if any.
-          if (state.index + 1 < state.queue.length) setTimeout(() => advance(false), 1200);
-        }}
-      />
+      <audio ref={audioRef} id="timbre-audio" preload="auto" />
     </PlayerContext.Provider>
   );
 }
+
+export { SEEK_STEP };

@@ -323,6 +323,21 @@ describe('AnalysisEngine faults', () => {
     await ctx.catalog.close();
   }, 120_000);
 
+  it('analyses prioritized tracks first: asked before the run, and while it runs', async () => {
+    const ctx = await scannedHome([join(fixtureLibraryDir, 'Wesnoth'), join(fixtureLibraryDir, 'Maxstack')]);
+    // Equal durations: the queue would go in path order; ask for the last two first, one at a time.
+    const [, , , second, first] = [...ctx.tracks].sort((a, b) => a.path.localeCompare(b.path));
+    const engine = engineFor(ctx, { workers: 1, model: 'none', flushIntervalMs: 100 });
+    expect(engine.prioritize([first.id])).toBe(false); // nothing queued yet: the next run puts it first
+    engine.start();
+    const started = await waitFor(engine, (p) => p.current.length > 0);
+    expect(started.current).toEqual([first.path]);
+    expect(engine.prioritize([second.id])).toBe(true);
+    const next = await waitFor(engine, (p) => p.current.length > 0 && p.current[0] !== first.path);
+    expect(next.current).toEqual([second.path]);
+    await engine.close();
+  });
+
   it('pauses (in-flight tracks finish), resumes, cancels (workers gone, finished work kept) and resumes later', async () => {
     const ctx = await scannedHome([join(fixtureLibraryDir, 'Wesnoth'), join(fixtureLibraryDir, 'Maxstack')]);
     expect(ctx.tracks.length).toBe(5);

@@ -54,6 +54,13 @@ function makeService(mediaFile: string) {
     },
     // This fake catalog knows each file as it is now (the identity check is tested elsewhere).
     async mediaFile(trackId: string): Promise<CataloguedFile | null> {
+      if (trackId === 'track-gone')
+        return {
+          path: join(tmpdir(), 'timbre-no-such-dir', 'gone.mp3'),
+          size: 1,
+          mtimeMs: 0,
+          fingerprint: '',
+        };
       const path = trackId === 'track-aiff' ? aiffFixture : trackId === 'track-1' ? mediaFile : null;
       if (!path) return null;
       const st = statSync(path);
@@ -348,6 +355,26 @@ describe('startHttpServer', () => {
       expect(res.body.length).toBeGreaterThan(100_000);
       const plainAiff = await get(`/media/track-aiff?token=${TOKEN}`);
       expect(plainAiff.headers['content-type']).toBe('audio/aiff');
+    });
+
+    it('restarts a transcode at the asked start, and refuses a start that is not seconds', async () => {
+      const whole = await get(`/media/track-aiff?token=${TOKEN}&transcode=1`);
+      const tail = await get(`/media/track-aiff?token=${TOKEN}&transcode=1&start=20`);
+      expect(tail.status).toBe(200);
+      expect(tail.body.subarray(0, 4).toString('latin1')).toBe('OggS');
+      // The fixture is ~30 s long: from 20 s about a third of it is left.
+      expect(tail.body.length).toBeLessThan(whole.body.length * 0.5);
+      expect(tail.body.length).toBeGreaterThan(whole.body.length * 0.15);
+      expect((await get(`/media/track-aiff?token=${TOKEN}&transcode=1&start=-3`)).status).toBe(400);
+      expect((await get(`/media/track-aiff?token=${TOKEN}&transcode=1&start=abc`)).status).toBe(400);
+    });
+
+    it('says in words why a track cannot be served', async () => {
+      const gone = await get(`/media/track-gone?token=${TOKEN}`, { range: 'bytes=0-0' });
+      expect(gone.status).toBe(404);
+      expect(gone.body.toString()).toMatch(/^gone from disk: .*gone\.mp3 no longer exists/);
+      const unknown = await get(`/media/other?token=${TOKEN}`);
+      expect(unknown.body.toString()).toBe('this track is not in the library');
     });
 
     it('answers 501 for a transcode when no ffmpeg was given', async () => {

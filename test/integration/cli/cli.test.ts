@@ -102,7 +102,8 @@ describe('timbre CLI', () => {
   });
 
   it('analyses, then answers similar, queue, path and explain', async () => {
-    const analyze = await timbre(['analyze', '--workers', '2', '--json']);
+    // MusiCNN explicitly: the default (EfficientAT mn04) is not in this test's models folder.
+    const analyze = await timbre(['analyze', '--workers', '2', '--model', 'msd', '--json']);
     expect(analyze.code).toBe(0);
     expect(JSON.parse(analyze.stdout)).toMatchObject({ state: 'idle', done: 4, failed: 0, model: 'msd' });
 
@@ -129,4 +130,23 @@ describe('timbre CLI', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no track matches/);
   });
+
+  it('refuses option values the contract does not allow: one line, exit 2, no stack trace', async () => {
+    const cases: [string[], RegExp][] = [
+      [['similar', 'Farewell', '-k', '9999999999'], /^timbre: -k: .*1000/],
+      [['similar', 'Farewell', '-k', '0'], /^timbre: -k: .*>=1/],
+      [['similar', 'Farewell', '-k', ''], /^timbre: -k needs a whole number, got ""/],
+      [['analyze', '--workers', '100000'], /^timbre: --workers: .*64/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => timbre(args)));
+    runs.forEach((run, i) => {
+      const [args, message] = cases[i];
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout, args.join(' ')).toBe('');
+      const lines = run.stderr.trim().split('\n');
+      expect(lines[0], args.join(' ')).toMatch(message);
+      // The reason and the usual pointer to --help: no stack trace, no RangeError.
+      expect(lines.slice(1), args.join(' ')).toEqual(['Run "timbre --help" for usage.']);
+    });
+  }, 180_000); // four CLI processes at once on a shared machine
 });

@@ -3,13 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  channelsFromStreamLine,
-  decodeAudio,
-  ffmpegReason,
-  monoMixFilter,
-  planExcerpts,
-} from '../../../src/main/ffmpeg/decode';
+import { decodeAudio, planExcerpts } from '../../../src/main/ffmpeg/decode';
 import { clearFfmpegCache, resolveFfmpeg } from '../../../src/main/ffmpeg/resolve';
 import { fixtureLibraryDir, fixtureOddDir, musicnnReferenceDir } from '../../helpers/shared';
 
@@ -98,53 +92,6 @@ describe('resolveFfmpeg', () => {
       process.env.PATH = saved;
       clearFfmpegCache();
     }
-  });
-});
-
-describe('decode helpers', () => {
-  it('reads the channel count from ffmpeg stream lines', () => {
-    const line = (s: string): string => `  Stream #0:0(und): Audio: ${s}`;
-    expect(
-      channelsFromStreamLine(line('aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 160 kb/s')),
-    ).toBe(2);
-    expect(channelsFromStreamLine(line('mp3, 48000 Hz, mono, fltp, 128 kb/s'))).toBe(1);
-    expect(channelsFromStreamLine(line('pcm_s16le ([1][0][0][0] / 0x0001), 44100 Hz, 6 channels, s16'))).toBe(
-      6,
-    );
-    expect(channelsFromStreamLine(line('ac3, 48000 Hz, 5.1(side), fltp, 448 kb/s'))).toBe(6);
-    expect(channelsFromStreamLine(line('flac, 0 channels'))).toBeNull();
-  });
-
-  it('builds the averaging mono mix', () => {
-    expect(monoMixFilter(1)).toBe('anull');
-    expect(monoMixFilter(2)).toBe('pan=mono|c0=0.5*c0+0.5*c1');
-    expect(monoMixFilter(4)).toBe('pan=mono|c0=0.25*c0+0.25*c1+0.25*c2+0.25*c3');
-  });
-
-  it('plans non-overlapping excerpts inside the track', () => {
-    const e = planExcerpts(3600, 600);
-    expect(e.length).toBe(5);
-    for (let i = 0; i < e.length; i++) {
-      expect(e[i].length).toBe(120);
-      expect(e[i].start).toBeGreaterThanOrEqual(0);
-      expect(e[i].start + e[i].length).toBeLessThanOrEqual(3600);
-      if (i > 0) expect(e[i].start).toBeGreaterThanOrEqual(e[i - 1].start + e[i - 1].length);
-    }
-  });
-
-  it('keeps the meaningful stderr lines and drops the stream banner', () => {
-    const stderr = [
-      "Input #0, flac, from 'x.flac':",
-      '  Duration: N/A, bitrate: N/A',
-      '  Stream #0:0: Audio: flac, 0 channels',
-      '[flac @ 0x5555] invalid residual',
-      'Stream mapping:',
-      'Error while decoding stream #0:0: Invalid data found when processing input',
-      'Conversion failed!',
-    ].join('\n');
-    expect(ffmpegReason(stderr)).toBe(
-      'flac: invalid residual; Error while decoding stream #0:0: Invalid data found when processing input',
-    );
   });
 });
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeWithFfmpeg } from '../../../src/main/library/probe';
+import { probeWithFfmpeg } from '../../../src/main/ffmpeg/probe';
 import { readTrack } from '../../../src/main/library/reader';
 import type { WalkEntry } from '../../../src/main/library/walker';
 

@@ -140,7 +140,9 @@ describe('the odd fixtures', () => {
 
   it('fills stats', async () => {
     const s = await catalog.stats();
-    expect(s).toMatchObject({ tracks: 15, missing: 0, errors: 5, analysed: 0, schemaVersion: 2 });
+    expect(s).toMatchObject({ tracks: 15, missing: 0, errors: 5, schemaVersion: 2 });
+    // Analysis figures are the service's to add (library.stats), not a placeholder of the catalog's.
+    expect(s).not.toHaveProperty('analysed');
     expect(s.roots).toEqual([fixtureLibraryDir, fixtureOddDir]);
     expect(s.formats).toMatchObject({ FLAC: 3, Ogg: 4, MPEG: 4, M4A: 2, AIFF: 1, WAVE: 1 });
     expect(s.totalDuration).toBeGreaterThan(12 * 30);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readModuleHeader } from '../../../src/main/library/modules';
-import { kindOfExtension, parseFfmpegInput, probeFile, sniff } from '../../../src/main/library/probe';
+import { kindOfExtension, probeFile, sniff } from '../../../src/main/library/probe';
 
 const dir = mkdtempSync(join(tmpdir(), 'timbre-probe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,37 +102,5 @@ describe('tracker module headers', () => {
     expect(() => readModuleHeader('it', Buffer.alloc(400), 400)).toThrow(/not an IT module/);
     expect(() => readModuleHeader('s3m', Buffer.alloc(400), 400)).toThrow(/not an S3M module/);
     expect(() => readModuleHeader('mod', Buffer.alloc(100, 0xff), 100)).toThrow(/not a MOD module/);
-  });
-});
-
-describe('ffmpeg input description', () => {
-  it('reads duration, sample rate and channels from ffmpeg -i stderr', () => {
-    const stderr = [
-      "Input #0, libopenmpt, from 'tune.xm':",
-      '  Metadata:',
-      '    title           : tiny test tune',
-      '  Duration: 00:01:07.68, start: 0.000000, bitrate: 2 kb/s',
-      '  Stream #0:0: Audio: pcm_f32le, 48000 Hz, stereo, flt, 3072 kb/s',
-      'At least one output file must be specified',
-    ].join('\n');
-    expect(parseFfmpegInput(stderr)).toEqual({ duration: 67.68, sampleRate: 48000, channels: 2 });
-    expect(
-      parseFfmpegInput(
-        '  Duration: 01:00:00.50, bitrate: N/A\n  Stream #0:0(und): Audio: flac, 44100 Hz, 5.1, s16',
-      ),
-    ).toEqual({ duration: 3600.5, sampleRate: 44100, channels: 6 });
-    // Duration without a readable stream line: duration only.
-    expect(parseFfmpegInput('  Duration: 00:00:03.00, start: 0')).toEqual({
-      duration: 3,
-      sampleRate: 0,
-      channels: 0,
-    });
-  });
-
-  it('gives null when ffmpeg could not read the input', () => {
-    expect(parseFfmpegInput('fake.xm: Invalid data found when processing input')).toBeNull();
-    expect(parseFfmpegInput('  Duration: N/A, bitrate: N/A')).toBeNull();
-    expect(parseFfmpegInput('  Duration: 00:00:00.00, start: 0')).toBeNull();
-    expect(parseFfmpegInput('')).toBeNull();
   });
 });

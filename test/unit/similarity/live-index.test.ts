@@ -6,7 +6,7 @@ import { ResultsStore, type AnalysisData } from '../../../src/main/analysis/resu
 import type { TrackAnalysisResult } from '../../../src/main/analysis/types';
 import type { Catalog } from '../../../src/main/library/catalog';
 import { Database } from '../../../src/main/store/db';
-import { SimilarityCache } from '../../../src/main/similarity/live-index';
+import { LiveSimilarityIndex } from '../../../src/main/similarity/live-index';
 import { SimilarityEngine } from '../../../src/main/similarity/engine';
 import { defaultSettings } from '../../../src/main/home/settings';
 import { syntheticCatalog } from '../../helpers/synthetic';
@@ -57,6 +57,8 @@ function fakeLibrary(total: number) {
     get: async (id: string): Promise<Track | null> => cat.input.tracks[rowOf.get(id) ?? -1] ?? null,
   } as unknown as Catalog;
   const results = {
+    // One model ('msd', the settings' default) covers what is analysed.
+    coverage: async () => [{ model: 'msd', embedded: visible, failed: 0 }],
     loadAll: async () => {
       loads++;
       const data = rowsOf(Array.from({ length: visible }, (_, i) => i));
@@ -101,7 +103,7 @@ function fakeLibrary(total: number) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until the cache serves another engine than `old` (a background rebuild finished). */
-async function nextEngine(cache: SimilarityCache, old: SimilarityEngine): Promise<SimilarityEngine> {
+async function nextEngine(cache: LiveSimilarityIndex, old: SimilarityEngine): Promise<SimilarityEngine> {
   for (let i = 0; i < 200; i++) {
     const engine = await cache.engine();
     if (engine !== old) return engine;
@@ -114,10 +116,10 @@ async function nextEngine(cache: SimilarityCache, old: SimilarityEngine): Promis
 const neighbours = (engine: SimilarityEngine, id: string, k = 100) =>
   engine.similar({ seed: { kind: 'track', id }, k }).results.map((r) => r.track.id);
 
-describe('SimilarityCache', () => {
+describe('LiveSimilarityIndex', () => {
   it('answers from the stale engine while it rebuilds, then from the new one', async () => {
     const lib = fakeLibrary(40);
-    const cache = new SimilarityCache(lib.catalog, lib.results, async () => defaultSettings());
+    const cache = new LiveSimilarityIndex(lib.catalog, lib.results, async () => defaultSettings());
     const first = await cache.engine();
     expect(first.similar({ seed: { kind: 'track', id: 't0' }, k: 100 }).results.length).toBe(19);
     expect(await cache.engine()).toBe(first);
@@ -140,7 +142,7 @@ describe('SimilarityCache', () => {
   it('never serves an engine built before a settings change', async () => {
     const lib = fakeLibrary(40);
     let settings: Settings = defaultSettings();
-    const cache = new SimilarityCache(lib.catalog, lib.results, async () => settings);
+    const cache = new LiveSimilarityIndex(lib.catalog, lib.results, async () => settings);
     const pending = cache.engine();
     settings = { ...settings, similarity: { ...settings.similarity, source: 'features' } };
     cache.reset();
@@ -151,7 +153,7 @@ describe('SimilarityCache', () => {
 
   it('adds newly analysed tracks in place: they answer at once, without a build', async () => {
     const lib = fakeLibrary(40);
-    const cache = new SimilarityCache(lib.catalog, lib.results, async () => defaultSettings());
+    const cache = new LiveSimilarityIndex(lib.catalog, lib.results, async () => defaultSettings());
     const first = await cache.engine();
     expect(first.size).toBe(20);
     const fresh = lib.grow(24);
@@ -161,7 +163,9 @@ describe('SimilarityCache', () => {
     expect(engine.size).toBe(24);
     expect(neighbours(engine, lib.ids(0, 1)[0])).toEqual(expect.arrayContaining(fresh));
     // They seed queries too, with the neighbours a full build finds (up to the statistics).
-    const full = await new SimilarityCache(lib.catalog, lib.results, async () => defaultSettings()).engine();
+    const full = await new LiveSimilarityIndex(lib.catalog, lib.results, async () =>
+      defaultSettings(),
+    ).engine();
     expect(full.size).toBe(24);
     for (const id of fresh) {
       const top = neighbours(engine, id, 10);
@@ -176,7 +180,7 @@ describe('SimilarityCache', () => {
 
   it('falls back to a rebuild for re-analysed tracks (the new ones still answer at once)', async () => {
     const lib = fakeLibrary(40);
-    const cache = new SimilarityCache(lib.catalog, lib.results, async () => defaultSettings());
+    const cache = new LiveSimilarityIndex(lib.catalog, lib.results, async () => defaultSettings());
     const first = await cache.engine();
     const fresh = lib.grow(21);
     await cache.added([...lib.ids(3, 4), ...fresh]);
@@ -188,7 +192,7 @@ describe('SimilarityCache', () => {
 
   it('falls back to a rebuild for tracks that do not fit the engine (no embedding of its model)', async () => {
     const lib = fakeLibrary(40);
-    const cache = new SimilarityCache(lib.catalog, lib.results, async () => defaultSettings());
+    const cache = new LiveSimilarityIndex(lib.catalog, lib.results, async () => defaultSettings());
     const first = await cache.engine();
     const fresh = lib.grow(22);
     for (const id of fresh) lib.noEmbedding.add(id);
@@ -201,7 +205,7 @@ describe('SimilarityCache', () => {
 
   it('rebuilds once additions grew the library by more than a quarter', async () => {
     const lib = fakeLibrary(40);
-    const cache = new SimilarityCache(lib.catalog, lib.results, async () => defaultSettings());
+    const cache = new LiveSimilarityIndex(lib.catalog, lib.results, async () => defaultSettings());
     const first = await cache.engine();
     await cache.added(lib.grow(25));
     await sleep(100);
@@ -216,7 +220,7 @@ describe('SimilarityCache', () => {
 
   it('does not lose tracks added while a rebuild was reading or building', async () => {
     const lib = fakeLibrary(40);
-    const cache = new SimilarityCache(lib.catalog, lib.results, async () => defaultSettings());
+    const cache = new LiveSimilarityIndex(lib.catalog, lib.results, async () => defaultSettings());
     const first = await cache.engine();
     cache.invalidate();
     // The rebuild reads the 20 tracks, then is held before it builds.
@@ -243,7 +247,7 @@ describe('SimilarityCache', () => {
   it('a settings change wins over an addition in flight', async () => {
     const lib = fakeLibrary(40);
     let settings: Settings = defaultSettings();
-    const cache = new SimilarityCache(lib.catalog, lib.results, async () => settings);
+    const cache = new LiveSimilarityIndex(lib.catalog, lib.results, async () => settings);
     const first = await cache.engine();
     expect(first.sourceFor()).not.toBe('features');
     const release = lib.hold('some');
@@ -312,7 +316,7 @@ describe('SimilarityCache', () => {
         loads++;
         return loadAll(options);
       };
-      const cache = new SimilarityCache(catalog, store, async () => defaultSettings());
+      const cache = new LiveSimilarityIndex(catalog, store, async () => defaultSettings());
       await write(0, 24);
       const first = await cache.engine();
       expect(first.size).toBe(24);
@@ -323,7 +327,7 @@ describe('SimilarityCache', () => {
       expect(first.size).toBe(30);
       expect(loads).toBe(1);
       // The same neighbours as a full build over what is stored (up to the statistics).
-      const full = await new SimilarityCache(catalog, store, async () => defaultSettings()).engine();
+      const full = await new LiveSimilarityIndex(catalog, store, async () => defaultSettings()).engine();
       for (const id of fresh) {
         const top = neighbours(first, id, 10);
         expect(neighbours(full, id, 10).filter((n) => top.includes(n)).length).toBeGreaterThanOrEqual(7);

@@ -9,7 +9,8 @@ import {
   logOneMinusMp,
 } from '../../../src/main/similarity/hubness';
 import { syntheticCatalog } from '../../helpers/synthetic';
-import { TopK, normalize, rng } from '../../../src/main/similarity/vectors';
+import { TopK } from '../../../src/main/similarity/heap';
+import { normalize, rng } from '../../../src/main/similarity/vectors';
 
 function randomUnit(n: number, dim: number, seed: number): Float32Array {
   const r = rng(seed);

@@ -1,52 +1,83 @@
 /**
- * The model manager: knows the built-in models (resources/models.json), finds their Keras H5 source
- * (a folder the user names, TIMBRE_MODELS_DIR, an earlier download, else the upstream address
- * pinned by sha256), converts it to ONNX once and caches the result in the user data folder. It
- * also discovers user-installed models: `<home>/models/<id>/` holding `model.onnx` + `manifest.json`.
+ * The model manager: knows the built-in models (resources/models.json), finds their source
+ * checkpoint (MusiCNN: a Keras H5; EfficientAT: a PyTorch checkpoint) in a folder the user names or
+ * TIMBRE_MODELS_DIR (each searched with its subfolders), an earlier download, else the upstream
+ * address pinned by sha256, converts it to ONNX once with our own converter and caches the result
+ * in the user data folder. It also discovers user-installed models: `<home>/models/<id>/` holding
+ * `model.onnx` + `manifest.json`.
  *
  * Everything it returns is plain data (it crosses to the analysis workers by structured clone).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { projectRoot } from '../../project-root';
 import { z } from 'zod';
 import manifestJson from '../../../../resources/models.json';
 import { homeLayout } from '../../home/folder';
 import { CONVERTER_VERSION, convertMusicnnH5 } from './h5-to-onnx';
+import { convertEfficientAtCheckpoint, EFFAT_CONVERTER_VERSION } from './efficientat/to-onnx';
 
-export type ModelKind = 'musicnn-mel' | 'waveform';
+export type ModelKind = 'musicnn-mel' | 'efficientat-mel' | 'waveform';
 export type ModelPooling = 'mean+std' | 'mean';
 
 const outputsSchema = z.object({
   embedding: z.string().min(1),
+  /** Tag probabilities (already through a sigmoid). */
   tags: z.string().min(1).optional(),
+  /** Tag logits: the embedder turns them into probabilities with a sigmoid. */
+  logits: z.string().min(1).optional(),
   pooled: z.string().min(1).optional(),
+  hidden: z.string().min(1).optional(),
 });
 
-const builtinSchema = z.object({
+const sourceSchema = z.object({
+  file: z.string(),
+  /** Which converter reads it. */
+  format: z.enum(['keras-h5', 'pytorch-efficientat']),
+  url: z.url(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+});
+
+const builtinCommon = {
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
   name: z.string(),
   description: z.string().optional(),
-  kind: z.literal('musicnn-mel'),
   sampleRate: z.number().int().positive(),
   input: z.string(),
-  patchFrames: z.number().int().positive(),
   bands: z.number().int().positive(),
-  frameSize: z.number().int().positive(),
-  hop: z.number().int().positive(),
   outputs: outputsSchema,
   embeddingDim: z.number().int().positive(),
   pooling: z.enum(['mean+std', 'mean']),
-  tags: z.array(z.string()),
-  source: z.object({
-    file: z.string(),
-    url: z.url(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    bytes: z.number().int().positive(),
-  }),
+  source: sourceSchema,
   license: z.string(),
+};
+
+const efficientatSchema = z.object({
+  ...builtinCommon,
+  kind: z.literal('efficientat-mel'),
+  /** Seconds per window fed to the network (the training clip length). */
+  windowSeconds: z.number().positive(),
+  /** Default windows per track, spread over the non-silent part (the windows setting overrides). */
+  windowsPerTrack: z.number().int().min(0),
+  /** Class names, one per line in logit order, under resources/. */
+  tagsFile: z.string(),
+  /** The music-related classes (index, name, kind, …; tab-separated with a header), under resources/. */
+  musicTagsFile: z.string().optional(),
 });
+
+const musicnnSchema = z.object({
+  ...builtinCommon,
+  kind: z.literal('musicnn-mel'),
+  patchFrames: z.number().int().positive(),
+  frameSize: z.number().int().positive(),
+  hop: z.number().int().positive(),
+  tags: z.array(z.string()),
+});
+
+const builtinSchema = z.discriminatedUnion('kind', [musicnnSchema, efficientatSchema]);
 
 /** The manifest a user writes beside `model.onnx` in `<home>/models/<id>/manifest.json`. */
 export const userManifestSchema = z.object({
@@ -64,7 +95,7 @@ export const userManifestSchema = z.object({
   /** Rank of the input: 2 = [N, samples] (default), 3 = [N, 1, samples]. */
   inputRank: z.union([z.literal(2), z.literal(3)]).optional(),
   /** Output names; `embedding` is [N, D] or [N, T, D] (pooled over T). */
-  outputs: outputsSchema,
+  outputs: outputsSchema.pick({ embedding: true, tags: true, pooled: true }),
   embeddingDim: z.number().int().positive(),
   pooling: z.enum(['mean+std', 'mean']).optional(),
   tags: z.array(z.string()).optional(),
@@ -74,6 +105,55 @@ export type UserModelManifest = z.infer<typeof userManifestSchema>;
 export type BuiltinModelSpec = z.infer<typeof builtinSchema>;
 
 const builtins: BuiltinModelSpec[] = z.array(builtinSchema).parse(manifestJson.models);
+
+/** The built-in model a fresh install analyses with. */
+export const DEFAULT_MODEL_ID = 'mn04';
+
+const resourcesDir = () => join(projectRoot(), 'resources');
+
+/** Lines of a resources/ text file (the class names of a model). */
+function readResourceLines(file: string): string[] {
+  return readFileSync(join(resourcesDir(), file), 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
+}
+
+const MUSIC_TAG_KINDS = new Set(['genre', 'mood', 'instrument', 'other-music']);
+
+/** Parses a music-labels table (index, name, kind, … with a header row). */
+export function parseMusicTags(text: string): MusicTag[] {
+  const rows = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const header = rows.shift()?.split('\t') ?? [];
+  const col = (n: string) => header.indexOf(n);
+  const [iIndex, iName, iKind] = [col('index'), col('name'), col('kind')];
+  if (iIndex < 0 || iName < 0 || iKind < 0)
+    throw new Error('music tags table needs index, name and kind columns');
+  return rows.map((row) => {
+    const f = row.split('\t');
+    const index = Number(f[iIndex]);
+    const kind = f[iKind];
+    if (!Number.isInteger(index) || index < 0 || !MUSIC_TAG_KINDS.has(kind))
+      throw new Error(`bad music tag row: ${row}`);
+    return { index, name: f[iName], kind: kind as MusicTag['kind'] };
+  });
+}
+
+/** Class names and music tags of built-in models, read once. */
+const labelCache = new Map<string, { tags: string[]; musicTags?: MusicTag[] }>();
+function labelsOf(spec: BuiltinModelSpec): { tags: string[]; musicTags?: MusicTag[] } {
+  if (spec.kind === 'musicnn-mel') return { tags: spec.tags };
+  let cached = labelCache.get(spec.id);
+  if (!cached) {
+    cached = {
+      tags: readResourceLines(spec.tagsFile),
+      musicTags: spec.musicTagsFile
+        ? parseMusicTags(readFileSync(join(resourcesDir(), spec.musicTagsFile), 'utf8'))
+        : undefined,
+    };
+    labelCache.set(spec.id, cached);
+  }
+  return cached;
+}
 
 /** A model ready to load: plain data. */
 export interface ResolvedModel {
@@ -85,18 +165,29 @@ export interface ResolvedModel {
   sampleRate: number;
   /** Input tensor name; empty = the model's first input. */
   input: string;
-  outputs: { embedding: string; tags?: string; pooled?: string };
+  outputs: { embedding: string; tags?: string; logits?: string; pooled?: string; hidden?: string };
   embeddingDim: number;
   pooling: ModelPooling;
   tags: string[];
   /** musicnn-mel: frames per patch (187) and mel bands (96). */
   patchFrames?: number;
   bands?: number;
-  /** waveform: window and hop in seconds, input rank. */
+  /** efficientat-mel: default windows per track (the windows setting overrides it). */
+  windowsPerTrack?: number;
+  /** efficientat-mel: the indices and kinds of the music-related tags (genre, mood, instrument, other-music). */
+  musicTags?: MusicTag[];
+  /** waveform and efficientat-mel: window and hop in seconds; waveform: input rank. */
   windowSeconds?: number;
   hopSeconds?: number;
   inputRank?: 2 | 3;
   license?: string;
+}
+
+/** A music-related tag of a model (EfficientAT: the AudioSet classes under "Music"). */
+export interface MusicTag {
+  index: number;
+  name: string;
+  kind: 'genre' | 'mood' | 'instrument' | 'other-music';
 }
 
 export interface ModelInfo {
@@ -123,7 +214,7 @@ export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promis
 
 export interface ResolveOptions {
   home: string;
-  /** A folder holding the H5 files (falls back to TIMBRE_MODELS_DIR). */
+  /** A folder holding the model sources, searched with its subfolders (falls back to TIMBRE_MODELS_DIR). */
   modelsDir?: string;
   /** Download from upstream when no local copy exists. Default true. */
   allowDownload?: boolean;
@@ -157,12 +248,36 @@ export function builtinModels(): readonly BuiltinModelSpec[] {
   return builtins;
 }
 
+/**
+ * Class names and, where the model marks them, the music-related tags of a built-in model, without
+ * resolving (converting) it: what tag chips and search by sound need. Null for an unknown id.
+ */
+export function builtinTagInfo(id: string): { tags: string[]; musicTags: MusicTag[] } | null {
+  const spec = builtins.find((b) => b.id === id);
+  if (!spec) return null;
+  const { tags, musicTags } = labelsOf(spec);
+  return { tags: [...tags], musicTags: musicTags ? [...musicTags] : [] };
+}
+
 const convertedDir = (home: string) => join(homeLayout(home).models, 'converted');
 const downloadsDir = (home: string) => join(homeLayout(home).models, 'downloads');
 
-/** Where the converted ONNX of a built-in model is cached (keyed on the H5 hash and converter). */
+const converterVersion = (spec: BuiltinModelSpec) =>
+  spec.source.format === 'pytorch-efficientat' ? `e${EFFAT_CONVERTER_VERSION}` : String(CONVERTER_VERSION);
+
+/** Where the converted ONNX of a built-in model is cached (keyed on the source hash and converter). */
 export function convertedModelPath(home: string, spec: BuiltinModelSpec): string {
-  return join(convertedDir(home), `${spec.id}-${spec.source.sha256.slice(0, 16)}-c${CONVERTER_VERSION}.onnx`);
+  return join(
+    convertedDir(home),
+    `${spec.id}-${spec.source.sha256.slice(0, 16)}-c${converterVersion(spec)}.onnx`,
+  );
+}
+
+/** Converts a built-in model's source bytes to ONNX with the converter its format names. */
+function convertSource(spec: BuiltinModelSpec, bytes: Uint8Array): Uint8Array {
+  return spec.source.format === 'pytorch-efficientat'
+    ? convertEfficientAtCheckpoint(bytes)
+    : convertMusicnnH5(bytes);
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -184,6 +299,16 @@ async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
 }
 
 function fromBuiltin(spec: BuiltinModelSpec, onnxPath: string): ResolvedModel {
+  const { tags, musicTags } = labelsOf(spec);
+  const kindFields =
+    spec.kind === 'musicnn-mel'
+      ? { patchFrames: spec.patchFrames }
+      : {
+          windowSeconds: spec.windowSeconds,
+          hopSeconds: spec.windowSeconds,
+          windowsPerTrack: spec.windowsPerTrack,
+          ...(musicTags ? { musicTags } : {}),
+        };
   return {
     id: spec.id,
     name: spec.name,
@@ -195,9 +320,9 @@ function fromBuiltin(spec: BuiltinModelSpec, onnxPath: string): ResolvedModel {
     outputs: { ...spec.outputs },
     embeddingDim: spec.embeddingDim,
     pooling: spec.pooling,
-    tags: [...spec.tags],
-    patchFrames: spec.patchFrames,
+    tags: [...tags],
     bands: spec.bands,
+    ...kindFields,
     license: spec.license,
   };
 }
@@ -309,16 +434,16 @@ export async function resolveModel(id: string, options: ResolveOptions): Promise
   const onnxPath = convertedModelPath(options.home, spec);
   if (existsSync(onnxPath)) return fromBuiltin(spec, onnxPath);
 
-  const h5Path = await findOrDownloadH5(spec, options);
+  const sourcePath = await findOrDownloadSource(spec, options);
   options.onProgress?.({ modelId: spec.id, phase: 'convert', receivedBytes: 0, totalBytes: null });
   let onnxBytes: Uint8Array;
   try {
-    onnxBytes = convertMusicnnH5(new Uint8Array(await readFile(h5Path)));
+    onnxBytes = convertSource(spec, new Uint8Array(await readFile(sourcePath)));
   } catch (err) {
     throw new ModelUnavailableError(
       spec.id,
       'invalid-model',
-      `${spec.name}: converting ${h5Path} failed (${(err as Error).message}). ${FEATURES_ONLY}`,
+      `${spec.name}: converting ${sourcePath} failed (${(err as Error).message}). ${FEATURES_ONLY}`,
       { cause: err },
     );
   }
@@ -328,13 +453,45 @@ export async function resolveModel(id: string, options: ResolveOptions): Promise
   return fromBuiltin(spec, onnxPath);
 }
 
-async function findOrDownloadH5(spec: BuiltinModelSpec, options: ResolveOptions): Promise<string> {
-  const folders = [options.modelsDir, process.env.TIMBRE_MODELS_DIR, downloadsDir(options.home)].filter(
-    (d): d is string => !!d,
-  );
+/** How deep below a models folder a source file is looked for (`models/` → `models/musicnn/x.h5`). */
+const SEARCH_DEPTH = 2;
+
+/** Paths named `file` in `folder` and its subfolders (up to SEARCH_DEPTH levels), shallowest first. */
+export async function findInFolderTree(
+  folder: string,
+  file: string,
+  depth = SEARCH_DEPTH,
+): Promise<string[]> {
+  const found: string[] = [];
+  let level = [folder];
+  for (let d = 0; d <= depth && level.length > 0; d++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      const candidate = join(dir, file);
+      if (existsSync(candidate)) found.push(candidate);
+      if (d === depth) continue;
+      try {
+        const entries = await readdir(dir, { withFileTypes: true });
+        for (const e of entries.sort((a, b) => a.name.localeCompare(b.name)))
+          if (e.isDirectory() && !e.name.startsWith('.')) next.push(join(dir, e.name));
+      } catch {
+        // unreadable or missing folder: nothing below it
+      }
+    }
+    level = next;
+  }
+  return found;
+}
+
+async function findOrDownloadSource(spec: BuiltinModelSpec, options: ResolveOptions): Promise<string> {
+  const folders = [options.modelsDir, process.env.TIMBRE_MODELS_DIR].filter((d): d is string => !!d);
   const wrongHash: string[] = [];
-  for (const folder of folders) {
-    const candidate = join(folder, spec.source.file);
+  const candidates = [
+    ...(await Promise.all(folders.map((f) => findInFolderTree(f, spec.source.file)))).flat(),
+    join(downloadsDir(options.home), spec.source.file),
+  ];
+  folders.push(downloadsDir(options.home));
+  for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     if ((await sha256File(candidate)) === spec.source.sha256) return candidate;
     wrongHash.push(candidate);

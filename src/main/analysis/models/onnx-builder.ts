@@ -11,6 +11,7 @@ const { onnx } = require('onnx-proto') as { onnx: typeof OnnxNamespace };
 /** Integers become INT attributes; pass `{ f }` for a float that happens to be whole. */
 export type AttrValue = number | number[] | string | { f: number } | { floats: number[] };
 
+/** Default opset (MusiCNN's graph); a builder may ask for a newer one (HardSwish needs 14). */
 export const OPSET = 13;
 const IR_VERSION = 7;
 
@@ -24,7 +25,10 @@ export class OnnxGraphBuilder {
   private readonly outputs: OnnxNamespace.IValueInfoProto[] = [];
   private counter = 0;
 
-  constructor(private readonly name: string) {}
+  constructor(
+    private readonly name: string,
+    private readonly opset: number = OPSET,
+  ) {}
 
   /** A fresh tensor name with the given prefix. */
   fresh(prefix: string): string {
@@ -84,7 +88,7 @@ export class OnnxGraphBuilder {
   encode(docString = ''): Uint8Array {
     const model: OnnxNamespace.IModelProto = {
       irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: this.opset }],
       producerName: 'timbre',
       producerVersion: '1',
       docString,

@@ -2,34 +2,25 @@
  * The renderer's one client: the Electron preload bridge when it exists, the HTTP client otherwise.
  * Errors always reach the UI as ApiError (code + message).
  */
-import { ApiError } from '../../../shared/contract';
-import type { ApiErrorCode, Method, Request, Response, TimbreClient } from '../../../shared/contract';
+import type { Method, Request, Response, TimbreClient } from '../../../shared/contract';
+import { ApiError, fromEnvelope } from '../../../shared/wire';
+import type { DesktopShell, TimbreBridge } from '../../../preload/index.d';
 import { createHttpClient, readToken } from './http-client';
 
-export interface DesktopShell {
-  pickFolder(): Promise<string | null>;
-}
+export type { DesktopShell };
 
-declare global {
-  interface Window {
-    timbre?: TimbreClient;
-    timbreDesktop?: DesktopShell;
-  }
-}
-
-const bridgeError = /\[(bad_request|not_found|unavailable|internal|cancelled)\] ([\s\S]*)$/;
-
-/** The bridge rejects with Error("[code] message") (contextBridge keeps only messages). */
-function fromBridge(bridge: TimbreClient): TimbreClient {
+/** The preload bridge answers with envelopes: unwrap them here, so errors keep their code. */
+function fromBridge(bridge: TimbreBridge): TimbreClient {
   return {
     async invoke<M extends Method>(method: M, request: Request<M>): Promise<Response<M>> {
+      let envelope: unknown;
       try {
-        return await bridge.invoke(method, request);
+        envelope = await bridge.invoke(method, request);
       } catch (err) {
-        const text = err instanceof Error ? err.message : String(err);
-        const m = bridgeError.exec(text);
-        throw m ? new ApiError(m[1] as ApiErrorCode, m[2]) : new ApiError('internal', text);
+        // Only a broken bridge rejects (API errors come back inside the envelope).
+        throw new ApiError('internal', err instanceof Error ? err.message : String(err));
       }
+      return fromEnvelope<Response<M>>(envelope);
     },
     on: (event, listener) => bridge.on(event, listener),
     mediaUrl: (id) => bridge.mediaUrl(id),

@@ -3,22 +3,8 @@
  * index.html as <meta name="timbre-token">; fetch sends it as a header, EventSource and media URLs
  * as a query parameter (they cannot set headers).
  */
-import { ApiError, eventNames } from '../../../shared/contract';
-import type {
-  ApiErrorCode,
-  EventName,
-  Events,
-  Method,
-  Request,
-  Response,
-  TimbreClient,
-} from '../../../shared/contract';
-
-const codes: readonly ApiErrorCode[] = ['bad_request', 'not_found', 'unavailable', 'internal', 'cancelled'];
-
-function toCode(value: unknown): ApiErrorCode {
-  return codes.includes(value as ApiErrorCode) ? (value as ApiErrorCode) : 'internal';
-}
+import type { EventName, Events, Method, Request, Response, TimbreClient } from '../../../shared/contract';
+import { ApiError, EVENT_NAMES, fromEnvelope } from '../../../shared/wire';
 
 export function readToken(): string {
   const meta = document.querySelector<HTMLMetaElement>('meta[name="timbre-token"]');
@@ -46,7 +32,7 @@ export function createHttpClient(options: HttpClientOptions): TimbreClient {
     source = new EventSource(`${base}/api/events?token=${encodeURIComponent(token)}`);
     source.onopen = () => options.onConnection?.(true);
     source.onerror = () => options.onConnection?.(false);
-    for (const name of eventNames) {
+    for (const name of EVENT_NAMES) {
       source.addEventListener(name, (message: MessageEvent<string>) => {
         let payload: unknown;
         try {
@@ -72,15 +58,13 @@ export function createHttpClient(options: HttpClientOptions): TimbreClient {
       } catch {
         throw new ApiError('unavailable', 'cannot reach Timbre: is it still running?');
       }
-      let body: { ok?: boolean; result?: unknown; error?: { code?: unknown; message?: unknown } };
+      let body: unknown;
       try {
-        body = (await res.json()) as typeof body;
+        body = await res.json();
       } catch {
         throw new ApiError('internal', `unexpected answer from Timbre (HTTP ${res.status})`);
       }
-      if (body.ok) return body.result as Response<M>;
-      const message = typeof body.error?.message === 'string' ? body.error.message : `HTTP ${res.status}`;
-      throw new ApiError(toCode(body.error?.code), message);
+      return fromEnvelope<Response<M>>(body, `HTTP ${res.status}`);
     },
     on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
       ensureSource();

@@ -1,8 +1,10 @@
 /**
  * "Path to…": pick a destination track by searching the library, and the queue becomes a song
- * path from the playing track to it (similar.path), each step close to the one before.
+ * path from the playing track (or from `from`, which then plays) to it (similar.path), each step
+ * close to the one before.
  */
 import { useState } from 'react';
+import type { Track } from '../../../shared/types';
 import { client } from '../api/client';
 import { formatDuration } from '../format';
 import { useDebounced, useKeyedLoad } from '../hooks';
@@ -10,7 +12,7 @@ import { usePlayer } from '../player';
 
 const MATCHES = 8;
 
-export function PathPicker({ onDone }: { onDone(): void }) {
+export function PathPicker({ onDone, from }: { onDone(): void; from?: Track }) {
   const player = usePlayer();
   const [text, setText] = useState('');
   const [steps, setSteps] = useState(10);
@@ -19,13 +21,16 @@ export function PathPicker({ onDone }: { onDone(): void }) {
     query,
     query ? () => client.invoke('library.list', { text: query, limit: MATCHES }) : null,
   );
-  const matches = (found?.value?.tracks ?? []).filter((t) => t.id !== player.current?.id);
+  const start = from ?? player.current;
+  const matches = (found?.value?.tracks ?? []).filter((t) => t.id !== start?.id);
 
   return (
     <div className="path-picker card">
       <div className="card-head">
         <h2>Song path</h2>
-        <span className="muted small">from the playing track to…</span>
+        <span className="muted small">
+          from {from ? `“${from.title || from.path}”` : 'the playing track'} to…
+        </span>
         <button className="small-button" onClick={onDone} aria-label="Close song path">
           ×
         </button>
@@ -58,7 +63,7 @@ export function PathPicker({ onDone }: { onDone(): void }) {
           <li key={t.id}>
             <button
               disabled={player.similarLoading}
-              onClick={() => void player.playPath(t, steps).then(onDone)}
+              onClick={() => void player.playPath(t, steps, from).then(onDone)}
               title="Replace the upcoming tracks with a path to this one"
             >
               <span className="q-title">{t.title || t.path}</span>

@@ -1,8 +1,11 @@
-/** The bar at the bottom: what is playing, transport controls, seek bar, volume, radio. */
-import { formatClock } from '../format';
+/**
+ * The bar at the bottom: what is playing, transport controls, seek bar, volume, radio. It does not
+ * read the clock (SeekBar does), so it re-renders only when the track or the state changes.
+ */
 import { useApp } from '../hooks';
 import { usePlayer } from '../player';
 import { Cover } from './Cover';
+import { SeekBar } from './SeekBar';
 import { NextIcon, PauseIcon, PlayIcon, PrevIcon, VolumeIcon } from './Icons';
 
 export function PlayerBar() {
@@ -49,21 +52,7 @@ export function PlayerBar() {
             <NextIcon />
           </button>
         </div>
-        <div className="seek">
-          <span className="time">{formatClock(player.time)}</span>
-          <input
-            type="range"
-            min={0}
-            max={player.duration || 0}
-            step={0.1}
-            value={Math.min(player.time, player.duration || 0)}
-            disabled={!current || !player.duration || !player.seekable}
-            title={current && !player.seekable ? 'This track is converted on the fly: no seeking' : undefined}
-            onChange={(e) => player.seek(Number(e.target.value))}
-            aria-label="Seek"
-          />
-          <span className="time">{formatClock(player.duration)}</span>
-        </div>
+        <SeekBar />
       </div>
       <div className="player-right">
         <label

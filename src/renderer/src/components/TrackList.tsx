@@ -8,6 +8,7 @@ import { formatDuration } from '../format';
 import { useApp } from '../hooks';
 import { usePlayer } from '../player';
 import { Cover } from './Cover';
+import { useTrackMenu } from './TrackMenu';
 
 export function TrackList({
   tracks,
@@ -28,6 +29,7 @@ export function TrackList({
 }) {
   const { selected, select, showAlbum: openAlbum } = useApp();
   const player = usePlayer();
+  const menu = useTrackMenu();
   const discs = new Set(tracks.map((t) => t.discNo ?? 1));
   const multiDisc = numbering === 'track' && discs.size > 1;
 
@@ -45,7 +47,7 @@ export function TrackList({
           ? sibling?.nextElementSibling
           : sibling?.previousElementSibling;
       if (target instanceof HTMLElement) target.focus();
-    }
+    } else menu.menuProps(tracks[i], { play: () => player.playQueue(tracks, i) }).onKeyDown(e);
   };
 
   const rows = [];
@@ -76,6 +78,10 @@ export function TrackList({
         aria-label={`${t.title || t.path}, ${t.artist}`}
         onClick={() => select(t)}
         onDoubleClick={() => player.playQueue(tracks, i)}
+        onContextMenu={(e) => {
+          select(t);
+          menu.menuProps(t, { play: () => player.playQueue(tracks, i) }).onContextMenu(e);
+        }}
         onKeyDown={(e) => onKey(e, i)}
       >
         <span className="ti-num">

@@ -117,6 +117,22 @@ export function AnalysisScreen({
             {stats.analysisPending > 0 ? `, ${nf.format(stats.analysisPending)} waiting` : ''}.
           </div>
         )}
+        {stats && switching(stats) && (
+          <div className="note model-switch">
+            Switching to <strong>{stats.analysisModel}</strong>: {nf.format(stats.analysed)} of{' '}
+            {nf.format(stats.tracks)} tracks analysed with it. Until it covers the library, Play similar
+            answers with <strong>{stats.similarityModel}</strong>; its results are kept, so switching back
+            costs nothing.
+          </div>
+        )}
+        {stats && stats.models.length > 1 && (
+          <div className="muted small">
+            Kept results:{' '}
+            {stats.models
+              .map((m) => `${m.model} ${nf.format(m.analysed)} of ${nf.format(stats.tracks)}`)
+              .join(' · ')}
+          </div>
+        )}
         <div className="model-line">
           Model: <strong>{model ?? 'none (features only)'}</strong>
           {modelNote && <div className="note">{modelNote}</div>}
@@ -142,5 +158,14 @@ export function AnalysisScreen({
         failures={errors.errors.map((e) => ({ key: `${e.trackId}-${e.at}`, path: e.path, reason: e.reason }))}
       />
     </section>
+  );
+}
+
+/** A newly chosen model is being caught up while another one answers "play similar". */
+function switching(stats: LibraryStats): boolean {
+  return (
+    stats.analysisModel !== null &&
+    stats.similarityModel !== null &&
+    stats.similarityModel !== stats.analysisModel
   );
 }

@@ -3,11 +3,13 @@
  * (only the rows in view are in the DOM, pages of 200 are fetched as they scroll into view).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
 import type { Request } from '../../../shared/contract';
 import type { LibraryStats, Track } from '../../../shared/types';
 import { client } from '../api/client';
 import { formatDuration, nf } from '../format';
 import { useApp, useDebounced, useEvent, useKeyedLoad } from '../hooks';
+import { useTrackMenu } from '../components/TrackMenu';
 import { usePlayer } from '../player';
 
 const ROW_HEIGHT = 32;
@@ -66,6 +68,9 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
   const scroller = useRef<HTMLDivElement>(null);
   const generation = useRef(0);
   const inflight = useRef(new Set<number>());
+  const menu = useTrackMenu();
+  /** The keyboard's row (arrows move it, Enter plays from it). */
+  const [cursor, setCursor] = useState(-1);
 
   const request = useCallback(
     (page: number): Promise<{ total: number; tracks: Track[] }> =>
@@ -91,6 +96,7 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
         if (gen !== generation.current) return;
         setTotal(res.total);
         setPages(new Map([[0, res.tracks]]));
+        setCursor(-1);
         scroller.current?.scrollTo({ top: 0 });
       })
       .catch((err: unknown) => notify(err))
@@ -146,7 +152,53 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
     player.playQueue(list, 0);
   };
 
-  const analysed = (stats?.analysed ?? 0) > 0;
+  /** Arrows, Page Up/Down, Home/End move the keyboard row; Enter plays from it; the menu key opens its menu. */
+  const onTableKey = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const count = total ?? 0;
+    if (count === 0) return;
+    const page = Math.max(1, Math.floor(viewport.height / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      PageDown: page,
+      PageUp: -page,
+      Home: -count,
+      End: count,
+    };
+    if (e.key in moves && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      const to = Math.max(0, Math.min(count - 1, (cursor < 0 ? -1 : cursor) + moves[e.key]));
+      setCursor(to);
+      const t = trackAt(to);
+      if (t) select(t);
+      const el = scroller.current;
+      if (el) {
+        const headRoom = ROW_HEIGHT; // the sticky header row
+        const top = to * ROW_HEIGHT;
+        if (top < el.scrollTop) el.scrollTop = top;
+        else if (top + ROW_HEIGHT + headRoom > el.scrollTop + el.clientHeight)
+          el.scrollTop = top + ROW_HEIGHT + headRoom - el.clientHeight;
+      }
+      return;
+    }
+    const t = cursor >= 0 ? trackAt(cursor) : undefined;
+    if (!t) return;
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      playFrom(cursor);
+    } else {
+      const row = document.getElementById(`library-row-${cursor}`);
+      if ((e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) && row) {
+        e.preventDefault();
+        const box = row.getBoundingClientRect();
+        menu.open(t, { x: box.left + 40, y: box.bottom }, { play: () => playFrom(cursor) }, e.currentTarget);
+      }
+    }
+  };
+
+  // Play similar works as soon as any analysis can answer (the previous model's while a newly
+  // chosen one is analysed, or features alone).
+  const analysed = (stats?.similarityTracks ?? stats?.analysed ?? 0) > 0;
   const filtered = !!(query.text || query.artist || query.album || query.genre);
   const set = (patch: Partial<Query>): void => setQuery((q) => ({ ...q, ...patch }));
 
@@ -165,19 +217,37 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
     if (selected?.id === t.id) classes.push('selected');
     if (player.current?.id === t.id) classes.push('playing');
     if (t.status === 'missing') classes.push('missing');
+    const failed = player.unplayable.get(t.id);
+    if (failed) classes.push('unplayable');
+    if (i === cursor) classes.push('cursor');
     rows.push(
       <div
         key={t.id}
+        id={`library-row-${i}`}
         className={classes.join(' ')}
         style={{ top: i * ROW_HEIGHT }}
-        onClick={() => select(t)}
+        onClick={() => {
+          select(t);
+          setCursor(i);
+        }}
         onDoubleClick={() => playFrom(i)}
+        onContextMenu={(e) => {
+          select(t);
+          setCursor(i);
+          menu.menuProps(t, { play: () => playFrom(i) }).onContextMenu(e);
+        }}
         data-track-id={t.id}
         role="row"
+        aria-selected={selected?.id === t.id}
       >
         <span className="cell num muted">{t.trackNo ?? ''}</span>
         <span className="cell title" title={t.path}>
           {player.current?.id === t.id && <span className="now">♪ </span>}
+          {failed && (
+            <span className="unplayable-mark" title={`Cannot play: ${failed}`} aria-label="Cannot play">
+              ⚠{' '}
+            </span>
+          )}
           {t.title || t.path}
         </span>
         <span className="cell" title={t.artists.join(', ')}>
@@ -219,6 +289,7 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
       <div className="filters">
         <input
           type="search"
+          data-search
           className="search"
           placeholder="Search title, artist, album…"
           value={query.text}
@@ -273,7 +344,11 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
       ) : (
         <div
           className="table"
-          role="table"
+          role="grid"
+          aria-label="Tracks"
+          aria-activedescendant={cursor >= 0 ? `library-row-${cursor}` : undefined}
+          tabIndex={0}
+          onKeyDown={onTableKey}
           ref={scroller}
           onScroll={(e) =>
             setViewport({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })

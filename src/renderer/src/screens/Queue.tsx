@@ -6,6 +6,9 @@ import { useState } from 'react';
 import { client } from '../api/client';
 import { Cover } from '../components/Cover';
 import { PathPicker } from '../components/PathPicker';
+import { PlaylistTools } from '../components/PlaylistTools';
+import { QueueList } from '../components/QueueList';
+import { useTrackMenu } from '../components/TrackMenu';
 import { formatDuration } from '../format';
 import { useApp, useKeyedLoad } from '../hooks';
 import { usePlayer } from '../player';
@@ -16,6 +19,7 @@ export function QueueScreen() {
   const { current } = player;
   const currentId = current?.id ?? null;
   const [pathOpen, setPathOpen] = useState(false);
+  const menu = useTrackMenu();
   const busy = player.similarLoading;
   // What analysis knows about the playing track (nothing when the call fails).
   const analysis =
@@ -27,6 +31,7 @@ export function QueueScreen() {
     <section className="screen queue">
       <header className="screen-header">
         <h1>Now playing</h1>
+        <PlaylistTools />
       </header>
       {!current ? (
         <div className="empty">
@@ -37,7 +42,10 @@ export function QueueScreen() {
           </button>
         </div>
       ) : (
-        <div className="card now-playing">
+        <div
+          className="card now-playing"
+          {...menu.menuProps(current, { entry: player.currentEntry ?? undefined })}
+        >
           <Cover item={current} size="large" className="np-cover" />
           <div className="np-main">
             <div className="np-title">{current.title || current.path}</div>
@@ -112,6 +120,11 @@ export function QueueScreen() {
             >
               Show similar
             </button>
+            {player.currentEntry && player.currentEntry.origin.kind !== 'user' && (
+              <button onClick={() => menu.why(current, player.currentEntry ?? undefined)}>
+                Why this track?
+              </button>
+            )}
             <button onClick={() => setPathOpen((o) => !o)} title="A song path from this track to another">
               Path to…
             </button>
@@ -156,32 +169,7 @@ export function QueueScreen() {
               </button>
             </span>
           </div>
-          <ol className="queue-list">
-            {player.queue.map((t, i) => (
-              <li
-                key={`${t.id}-${i}`}
-                className={i === player.index ? 'current' : i < player.index ? 'played' : ''}
-                onDoubleClick={() => player.jump(i)}
-              >
-                <span className="q-index">{i === player.index ? '♪' : i + 1}</span>
-                <span className="q-title">{t.title || t.path}</span>
-                <span className="q-artist muted">{t.artist}</span>
-                <span className="q-time muted">{formatDuration(t.duration)}</span>
-                <span className="q-actions">
-                  {i !== player.index && (
-                    <>
-                      <button className="small-button" onClick={() => player.jump(i)} aria-label="Play now">
-                        ▶
-                      </button>
-                      <button className="small-button" onClick={() => player.remove(i)} aria-label="Remove">
-                        ×
-                      </button>
-                    </>
-                  )}
-                </span>
-              </li>
-            ))}
-          </ol>
+          <QueueList />
         </div>
       )}
     </section>

@@ -15,6 +15,7 @@ function patchOf(draft: Settings): Request<'settings.set'> {
     workers: draft.workers,
     model: draft.model,
     patchesPerTrack: draft.patchesPerTrack,
+    windowsPerTrack: draft.windowsPerTrack,
     similarity: draft.similarity,
     variety,
   };
@@ -129,10 +130,11 @@ export function SettingsScreen() {
         <label className="field">
           Embedding model
           <select value={draft.model} onChange={(e) => set({ model: e.target.value })}>
+            <option value="mn04">EfficientAT mn04 (AudioSet)</option>
             <option value="msd">MusiCNN (Million Song Dataset)</option>
             <option value="mtt">MusiCNN (MagnaTagATune)</option>
             <option value="none">None — audio features only</option>
-            {!['msd', 'mtt', 'none'].includes(draft.model) && (
+            {!['mn04', 'msd', 'mtt', 'none'].includes(draft.model) && (
               <option value={draft.model}>{draft.model}</option>
             )}
           </select>
@@ -147,7 +149,23 @@ export function SettingsScreen() {
             onChange={(e) => set({ patchesPerTrack: Math.round(num(e.target.value, draft.patchesPerTrack)) })}
           />
           <FieldProblem text={problemAt('patchesPerTrack')} />
-          <span className="hint">3-second excerpts spread over the track; 0 = the whole track (slower).</span>
+          <span className="hint">
+            MusiCNN: 3-second excerpts spread over the track; 0 = the whole track (slower).
+          </span>
+        </label>
+        <label className="field">
+          Windows per track
+          <input
+            type="number"
+            min={0}
+            max={1000}
+            value={draft.windowsPerTrack}
+            onChange={(e) => set({ windowsPerTrack: Math.round(num(e.target.value, draft.windowsPerTrack)) })}
+          />
+          <FieldProblem text={problemAt('windowsPerTrack')} />
+          <span className="hint">
+            EfficientAT: 10-second windows spread over the track; 0 = the whole track.
+          </span>
         </label>
         <label className="field">
           ffmpeg path

@@ -7,8 +7,10 @@ import type { Explanation, SimilaritySource, SimilarTrack, Track } from '../../.
 import { client } from '../api/client';
 import { formatDuration } from '../format';
 import { useApp, useKeyedLoad } from '../hooks';
+import { useTrackMenu } from '../components/TrackMenu';
 import { usePlayer } from '../player';
 import { notAnalysedHint } from './Library';
+import { SoundSearch } from '../components/SoundSearch';
 
 export function SimilarScreen() {
   const { selected, go } = useApp();
@@ -55,6 +57,7 @@ export function SimilarScreen() {
             Open the library
           </button>
         </div>
+        <SoundSearch />
       </section>
     );
   }
@@ -100,6 +103,10 @@ export function SimilarScreen() {
 
       <div className="similar-grid">
         <div className="card">
+          <p className="muted small score-caption">
+            Scores are percentiles: how many of your library’s track pairs are less alike (99: closer than 99
+            in 100 pairs); the model’s raw score follows in brackets.
+          </p>
           {!current ? (
             <p className="muted">Searching…</p>
           ) : current.error ? (
@@ -172,6 +179,7 @@ export function SimilarScreen() {
           </div>
         </div>
       </div>
+      <SoundSearch />
     </section>
   );
 }
@@ -187,14 +195,31 @@ function SimilarRow({
   onPick(): void;
   onPlay(): void;
 }) {
-  const pct = Math.max(0, Math.min(1, item.score));
+  // The percentile reads the same in any library; the raw score crowds near 1 (see calibration.ts).
+  const percentile = item.percentile ?? Math.max(0, Math.min(1, item.score)) * 100;
+  const menu = useTrackMenu().menuProps(item.track, { play: onPlay });
   return (
-    <li className={active ? 'active' : ''} onClick={onPick} onDoubleClick={onPlay}>
-      <span className="score" title={`score ${item.score.toFixed(3)}`}>
+    <li
+      className={active ? 'active' : ''}
+      onClick={onPick}
+      onDoubleClick={onPlay}
+      tabIndex={0}
+      aria-current={active ? 'true' : undefined}
+      onContextMenu={menu.onContextMenu}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') onPick();
+        else menu.onKeyDown(e);
+      }}
+    >
+      <span
+        className="score"
+        title={`closer than ${Math.floor(percentile)} % of track pairs in the library (raw score ${item.score.toFixed(3)})`}
+      >
         <span className="score-bar">
-          <span className="score-fill" style={{ width: `${(pct * 100).toFixed(0)}%` }} />
+          <span className="score-fill" style={{ width: `${percentile.toFixed(0)}%` }} />
         </span>
-        {item.score.toFixed(2)}
+        {Math.floor(percentile)}
+        <span className="raw-score muted"> ({item.score.toFixed(2)})</span>
       </span>
       <span className="s-title">{item.track.title || item.track.path}</span>
       <span className="s-artist muted">{item.track.artist}</span>

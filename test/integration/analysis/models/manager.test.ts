@@ -24,7 +24,7 @@ import {
   type DownloadProgress,
   type FetchLike,
 } from '../../../../src/main/analysis/models/manager';
-import { musicnnDir } from '../../../helpers/shared';
+import { efficientatDir, modelsRootDir, musicnnDir } from '../../../helpers/shared';
 
 const MSD = readFileSync(join(musicnnDir, 'MSD_musicnn.h5'));
 const MTT = readFileSync(join(musicnnDir, 'MTT_musicnn.h5'));
@@ -49,9 +49,11 @@ async function rejection(p: Promise<unknown>): Promise<ModelUnavailableError> {
 
 describe('built-in manifest', () => {
   it('describes msd and mtt with their 50 tags, upstream address and pinned hash', () => {
-    const specs = builtinModels();
+    // EfficientAT (mn04) is also built in since issue 8; its own test is below.
+    const specs = builtinModels().filter((s) => s.kind === 'musicnn-mel');
     expect(specs.map((s) => s.id)).toEqual(['msd', 'mtt']);
     for (const s of specs) {
+      if (s.kind !== 'musicnn-mel') continue;
       const tags = readFileSync(join(musicnnDir, `tags-${s.id}.txt`), 'utf8')
         .split('\n')
         .filter(Boolean);
@@ -61,6 +63,58 @@ describe('built-in manifest', () => {
       );
       expect(s.embeddingDim).toBe(200);
     }
+  });
+});
+
+describe('EfficientAT mn04 in the manifest and the manager', () => {
+  const saved = process.env.TIMBRE_MODELS_DIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.TIMBRE_MODELS_DIR;
+    else process.env.TIMBRE_MODELS_DIR = saved;
+  });
+
+  it('pins the upstream release checkpoint by the sha256 of the file', async () => {
+    const spec = builtinModels().find((s) => s.id === 'mn04')!;
+    expect(spec.kind).toBe('efficientat-mel');
+    expect(spec.source.url).toBe(
+      'https://github.com/fschmid56/EfficientAT/releases/download/v0.0.1/mn04_as_mAP_432.pt',
+    );
+    expect(spec.source.sha256).toBe(await sha256File(join(efficientatDir, 'mn04_as_mAP_432.pt')));
+    expect(spec.license).toMatch(/MIT.*Copyright \(c\) 2022 Florian Schmid/);
+  });
+
+  it('finds both models in subfolders of one models folder (TIMBRE_MODELS_DIR) and converts mn04 once', async () => {
+    process.env.TIMBRE_MODELS_DIR = modelsRootDir;
+    const home = tempDir('root');
+    const phases: string[] = [];
+    const m = await resolveModel('mn04', {
+      home,
+      allowDownload: false,
+      onProgress: (p) => phases.push(p.phase),
+    });
+    expect(phases).toEqual(['convert', 'done']);
+    expect(m.kind).toBe('efficientat-mel');
+    expect(m.sampleRate).toBe(32000);
+    expect(m.windowSeconds).toBe(10);
+    expect(m.embeddingDim).toBe(384);
+    expect(m.outputs).toMatchObject({ embedding: 'features', logits: 'logits', hidden: 'hidden' });
+    const labels = readFileSync(join(efficientatDir, 'labels.txt'), 'utf8').split('\n').filter(Boolean);
+    expect(m.tags).toEqual(labels);
+    expect(m.musicTags).toHaveLength(150);
+    expect(m.musicTags!.find((t) => t.index === 220)).toEqual({
+      index: 220,
+      name: 'Heavy metal',
+      kind: 'genre',
+    });
+    expect(m.musicTags!.filter((t) => t.kind === 'mood')).toHaveLength(7);
+    const again = await resolveModel('mn04', {
+      home,
+      modelsDir: join(home, 'nowhere'),
+      allowDownload: false,
+    });
+    expect(again.onnxPath).toBe(m.onnxPath);
+    const msd = await resolveModel('msd', { home, allowDownload: false });
+    expect(existsSync(msd.onnxPath)).toBe(true);
   });
 });
 
@@ -81,7 +135,12 @@ describe('resolveModel from a local folder', () => {
       allowDownload: false,
       onProgress: (p) => phases.push(p.phase),
     });
-    expect(m.onnxPath).toBe(convertedModelPath(home, builtinModels()[0]));
+    expect(m.onnxPath).toBe(
+      convertedModelPath(
+        home,
+        builtinModels().find((s) => s.id === 'msd')!,
+      ),
+    );
     expect(existsSync(m.onnxPath)).toBe(true);
     expect(m.kind).toBe('musicnn-mel');
     expect(m.tags.length).toBe(50);
@@ -198,7 +257,7 @@ describe('resolveModel downloading from a server (127.0.0.1)', () => {
     expect(dl.at(-1)).toMatchObject({ receivedBytes: MSD.length, totalBytes: MSD.length });
     expect(downloads(home)).toEqual(['MSD_musicnn.h5']);
     expect(await sha256File(join(home, 'models', 'downloads', 'MSD_musicnn.h5'))).toBe(
-      builtinModels()[0].source.sha256,
+      builtinModels().find((s) => s.id === 'msd')!.source.sha256,
     );
     expect(existsSync(m.onnxPath)).toBe(true);
   });
