@@ -24,6 +24,8 @@ import { LiveSimilarityIndex } from '../similarity/live-index';
 import { chooseAnsweringModel } from '../similarity/model-choice';
 import { findBySound } from '../similarity/sound-search';
 import type { Handlers, TimbreService } from './service-types';
+import { ClusterService } from './clusters-service';
+import { ClusterRunStore } from '../clusters/run-store';
 
 export interface ServiceOptions {
   home?: string;
@@ -45,10 +47,16 @@ export interface ServiceOptions {
 }
 
 /** Opens the catalog and the results tables; closes what it opened if the second part fails. */
-async function openStores(home: string): Promise<{ catalog: Catalog; results: ResultsStore }> {
+async function openStores(
+  home: string,
+): Promise<{ catalog: Catalog; results: ResultsStore; clusterRuns: ClusterRunStore }> {
   const catalog = await Catalog.open(home);
   try {
-    return { catalog, results: await ResultsStore.open(catalog.db) };
+    return {
+      catalog,
+      results: await ResultsStore.open(catalog.db),
+      clusterRuns: await ClusterRunStore.open(catalog.db),
+    };
   } catch (err) {
     await catalog.close();
     throw err;
@@ -72,7 +80,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   const access = options.access ?? 'write';
   const command = options.command ?? `Timbre (${options.mode})`;
   const lock = await acquireHomeLock(home, { access, command });
-  const { catalog, results } = await openStores(home).catch((err: unknown) => {
+  const { catalog, results, clusterRuns } = await openStores(home).catch((err: unknown) => {
     lock.release();
     throw err;
   });
@@ -144,6 +152,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   };
 
   const similarity = new LiveSimilarityIndex(catalog, results, () => settings.get());
+  const clusters = new ClusterService(clusterRuns, () => similarity.engine());
 
   const browser = new LibraryBrowser(catalog);
   const covers = new CoverStore({
@@ -255,7 +264,15 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'similar.radio': async (req) => (await similarity.engine()).radio(req),
     'similar.path': async (req) => (await similarity.engine()).path(req),
     'similar.explain': async (req) => (await similarity.engine()).explain(req.a, req.b),
-    'similar.clusterSuggestions': async (req) => (await similarity.engine()).clusterSuggestions(req),
+    'similar.clusterSuggestions': async (req) => {
+      const sim = await similarity.engine();
+      const { applied, stale } = await clusters.applyTo(sim);
+      const answer = sim.clusterSuggestions(req);
+      return applied ? { ...answer, stale } : answer;
+    },
+    'clusters.run': (req) => clusters.run(req),
+    'clusters.list': () => clusters.list(),
+    'clusters.map': (req) => clusters.map(req),
     'sound.find': async (req) =>
       findBySound((await similarity.engine()).soundLibrary(), req.query, req.limit),
     'settings.get': () => settings.get(),
