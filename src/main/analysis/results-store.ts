@@ -17,118 +17,47 @@
  *
  * Only the main process writes (the engine, in batches, with mergeInsert on trackId).
  */
-import { Schema } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
 import { makeArrowTable } from '@lancedb/lancedb';
-import type { Database, Migration, Table } from '../store/db';
+import type { Database, Table } from '../store/db';
 import { sqlString } from '../store/db';
-import {
-  fixedListColumn,
-  float32ListField,
-  float64Field,
-  int32Field,
-  listDim,
-  hasField,
-  parseJson,
-  pickRows,
-  readNumber,
-  readText,
-  stringColumn,
-  textField,
-} from '../store/columns';
-import type { AnalysisErrorRecord, FeatureScalars, TagScore, TrackAnalysisInfo } from '../../shared/types';
+import { listDim, parseJson, readNumber, readText, stringColumn } from '../store/columns';
+import type { AnalysisErrorRecord, TagScore, TrackAnalysisInfo } from '../../shared/types';
 import type { TrackAnalysisResult } from './types';
-import { featuresPartOf, modelOfVersion } from './version';
-import { isMusicTag } from './models/tag-kinds';
+import { modelOfVersion } from './version';
+import {
+  ANALYSIS,
+  ANALYSIS_ERRORS,
+  EMBEDDINGS_PREFIX,
+  EMBEDDINGS_SCHEMA_VERSION,
+  FEATURE_NAMES_KEY,
+  analysisSchema,
+  embeddingsMigrations,
+  embeddingsSchema,
+  errorsSchema,
+  inList,
+  registerEmbeddings,
+  registerExisting,
+  safeModel,
+  tagsKey,
+  type Stamp,
+} from './results-tables';
+import { loadAnalysisData, type AnalysisData, type LoadOptions, type LoadSource } from './results-load';
+import { modelCoverage, readStamps, stampsThatCount, type ModelCoverage } from './results-coverage';
+import { readMusicTags, readTrackInfo, type TagSource } from './results-tags';
 
-export const ANALYSIS = 'analysis';
-export const ANALYSIS_ERRORS = 'analysis_errors';
-export const EMBEDDINGS_PREFIX = 'embeddings_';
-
-const FEATURE_NAMES_KEY = 'analysis:featureNames';
-const tagsKey = (model: string) => `embeddings:${model}:tags`;
-
-export interface AnalysisData {
-  ids: string[];
-  /** n × dF, row-major, raw (not normalised across the library). */
-  features: Float32Array;
-  featureNames: string[];
-  scalars: FeatureScalars[];
-  /** Mean embeddings of the chosen model, n × dim; rows of tracks without one are zeros (see `present`). */
-  embedding: { model: string; dim: number; data: Float32Array; present: Uint8Array } | null;
-  /** Mean tag probabilities of the same model, n × T. */
-  tags: { model: string; names: string[]; data: Float32Array; present: Uint8Array } | null;
-}
-
-/** Which model's embedding to load: an id, null for none (features only), absent for the most used. */
-export interface LoadOptions {
-  model?: string | null;
-}
-
-/** A stored analysis or failure: at which analysis version, and when. */
-export interface Stamp {
-  version: string;
-  at: number;
-}
+export { ANALYSIS, ANALYSIS_ERRORS, EMBEDDINGS_PREFIX } from './results-tables';
+export type { Stamp } from './results-tables';
+export type { AnalysisData, LoadOptions } from './results-load';
+export type { ModelCoverage } from './results-coverage';
 
 export interface AnalysisCounts {
   analysed: number;
   failed: number;
 }
 
-/** How much of the library one model's results cover. */
-export interface ModelCoverage {
-  model: string;
-  /** Tracks with a usable embedding of this model (its features version matches the track's). */
-  embedded: number;
-  /** Tracks whose latest failure was at a version of this model. */
-  failed: number;
-}
-
-function analysisSchema(featureDim: number): Schema {
-  return new Schema([
-    textField('trackId'),
-    textField('analysisVersion'),
-    float64Field('analysedAt'),
-    float32ListField('featureVector', featureDim),
-    /** JSON FeatureScalars. */
-    textField('scalars'),
-    /** JSON array of the model ids embedded in this analysis. */
-    textField('models'),
-    float64Field('decodeMs'),
-    float64Field('featuresMs'),
-    float64Field('embedMs'),
-  ]);
-}
-
-function embeddingsSchema(dim: number, tagCount: number): Schema {
-  const fields = [
-    textField('trackId'),
-    textField('model'),
-    textField('analysisVersion'),
-    float32ListField('vector', dim),
-    float32ListField('std', dim),
-    int32Field('patches'),
-    float64Field('analysedAt'),
-  ];
-  if (tagCount > 0) fields.push(float32ListField('tags', tagCount));
-  return new Schema(fields);
-}
-
-const errorsSchema = new Schema([
-  textField('trackId'),
-  textField('path'),
-  textField('reason'),
-  textField('analysisVersion'),
-  float64Field('at'),
-]);
-
 /** Writes between two compactions. */
 const OPTIMIZE_EVERY = 50;
-
-const safeModel = (model: string): string => model.replace(/[^0-9a-zA-Z_-]/g, '_');
-const inList = (ids: string[]) => `trackId IN (${ids.map(sqlString).join(', ')})`;
-/** Longest id list `loadSome` puts in a filter; more ids are picked from a full read. */
-const MAX_IN_LIST = 500;
 
 export class ResultsStore {
   /** Null until the first result fixes the feature vector's length. */
@@ -368,31 +297,14 @@ export class ResultsStore {
    * version (features only) is the analysis row's own.
    */
   async stamps(version?: string): Promise<{ analysed: Map<string, Stamp>; failed: Map<string, Stamp> }> {
-    const read = async (table: Table | null | undefined, at: string): Promise<Map<string, Stamp>> => {
-      if (!table) return new Map();
-      const columns = ['trackId', 'analysisVersion'];
-      if (hasField(await table.schema(), at)) columns.push(at);
-      const t = await table.query().select(columns).toArrow();
-      const ids = stringColumn(t, 'trackId');
-      const versions = stringColumn(t, 'analysisVersion');
-      const times = t.getChild(at)?.toArray() ?? [];
-      return new Map(ids.map((id, i) => [id, { version: versions[i], at: readNumber(times[i]) }]));
-    };
     const [rows, failed] = await Promise.all([
-      read(this.analysis, 'analysedAt'),
-      read(this.errorsTable, 'at'),
+      readStamps(this.analysis, 'analysedAt'),
+      readStamps(this.errorsTable, 'at'),
     ]);
     const model = version ? modelOfVersion(version) : null;
     if (!version || !model) return { analysed: rows, failed };
-    const features = featuresPartOf(version);
-    const analysed = new Map<string, Stamp>();
-    for (const [id, s] of await read(this.modelTable(model), 'analysedAt')) {
-      const row = rows.get(id);
-      if (!row || featuresPartOf(row.version) !== features) continue;
-      // Rows from before schema 2 have no time: the analysis that wrote them has it.
-      analysed.set(id, { version: s.version, at: s.at === 0 && row.version === s.version ? row.at : s.at });
-    }
-    return { analysed, failed };
+    const own = await readStamps(this.modelTable(model), 'analysedAt');
+    return { analysed: stampsThatCount(rows, own, version), failed };
   }
 
   /**
@@ -418,30 +330,8 @@ export class ResultsStore {
    * in `keep` count when given (the catalog's present tracks).
    */
   async coverage(keep?: ReadonlySet<string>): Promise<ModelCoverage[]> {
-    const { analysed: rows, failed } = await this.stamps();
-    const failedBy = new Map<string, number>();
-    for (const [id, s] of failed) {
-      const m = modelOfVersion(s.version);
-      if (m && (!keep || keep.has(id))) failedBy.set(m, (failedBy.get(m) ?? 0) + 1);
-    }
-    const out: ModelCoverage[] = [];
-    for (const table of this.embeddings.values()) {
-      const t = await table.query().select(['trackId', 'model', 'analysisVersion']).toArrow();
-      const model = stringColumn(t, 'model')[0];
-      if (!model) continue;
-      const ids = stringColumn(t, 'trackId');
-      const versions = stringColumn(t, 'analysisVersion');
-      let embedded = 0;
-      ids.forEach((id, i) => {
-        const row = rows.get(id);
-        if (row && (!keep || keep.has(id)) && featuresPartOf(row.version) === featuresPartOf(versions[i]))
-          embedded++;
-      });
-      out.push({ model, embedded, failed: failedBy.get(model) ?? 0 });
-    }
-    for (const [model, n] of failedBy)
-      if (!out.some((c) => c.model === model)) out.push({ model, embedded: 0, failed: n });
-    return out.sort((a, b) => a.model.localeCompare(b.model));
+    const { analysed, failed } = await this.stamps();
+    return modelCoverage(analysed, failed, this.embeddings.values(), keep);
   }
 
   /** Failures, most recent first. */
@@ -467,86 +357,34 @@ export class ResultsStore {
    * What the UI shows about one track's analysis: its top music tags (genres, moods, instruments;
    * never labels such as "Music" or "Speech") for every model whose results it has.
    */
-  async getTrackInfo(trackId: string, topTags = 10): Promise<TrackAnalysisInfo | null> {
-    if (!this.analysis) return null;
-    const rows = (await this.analysis
-      .query()
-      .where(`trackId = ${sqlString(trackId)}`)
-      .select(['trackId', 'analysisVersion', 'analysedAt', 'scalars', 'models'])
-      .limit(1)
-      .toArray()) as Record<string, unknown>[];
-    if (rows.length === 0) return null;
-    const row = rows[0];
-    const version = readText(row.analysisVersion);
-    const features = featuresPartOf(version);
-    const models: string[] = [];
-    const tags: Record<string, TagScore[]> = {};
-    for (const table of this.embeddings.values()) {
-      const withTags = listDim(await table.schema(), 'tags') > 0;
-      const t = await table
-        .query()
-        .where(`trackId = ${sqlString(trackId)}`)
-        .select(['model', 'analysisVersion', ...(withTags ? ['tags'] : [])])
-        .limit(1)
-        .toArrow();
-      if (t.numRows === 0 || featuresPartOf(stringColumn(t, 'analysisVersion')[0]) !== features) continue;
-      const model = stringColumn(t, 'model')[0];
-      models.push(model);
-      if (!withTags) continue;
-      const dim = listDim(t.schema, 'tags');
-      const scores = fixedListColumn(t, 'tags', dim);
-      const names = this.tagNames(model);
-      tags[model] = Array.from(scores, (score, i) => ({ tag: names[i] ?? `tag${i}`, score }))
-        .filter((s) => isMusicTag(s.tag, names))
-        .sort((a, b) => b.score - a.score)
-        .slice(0, topTags);
-    }
-    // The models of this track's latest analysis first, then the others by name.
-    const latest = parseJson<string[]>(row.models, []);
-    models.sort((a, b) => Number(latest.includes(b)) - Number(latest.includes(a)) || a.localeCompare(b));
-    return {
-      trackId,
-      analysisVersion: version,
-      analysedAt: readNumber(row.analysedAt),
-      features: parseJson<FeatureScalars>(row.scalars, {} as FeatureScalars),
-      tags,
-      models,
-    };
+  getTrackInfo(trackId: string, topTags = 10): Promise<TrackAnalysisInfo | null> {
+    return readTrackInfo(this.tagSource(), trackId, topTags);
   }
 
   /**
    * The top music tags (genres, moods, instruments, vocals) of many tracks at once, per model
    * whose results are usable with the track's features: trackId → model → tags, best first.
    */
-  async musicTags(trackIds: Iterable<string>, top = 5): Promise<Map<string, Record<string, TagScore[]>>> {
-    const wanted = new Set(trackIds);
-    const out = new Map<string, Record<string, TagScore[]>>();
-    if (wanted.size === 0) return out;
-    const { analysed: rows } = await this.stamps();
-    for (const table of this.embeddings.values()) {
-      if (listDim(await table.schema(), 'tags') === 0) continue;
-      const t = await table.query().select(['trackId', 'model', 'analysisVersion', 'tags']).toArrow();
-      const dim = listDim(t.schema, 'tags');
-      const values = fixedListColumn(t, 'tags', dim);
-      const ids = stringColumn(t, 'trackId');
-      const versions = stringColumn(t, 'analysisVersion');
-      const model = stringColumn(t, 'model')[0];
-      const names = this.tagNames(model);
-      const shown = names.map((n) => isMusicTag(n, names));
-      ids.forEach((id, j) => {
-        const row = rows.get(id);
-        if (!wanted.has(id) || !row || featuresPartOf(row.version) !== featuresPartOf(versions[j])) return;
-        const scores: TagScore[] = [];
-        for (let k = 0; k < dim; k++) {
-          if (shown[k]) scores.push({ tag: names[k] ?? `tag${k}`, score: values[j * dim + k] });
-        }
-        scores.sort((a, b) => b.score - a.score);
-        const entry = out.get(id) ?? {};
-        entry[model] = scores.slice(0, top);
-        out.set(id, entry);
-      });
-    }
-    return out;
+  musicTags(trackIds: Iterable<string>, top = 5): Promise<Map<string, Record<string, TagScore[]>>> {
+    return readMusicTags(this.tagSource(), trackIds, top);
+  }
+
+  private tagSource(): TagSource {
+    return {
+      analysis: this.analysis,
+      embeddingTables: () => this.embeddings.values(),
+      tagNames: (model) => this.tagNames(model),
+      stamps: () => this.stamps(),
+    };
+  }
+
+  private loadSource(): LoadSource {
+    return {
+      analysis: this.analysis,
+      modelTable: (model) => this.modelTable(model),
+      featureNames: this.featureNames,
+      tagNames: (model) => this.tagNames(model),
+    };
   }
 
   /**
@@ -555,7 +393,7 @@ export class ResultsStore {
    * made by the same analysis (version) as its features.
    */
   loadAll(options: LoadOptions = {}): Promise<AnalysisData> {
-    return this.load(null, options);
+    return loadAnalysisData(this.loadSource(), null, options);
   }
 
   /**
@@ -564,80 +402,7 @@ export class ResultsStore {
    * most of these tracks used: pass the model of the data this subset joins to stay consistent.
    */
   loadSome(trackIds: Iterable<string>, options: LoadOptions = {}): Promise<AnalysisData> {
-    return this.load([...new Set(trackIds)], options);
-  }
-
-  private async load(wanted: string[] | null, options: LoadOptions): Promise<AnalysisData> {
-    if (!this.analysis || wanted?.length === 0) {
-      return {
-        ids: [],
-        features: new Float32Array(0),
-        featureNames: wanted ? this.featureNames : [],
-        scalars: [],
-        embedding: null,
-        tags: null,
-      };
-    }
-    // A few ids are looked up with a filter; many are read in full and picked here.
-    const filter = wanted && wanted.length <= MAX_IN_LIST ? inList(wanted) : null;
-    const keep = wanted ? new Set(wanted) : null;
-    const read = (table: Table, columns: string[]) => {
-      const query = table.query().select(columns);
-      return (filter ? query.where(filter) : query).toArrow();
-    };
-    const t = await read(this.analysis, ['trackId', 'analysisVersion', 'featureVector', 'scalars', 'models']);
-    const allIds = stringColumn(t, 'trackId');
-    const rowsOf = keep ? allIds.flatMap((id, i) => (keep.has(id) ? [i] : [])) : null;
-    const pick = <T>(values: T[]): T[] => (rowsOf ? rowsOf.map((i) => values[i]) : values);
-    const ids = pick(allIds);
-    const n = ids.length;
-    const versions = pick(stringColumn(t, 'analysisVersion'));
-    const dF = listDim(t.schema, 'featureVector');
-    const features = pickRows(fixedListColumn(t, 'featureVector', dF), dF, rowsOf);
-    const scalars = pick(stringColumn(t, 'scalars')).map((s) =>
-      parseJson<FeatureScalars>(s, {} as FeatureScalars),
-    );
-    const modelLists = pick(stringColumn(t, 'models')).map((s) => parseJson<string[]>(s, []));
-
-    let model = options.model ?? null;
-    if (options.model === undefined) {
-      const counts = new Map<string, number>();
-      for (const list of modelLists) for (const m of list) counts.set(m, (counts.get(m) ?? 0) + 1);
-      let best = 0;
-      for (const [m, c] of counts) if (c > best) [model, best] = [m, c];
-    }
-    const table = model ? this.embeddings.get(EMBEDDINGS_PREFIX + safeModel(model)) : undefined;
-    let embedding: AnalysisData['embedding'] = null;
-    let tags: AnalysisData['tags'] = null;
-    if (model && table && n > 0) {
-      // A model without tag outputs (a waveform model such as MERT) has no tags column.
-      const withTags = listDim(await table.schema(), 'tags') > 0;
-      const e = await read(table, ['trackId', 'analysisVersion', 'vector', ...(withTags ? ['tags'] : [])]);
-      const dim = listDim(e.schema, 'vector');
-      const tagDim = listDim(e.schema, 'tags');
-      const vectors = fixedListColumn(e, 'vector', dim);
-      const tagValues = tagDim > 0 ? fixedListColumn(e, 'tags', tagDim) : new Float32Array(0);
-      const eIds = stringColumn(e, 'trackId');
-      const eVersions = stringColumn(e, 'analysisVersion');
-      const rowOf = new Map(ids.map((id, i) => [id, i]));
-      const data = new Float32Array(n * dim);
-      const tagData = new Float32Array(n * tagDim);
-      const present = new Uint8Array(n);
-      for (let j = 0; j < eIds.length; j++) {
-        const i = rowOf.get(eIds[j]);
-        // Another model's later run rewrote the features (the same at one features version): this
-        // model's embedding still belongs with them.
-        if (i === undefined || featuresPartOf(versions[i]) !== featuresPartOf(eVersions[j])) continue;
-        present[i] = 1;
-        data.set(vectors.subarray(j * dim, (j + 1) * dim), i * dim);
-        if (tagDim > 0) tagData.set(tagValues.subarray(j * tagDim, (j + 1) * tagDim), i * tagDim);
-      }
-      if (present.some((p) => p === 1)) {
-        embedding = { model, dim, data, present };
-        if (tagDim > 0) tags = { model, names: this.tagNames(model), data: tagData, present };
-      }
-    }
-    return { ids, features, featureNames: this.featureNames, scalars, embedding, tags };
+    return loadAnalysisData(this.loadSource(), [...new Set(trackIds)], options);
   }
 
   /** Removes every row of tracks no longer in the catalog; returns how many tracks were removed. */
@@ -666,34 +431,4 @@ export class ResultsStore {
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     }
   }
-}
-
-/** Schema 2 of the per-model tables adds `analysedAt` (a model's own time, for re-analysis checks). */
-const EMBEDDINGS_SCHEMA_VERSION = 2;
-const embeddingsMigrations: Record<number, Migration> = {
-  1: async ({ table }) => {
-    if (hasField(await table.schema(), 'analysedAt')) return;
-    await table.addColumns([{ name: 'analysedAt', valueSql: 'CAST(0 AS DOUBLE)' }]);
-  },
-};
-
-/** Registers an existing per-model table, migrating it to the current schema. */
-async function registerEmbeddings(db: Database, name: string): Promise<Table> {
-  const existing = await db.connection.openTable(name);
-  const schema = await existing.schema();
-  existing.close();
-  return db.registerTable({
-    name,
-    schema,
-    version: EMBEDDINGS_SCHEMA_VERSION,
-    migrations: embeddingsMigrations,
-  });
-}
-
-/** Registers a table that already exists, with the schema it has. */
-async function registerExisting(db: Database, name: string): Promise<Table> {
-  const existing = await db.connection.openTable(name);
-  const schema = await existing.schema();
-  existing.close();
-  return db.registerTable({ name, schema, version: 1 });
 }

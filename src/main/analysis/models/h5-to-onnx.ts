@@ -1,3 +1,4 @@
+// Kept whole (over ~450 lines): one linear walk of the MusiCNN graph, each wiring check beside the nodes it guards; cut up, checks and emitted nodes would drift apart.
 /**
  * Our own MusiCNN converter: reads a Keras 2.2.4 HDF5 checkpoint (model_config JSON + weights) with
  * jsfive and writes an ONNX model (opset 13) with onnx-proto.

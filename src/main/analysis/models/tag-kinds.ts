@@ -35,17 +35,24 @@ const SOURCES = [
 
 let table: Map<string, TagKind> | null = null;
 
+/**
+ * A tab-separated table with a header row: the header's cells and every other non-blank line's
+ * cells. The one reader of the label tables here and of a model's music tags (model-specs.ts).
+ */
+export function readTsvTable(text: string): { header: string[]; rows: string[][] } {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length === 0) return { header: [], rows: [] };
+  return { header: lines[0].split('\t'), rows: lines.slice(1).map((l) => l.split('\t')) };
+}
+
 /** Parses a tab-separated file with a header row into name → kind (rows with unknown kinds skipped). */
 export function parseTagKinds(text: string, nameColumn = 'name', kindColumn = 'kind'): Map<string, TagKind> {
   const out = new Map<string, TagKind>();
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length === 0) return out;
-  const header = lines[0].split('\t');
+  const { header, rows } = readTsvTable(text);
   const n = header.indexOf(nameColumn);
   const k = header.indexOf(kindColumn);
   if (n < 0 || k < 0) return out;
-  for (const line of lines.slice(1)) {
-    const cells = line.split('\t');
+  for (const cells of rows) {
     const name = cells[n]?.trim().toLowerCase();
     const kind = cells[k]?.trim();
     if (name && kind && KINDS.has(kind) && !out.has(name)) out.set(name, kind as TagKind);
