@@ -2,6 +2,7 @@
  * Clustering at scale on synthetic embeddings of the real dimension.
  *
  *   npx tsx bench/clusters.ts [--sizes 20000,100000] [--dim 384] [--clusters 30] [--steps a,b,…]
+ *   npx tsx bench/clusters.ts --corpus DIR …   (the labelled dev corpus: see clusters-corpus.ts)
  *
  * Data: `clusters` Gaussian blobs (centres uniform in ±0.05 per axis, σ = 0.03 per axis: centres
  * ≈ 0.8 apart, members ≈ 0.8 from each other, so the blobs touch in distance but not in
@@ -182,4 +183,6 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+// `--corpus DIR`: the labelled dev corpus through the service (bench/clusters-corpus.ts).
+if (process.argv.includes('--corpus')) await import('./clusters-corpus');
+else await main();

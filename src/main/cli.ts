@@ -56,6 +56,14 @@ Similarity (TRACK = track id, file path, or "artist - title")
   explain A B            why A and B sound alike (or not)
   find "QUERY"           tracks that sound like the words ("sad piano", "heavy metal") [--limit 20]
 
+Clusters
+  cluster                group the analysed library by sound and keep the run as the active one
+      --algo kmeans|gmm|hdbscan|dbscan|agglomerative|auto   (default auto: tuned, algorithm chosen)
+      --space default|embedding|features                   (default: the similarity space)
+      --k N              number of clusters (kmeans, gmm, agglomerative; default: tuned)
+  clusters               the active run's clusters: size, name, tags, features, tracks
+  map                    2-D map coordinates of every track [--method umap|pca]
+
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
                          (same address every launch; --new-address makes a new port and token)
@@ -68,7 +76,8 @@ Global options
   -h, --help             this help
 
 One process at a time may write a data folder (scan, analyze, serve, the app); a second one exits
-with code 75. Reading commands (list, stats, errors, similar, queue, path, explain, find) run beside it.
+with code 75. Reading commands (list, stats, errors, similar, queue, path, explain, find, clusters,
+map) run beside it.
 `;
 
 class UsageError extends Error {}
@@ -77,7 +86,18 @@ class UsageError extends Error {}
 const EXIT_HOME_LOCKED = 75;
 
 /** Commands that only read the library: they run while the app or a scan writes it. */
-const READ_ONLY = new Set(['list', 'stats', 'errors', 'similar', 'queue', 'path', 'explain', 'find']);
+const READ_ONLY = new Set([
+  'list',
+  'stats',
+  'errors',
+  'similar',
+  'queue',
+  'path',
+  'explain',
+  'find',
+  'clusters',
+  'map',
+]);
 
 const options = {
   home: { type: 'string' },
@@ -100,6 +120,9 @@ const options = {
   radio: { type: 'boolean', default: false },
   steps: { type: 'string' },
   port: { type: 'string' },
+  algo: { type: 'string' },
+  space: { type: 'string' },
+  method: { type: 'string' },
   'new-address': { type: 'boolean', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } satisfies ParseArgsConfig['options'];
@@ -246,6 +269,9 @@ async function run(argv: string[]): Promise<number> {
     'explain',
     'ffmpeg',
     'find',
+    'cluster',
+    'clusters',
+    'map',
   ];
   if (!known.includes(command) && command !== 'doctor') throw new UsageError(`unknown command "${command}"`);
   const problem = homeProblem(resolveHome(values.home));
@@ -497,6 +523,65 @@ async function run(argv: string[]): Promise<number> {
         }
         // Words nothing matched are an answer too, but a query with no term at all is a usage error.
         return found.terms.length === 0 ? 1 : 0;
+      }
+      case 'cluster': {
+        const k = intOption(values, 'k');
+        const algorithm = (values.algo ??
+          (k !== undefined ? 'kmeans' : 'auto')) as Request<'clusters.run'>['algorithm'];
+        const space = values.space as Request<'clusters.run'>['space'];
+        if (!values.json) status.show('clustering…');
+        const runResult = await call(service, 'clusters.run', { algorithm, space, k });
+        status.clear();
+        if (values.json) printJson(runResult);
+        else {
+          const sc = runResult.metrics.scores;
+          const fmt = (v: number | null | undefined, d: number) => (v == null ? '–' : v.toFixed(d));
+          console.log(
+            `Run ${runResult.id}: ${runResult.algorithm} ${JSON.stringify(runResult.params)} on ${runResult.trackCount} tracks (${runResult.space}), ${runResult.seconds.toFixed(1)} s`,
+          );
+          if (sc)
+            console.log(
+              `${sc.clusters} clusters, noise ${(sc.noiseShare * 100).toFixed(0)} %, silhouette ${fmt(sc.silhouette, 3)}, Davies–Bouldin ${fmt(sc.daviesBouldin, 3)}, Calinski–Harabasz ${fmt(sc.calinskiHarabasz, 1)}`,
+            );
+          console.log(
+            `${runResult.metrics.candidates.length} candidates scored${runResult.metrics.rule ? `; ${runResult.metrics.rule}` : ''}`,
+          );
+        }
+        return 0;
+      }
+      case 'clusters': {
+        const list = await call(service, 'clusters.list', {});
+        if (values.json) printJson(list);
+        else if (!list.run) console.log('No clusters yet: run `timbre cluster`.');
+        else {
+          console.log(
+            `Run ${list.run.id}: ${list.run.algorithm} ${JSON.stringify(list.run.params)}, ${list.clusters.length} clusters${list.run.stale ? ' — STALE: the analysed library changed, run `timbre cluster` again' : ''}`,
+          );
+          for (const c of list.clusters) {
+            console.log(`\n#${c.id} ${c.name} (${c.size} tracks, cohesion ${c.cohesion.toFixed(2)})`);
+            if (c.topTags.length) console.log(`  tags: ${c.topTags.map((t) => t.tag).join(', ')}`);
+            if (c.distinctive.length)
+              console.log(
+                `  sets it apart: ${c.distinctive.map((d) => `${d.word} (${d.effect >= 0 ? '+' : ''}${d.effect.toFixed(1)} sd)`).join(', ')}`,
+              );
+            for (const r of c.representatives) console.log(`  - ${r.artist} – ${r.title}  [${r.id}]`);
+          }
+          if (list.noiseIds.length) console.log(`\n${list.noiseIds.length} tracks in no cluster (noise)`);
+        }
+        return 0;
+      }
+      case 'map': {
+        const method = (values.method ?? 'umap') as Request<'clusters.map'>['method'];
+        const map = await call(service, 'clusters.map', { method });
+        if (values.json) printJson(map);
+        else if (!map.runId) console.log('No clusters yet: run `timbre cluster`.');
+        else {
+          if (map.stale) console.log('# stale: the analysed library changed since this run');
+          console.log('trackId\tx\ty\tcluster');
+          for (const p of map.points)
+            console.log(`${p.id}\t${p.x.toFixed(4)}\t${p.y.toFixed(4)}\t${p.clusterId}`);
+        }
+        return 0;
       }
       case 'explain': {
         if (args.length !== 2) throw new UsageError('explain needs two tracks');

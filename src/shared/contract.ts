@@ -10,6 +10,9 @@ import type {
   AnalysisProgress,
   AppInfo,
   ClusterInfo,
+  ClusterList,
+  ClusterMap,
+  ClusterRun,
   Explanation,
   LibraryStats,
   QueueResult,
@@ -182,6 +185,20 @@ export const requestSchemas = {
     sameCluster: z.number().int().min(0).max(200).optional(),
     perOtherCluster: z.number().int().min(0).max(50).optional(),
   }),
+  /** Clusters the analysed library and stores the run as the active one. */
+  'clusters.run': z
+    .object({
+      algorithm: z.enum(['kmeans', 'gmm', 'hdbscan', 'dbscan', 'agglomerative', 'auto']).default('auto'),
+      space: z.enum(['default', 'embedding', 'features']).default('default'),
+      k: z.number().int().min(2).max(200).optional(),
+    })
+    .refine((r) => r.k === undefined || ['kmeans', 'gmm', 'agglomerative'].includes(r.algorithm), {
+      message: 'k applies to kmeans, gmm and agglomerative only',
+    }),
+  /** The active run with a profile per cluster. */
+  'clusters.list': empty,
+  /** 2-D coordinates per track of the active run. */
+  'clusters.map': z.object({ method: z.enum(['umap', 'pca']).default('umap') }),
   'sound.find': z.object({
     query: z.string().trim().min(1).max(300),
     limit: z.number().int().min(1).max(1000).optional(),
@@ -204,6 +221,8 @@ export interface ClusterSuggestions {
   seedCluster: ClusterInfo | null;
   sameCluster: SimilarTrack[];
   otherClusters: { cluster: ClusterInfo; tracks: SimilarTrack[] }[];
+  /** The active clustering run no longer matches the analysed library (re-run to refresh). */
+  stale?: boolean;
 }
 
 /** Response types, one per method. */
@@ -236,6 +255,9 @@ export interface Responses {
   'similar.path': QueueResult;
   'similar.explain': Explanation;
   'similar.clusterSuggestions': ClusterSuggestions;
+  'clusters.run': ClusterRun;
+  'clusters.list': ClusterList;
+  'clusters.map': ClusterMap;
   'sound.find': SoundSearchResult;
   'settings.get': Settings;
   'settings.set': Settings;

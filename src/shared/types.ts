@@ -368,3 +368,85 @@ export interface SoundSearchResult {
   note?: string;
   tookMs: number;
 }
+
+/** One tuning candidate's scores, as stored with a clustering run. */
+export interface ClusterCandidateScores {
+  algorithm: string;
+  params: Record<string, unknown>;
+  silhouette: number | null;
+  daviesBouldin: number | null;
+  calinskiHarabasz: number | null;
+  clusters: number;
+  noiseShare: number;
+  adjustedSilhouette: number | null;
+  eligible: boolean;
+  reason?: string;
+  meanRank?: number;
+  seconds?: number;
+}
+
+export interface ClusterRunMetrics {
+  /** The winner's scores in the space it ran in (null before any were computed). */
+  scores: {
+    silhouette: number | null;
+    daviesBouldin: number | null;
+    calinskiHarabasz: number | null;
+    clusters: number;
+    noiseShare: number;
+    silhouetteRows: number;
+  } | null;
+  /** The rule that picked the winner (absent when the parameters were given). */
+  rule?: string;
+  candidates: ClusterCandidateScores[];
+  /** Seconds per step (reduce, cluster, metrics, map). */
+  timings?: Record<string, number>;
+}
+
+/** A stored clustering run. */
+export interface ClusterRunRecord {
+  id: string;
+  algorithm: string;
+  params: Record<string, unknown>;
+  /** The space asked for ('default', 'embedding', 'features') and what it resolved to, "default:blend". */
+  space: string;
+  reduce: { method: string; dims: number };
+  metrics: ClusterRunMetrics;
+  seconds: number;
+  /** Timbre's version when the run was made. */
+  libraryVersion: string;
+  /** Fingerprint of the analysed tracks (ids and vectors) the run clustered. */
+  fingerprint: string;
+  trackCount: number;
+  createdAt: number;
+}
+
+export interface ClusterRun extends ClusterRunRecord {
+  /** The set of analysed tracks (or their vectors) changed since: the run no longer describes the library. */
+  stale: boolean;
+}
+
+export interface ClusterProfileView {
+  id: number;
+  size: number;
+  name: string;
+  topTags: { tag: string; score: number; lift: number }[];
+  distinctive: { feature: string; effect: number; word: string }[];
+  cohesion: number;
+  /** Medoid first, then the tracks nearest the centre. */
+  representatives: { id: TrackId; title: string; artist: string }[];
+  trackIds: TrackId[];
+}
+
+export interface ClusterList {
+  run: ClusterRun | null;
+  clusters: ClusterProfileView[];
+  /** Tracks the run left as noise. */
+  noiseIds: TrackId[];
+}
+
+export interface ClusterMap {
+  runId: string | null;
+  method: 'umap' | 'pca';
+  stale: boolean;
+  points: MapPoint[];
+}

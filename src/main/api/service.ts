@@ -26,6 +26,8 @@ import { findBySound } from '../similarity/sound-search';
 import { AutoAnalysis } from './auto-analysis';
 import { vetFfmpegPath, type ConfirmFfmpegPath } from './ffmpeg-setting';
 import type { Handlers, TimbreService } from './service-types';
+import { ClusterService } from './clusters-service';
+import { ClusterRunStore } from '../clusters/run-store';
 
 export interface ServiceOptions {
   home?: string;
@@ -52,10 +54,16 @@ export interface ServiceOptions {
 }
 
 /** Opens the catalog and the results tables; closes what it opened if the second part fails. */
-async function openStores(home: string): Promise<{ catalog: Catalog; results: ResultsStore }> {
+async function openStores(
+  home: string,
+): Promise<{ catalog: Catalog; results: ResultsStore; clusterRuns: ClusterRunStore }> {
   const catalog = await Catalog.open(home);
   try {
-    return { catalog, results: await ResultsStore.open(catalog.db) };
+    return {
+      catalog,
+      results: await ResultsStore.open(catalog.db),
+      clusterRuns: await ClusterRunStore.open(catalog.db),
+    };
   } catch (err) {
     await catalog.close();
     throw err;
@@ -82,7 +90,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   const access = options.access ?? 'write';
   const command = options.command ?? `Timbre (${options.mode})`;
   const lock = await acquireHomeLock(home, { access, command });
-  const { catalog, results } = await openStores(home).catch((err: unknown) => {
+  const { catalog, results, clusterRuns } = await openStores(home).catch((err: unknown) => {
     lock.release();
     throw err;
   });
@@ -159,6 +167,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     () => startAnalysis({}),
     (err) => process.emitWarning(`analysis after a scan did not start: ${String(err)}`),
   );
+  const clusters = new ClusterService(clusterRuns, () => similarity.engine());
 
   const browser = new LibraryBrowser(catalog);
   const covers = new CoverStore({
@@ -277,7 +286,15 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'similar.radio': async (req) => (await similarity.engine()).radio(req),
     'similar.path': async (req) => (await similarity.engine()).path(req),
     'similar.explain': async (req) => (await similarity.engine()).explain(req.a, req.b),
-    'similar.clusterSuggestions': async (req) => (await similarity.engine()).clusterSuggestions(req),
+    'similar.clusterSuggestions': async (req) => {
+      const sim = await similarity.engine();
+      const { applied, stale } = await clusters.applyTo(sim);
+      const answer = sim.clusterSuggestions(req);
+      return applied ? { ...answer, stale } : answer;
+    },
+    'clusters.run': (req) => clusters.run(req),
+    'clusters.list': () => clusters.list(),
+    'clusters.map': (req) => clusters.map(req),
     'sound.find': async (req) =>
       findBySound((await similarity.engine()).soundLibrary(), req.query, req.limit),
     'settings.get': () => settings.get(),

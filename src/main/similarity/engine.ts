@@ -13,6 +13,7 @@ import { ApiError } from '../../shared/contract';
 import type {
   ClusterInfo,
   Explanation,
+  FeatureScalars,
   QueueResult,
   Seed,
   Settings,
@@ -431,43 +432,101 @@ export class SimilarityEngine {
     };
   }
 
+  /** Track ids in row order (what `setClusters` assignments are indexed by). */
+  rowIds(): TrackId[] {
+    return this.tracks.map((t) => t.id);
+  }
+
+  /**
+   * The rows of one space with their tracks, raw scalars and tag probabilities, in row order:
+   * what a clustering of the library runs on (the vectors the similarity answers use).
+   */
+  clusteringInput(source?: SimilaritySource): {
+    source: SimilaritySource;
+    tracks: Track[];
+    data: Float32Array;
+    dim: number;
+    scalars: FeatureScalars[];
+    tags: { names: string[]; data: Float32Array } | null;
+  } {
+    const sp = this.space(source);
+    const n = this.tracks.length;
+    const tags = this.input.tags;
+    return {
+      source: sp.source,
+      tracks: this.tracks.slice(0, n),
+      data: sp.data.slice(0, n * sp.dim),
+      dim: sp.dim,
+      scalars: this.input.scalars.slice(0, n),
+      tags: tags ? { names: tags.names, data: tags.data.slice(0, n * tags.names.length) } : null,
+    };
+  }
+
   clusterSuggestions(req: ParsedRequest<'similar.clusterSuggestions'>): ClusterSuggestions {
     const seed = this.byId.get(req.id);
     if (seed === undefined) throw new ApiError('not_found', 'No analysed track with this id.');
     const sp = this.space();
-    const same = req.sameCluster ?? 10;
+    const same = req.sameCluster ?? 11;
     const perOther = req.perOtherCluster ?? 3;
     const clusterOf = this.clusterOf;
+    // Variety for a set of suggestions: no silence, no second copy of a song (the seed's or a
+    // picked one), at most maxPerArtist tracks of one artist per list.
+    const accept = this.accept([seed], null);
+    const seedDup = this.dupKeys[seed];
+    const varied = (rows: Scored[], count: number): Scored[] => {
+      const out: Scored[] = [];
+      const dups = new Set<string>([seedDup]);
+      const perArtist = new Map<number, number>();
+      const cap = this.variety.maxPerArtist > 0 ? this.variety.maxPerArtist : Infinity;
+      for (const r of rows) {
+        if (out.length >= count) break;
+        const dup = this.dupKeys[r.i];
+        if (this.variety.collapseDuplicates && dups.has(dup)) continue;
+        const artist = this.artistIds[r.i];
+        const seen = perArtist.get(artist) ?? 0;
+        if (artist >= 0 && seen >= cap) continue;
+        dups.add(dup);
+        perArtist.set(artist, seen + 1);
+        out.push(r);
+      }
+      return out;
+    };
     if (!clusterOf || this.clusterInfo.size === 0) {
-      const hits = knn(sp, rowQuery(sp, seed), same, this.settings.hubnessRerank, (i) => i !== seed);
+      const hits = knn(sp, rowQuery(sp, seed), same * 4 + 8, this.settings.hubnessRerank, accept);
       return {
         clustersAvailable: false,
         seedCluster: null,
-        sameCluster: hits.map((s) => this.toSimilar(sp, s)),
+        sameCluster: varied(hits, same).map((s) => this.toSimilar(sp, s)),
         otherClusters: [],
       };
     }
-    // One exact pass: the best few of every cluster.
+    // One exact pass: the best few of every cluster (more than asked, for the variety rules).
     const own = clusterOf[seed];
     const q = rowQuery(sp, seed);
     const heaps = new Map<number, TopK>();
-    for (const id of this.clusterInfo.keys()) heaps.set(id, new TopK(id === own ? same : perOther));
+    for (const id of this.clusterInfo.keys())
+      heaps.set(id, new TopK(id === own ? same * 4 + 8 : perOther * 4 + 4));
     for (let i = 0; i < this.size; i++) {
-      if (i === seed) continue;
+      if (!accept(i)) continue;
       const h = heaps.get(clusterOf[i]);
       if (!h || h.k === 0) continue;
       const cos = dotRow(sp.data, i, q.vec, sp.dim);
       h.push(i, relOf(sp, q, i, cos));
     }
-    const list = (id: number): SimilarTrack[] =>
-      (heaps.get(id)?.sorted() ?? []).map((h) => this.toSimilar(sp, { i: h.id, rel: h.score }));
+    const list = (id: number, count: number): SimilarTrack[] =>
+      varied(
+        (heaps.get(id)?.sorted() ?? []).map((h) => ({ i: h.id, rel: h.score })),
+        count,
+      ).map((s) => this.toSimilar(sp, s));
     const sameCluster =
       own >= 0 && heaps.has(own)
-        ? list(own)
-        : knn(sp, q, same, this.settings.hubnessRerank, (i) => i !== seed).map((s) => this.toSimilar(sp, s));
+        ? list(own, same)
+        : varied(knn(sp, q, same * 4 + 8, this.settings.hubnessRerank, accept), same).map((s) =>
+            this.toSimilar(sp, s),
+          );
     const otherClusters = [...this.clusterInfo.values()]
       .filter((c) => c.id !== own)
-      .map((cluster) => ({ cluster, tracks: list(cluster.id) }))
+      .map((cluster) => ({ cluster, tracks: list(cluster.id, perOther) }))
       .filter((c) => c.tracks.length > 0)
       .sort((x, y) => y.tracks[0].score - x.tracks[0].score);
     return {

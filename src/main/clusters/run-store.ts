@@ -1,0 +1,193 @@
+/**
+ * Where clustering runs live: two LanceDB tables on the shared database (catalog.db).
+ *
+ * - `cluster_runs`: one row per run: id, algorithm, parameters (JSON), space, reduction (JSON),
+ *   metrics (JSON: the winner's scores, the winner rule and every candidate the search scored),
+ *   seconds, the Timbre version, the fingerprint of the analysed tracks it ran on, track count,
+ *   created.
+ * - `cluster_members`: one row per run and track: label (−1 noise), membership strength and the
+ *   2-D map coordinates (UMAP x/y and PCA px/py).
+ *
+ * The active run is the one chosen in meta `clusters:active`, else the latest. Whether it is stale
+ * is the caller's comparison of its fingerprint with the library's current one.
+ */
+import { makeArrowTable } from '@lancedb/lancedb';
+import { Schema } from 'apache-arrow';
+import type { Database, Table } from '../store/db';
+import { sqlString } from '../store/db';
+import { float64Field, int32Field, parseJson, readNumber, readText, textField } from '../store/columns';
+import type { ClusterRunRecord, ClusterRunMetrics } from '../../shared/types';
+
+export const CLUSTER_RUNS = 'cluster_runs';
+export const CLUSTER_MEMBERS = 'cluster_members';
+const ACTIVE_KEY = 'clusters:active';
+
+const runsSchema = new Schema([
+  textField('id'),
+  textField('algorithm'),
+  textField('params'),
+  textField('space'),
+  textField('reduce'),
+  textField('metrics'),
+  float64Field('seconds'),
+  textField('libraryVersion'),
+  textField('fingerprint'),
+  int32Field('trackCount'),
+  float64Field('createdAt'),
+]);
+
+const membersSchema = new Schema([
+  textField('runId'),
+  textField('trackId'),
+  int32Field('label'),
+  float64Field('strength'),
+  float64Field('x'),
+  float64Field('y'),
+  float64Field('px'),
+  float64Field('py'),
+]);
+
+export interface MemberRow {
+  trackId: string;
+  label: number;
+  strength: number;
+  /** UMAP map coordinates. */
+  x: number;
+  y: number;
+  /** PCA map coordinates. */
+  px: number;
+  py: number;
+}
+
+export interface NewRun extends Omit<ClusterRunRecord, 'id' | 'createdAt'> {
+  members: MemberRow[];
+}
+
+function toRecord(row: Record<string, unknown>): ClusterRunRecord {
+  return {
+    id: readText(row.id),
+    algorithm: readText(row.algorithm),
+    params: parseJson<Record<string, unknown>>(row.params, {}),
+    space: readText(row.space),
+    reduce: parseJson<{ method: string; dims: number }>(row.reduce, { method: 'none', dims: 0 }),
+    metrics: parseJson<ClusterRunMetrics>(row.metrics, { scores: null, candidates: [] }),
+    seconds: readNumber(row.seconds),
+    libraryVersion: readText(row.libraryVersion),
+    fingerprint: readText(row.fingerprint),
+    trackCount: readNumber(row.trackCount),
+    createdAt: readNumber(row.createdAt),
+  };
+}
+
+export class ClusterRunStore {
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly db: Database,
+    private readonly runs: Table,
+    private readonly membersTable: Table,
+  ) {}
+
+  static async open(db: Database): Promise<ClusterRunStore> {
+    const runs = await db.registerTable({ name: CLUSTER_RUNS, schema: runsSchema, version: 1 });
+    const members = await db.registerTable({ name: CLUSTER_MEMBERS, schema: membersSchema, version: 1 });
+    return new ClusterRunStore(db, runs, members);
+  }
+
+  /** Stores a run and makes it the active one. Writes are serialised. */
+  save(run: NewRun): Promise<ClusterRunRecord> {
+    const job = this.writing.then(() => this.saveNow(run));
+    this.writing = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    return job;
+  }
+
+  private async saveNow(run: NewRun): Promise<ClusterRunRecord> {
+    const createdAt = Date.now();
+    // Time-ordered ids: sorting by id is sorting by creation.
+    const id = `${createdAt.toString(36).padStart(9, '0')}-${Math.random().toString(36).slice(2, 8)}`;
+    const { members, ...rest } = run;
+    const record: ClusterRunRecord = { ...rest, id, createdAt };
+    if (members.length > 0) {
+      await this.membersTable.add(
+        makeArrowTable(
+          members.map((m) => ({ runId: id, ...m })),
+          { schema: membersSchema },
+        ),
+      );
+    }
+    // The run row last: a run that is listed always has its members.
+    await this.runs.add(
+      makeArrowTable(
+        [
+          {
+            id,
+            algorithm: record.algorithm,
+            params: JSON.stringify(record.params),
+            space: record.space,
+            reduce: JSON.stringify(record.reduce),
+            metrics: JSON.stringify(record.metrics),
+            seconds: record.seconds,
+            libraryVersion: record.libraryVersion,
+            fingerprint: record.fingerprint,
+            trackCount: record.trackCount,
+            createdAt,
+          },
+        ],
+        { schema: runsSchema },
+      ),
+    );
+    await this.db.setMeta(ACTIVE_KEY, '');
+    return record;
+  }
+
+  /** Every stored run, newest first. */
+  async list(): Promise<ClusterRunRecord[]> {
+    const rows = (await this.runs.query().toArray()) as Record<string, unknown>[];
+    return rows.map(toRecord).sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+  }
+
+  async get(id: string): Promise<ClusterRunRecord | null> {
+    const rows = (await this.runs
+      .query()
+      .where(`id = ${sqlString(id)}`)
+      .toArray()) as Record<string, unknown>[];
+    return rows.length ? toRecord(rows[0]) : null;
+  }
+
+  /** The chosen run, else the latest (null before the first run). */
+  async active(): Promise<ClusterRunRecord | null> {
+    const chosen = this.db.getMeta(ACTIVE_KEY);
+    if (chosen) {
+      const run = await this.get(chosen);
+      if (run) return run;
+    }
+    return (await this.list())[0] ?? null;
+  }
+
+  /** Chooses the active run (it must exist). */
+  async choose(id: string): Promise<ClusterRunRecord> {
+    const run = await this.get(id);
+    if (!run) throw new Error(`no clustering run ${id}`);
+    await this.db.setMeta(ACTIVE_KEY, id);
+    return run;
+  }
+
+  async members(runId: string): Promise<MemberRow[]> {
+    const rows = (await this.membersTable
+      .query()
+      .where(`runId = ${sqlString(runId)}`)
+      .toArray()) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      trackId: readText(r.trackId),
+      label: readNumber(r.label),
+      strength: readNumber(r.strength),
+      x: readNumber(r.x),
+      y: readNumber(r.y),
+      px: readNumber(r.px),
+      py: readNumber(r.py),
+    }));
+  }
+}
