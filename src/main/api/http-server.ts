@@ -1,4 +1,7 @@
 /**
+ * Kept whole (over ~450 lines on purpose): one request pipeline (Host/Origin/token checks, then
+ * routing, then the envelope) whose security checks are meant to be read and reviewed together.
+ *
  * Browser mode transport: the contract over loopback HTTP.
  *
  * Security model (see docs in README / DESIGN "Browser mode"):

@@ -1,4 +1,8 @@
 /**
+ * Kept whole (over ~450 lines on purpose): one lock protocol (atomic create, staleness check,
+ * takeover, in-process reference count, release on exit and signals) whose steps share the file
+ * format and its invariants; split apart they could no longer be checked against each other.
+ *
  * One writer per home: an exclusive lock file (`<home>/timbre.lock`) that every process which
  * writes the library (scan, analysis, the app) holds while it runs.
  *

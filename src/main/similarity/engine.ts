@@ -16,7 +16,6 @@ import type {
   FeatureScalars,
   QueueResult,
   Seed,
-  Settings,
   SimilarResult,
   SimilarTrack,
   SimilaritySource,
@@ -26,29 +25,24 @@ import type {
 } from '../../shared/types';
 import { arrangeQueue, widening, type Rules, type TrackGroups } from './arrange';
 import type { EngineSettings, SimilarityInput, Space } from './corpus';
-import { Vectors, defaultEngineSettings, growRows } from './corpus';
+import { Vectors, growRows } from './corpus';
 import { explainPair, scalarSpread, sharedTags } from './explain';
 import type { ScalarSpread } from './explain';
 import { canonicalPermutation, reorder } from './canonical';
+import { clusterSuggestionsFor } from './cluster-suggestions';
+import { resolveEngineConfig, stripUndefined, type EngineConfig } from './engine-config';
 import type { SoundLibrary } from './sound-search';
 import { ScoreCalibration } from './calibration';
-import { TopK } from './heap';
 import { songPath } from './path';
-import { candidates, display, knn, relOf, rowQuery, type Scored } from './query';
+import { candidates, display, relOf, rowQuery, type Scored } from './query';
 import { radioPicks } from './radio';
 import { seedRows } from './seeds';
-import { albumKey, artistKey, defaultVariety, duplicateKey, makeFilter } from './rules';
+import { albumKey, artistKey, duplicateKey, makeFilter } from './rules';
 import type { GroupIds } from './rules';
-import { dotRow, dotRows } from './vectors';
+import { dotRows } from './vectors';
 
 export type { SimilarityInput } from './corpus';
-
-/** What `build` accepts: the app's Settings (or part of it) plus optional internal knobs. */
-export interface EngineConfig {
-  similarity?: Partial<Settings['similarity']>;
-  variety?: Partial<VarietyRules>;
-  engine?: Partial<EngineSettings>;
-}
+export type { EngineConfig } from './engine-config';
 
 /** Integrated loudness at or below this is digital silence or a near-silent file, not music to suggest. */
 const SILENT_LUFS = -60;
@@ -89,24 +83,7 @@ export class SimilarityEngine {
   }
 
   static build(input: SimilarityInput, config: EngineConfig = {}): SimilarityEngine {
-    const sim = config.similarity ?? {};
-    const settings: EngineSettings = {
-      ...defaultEngineSettings,
-      ...(sim.source !== undefined ? { source: sim.source } : {}),
-      ...(sim.embeddingWeight !== undefined ? { embeddingWeight: sim.embeddingWeight } : {}),
-      ...(sim.featureWeight !== undefined ? { featureWeight: sim.featureWeight } : {}),
-      ...(sim.hubnessReduction !== undefined ? { hubnessReduction: sim.hubnessReduction } : {}),
-      ...config.engine,
-    };
-    if (settings.embeddingWeight + settings.featureWeight <= 0) {
-      settings.embeddingWeight = defaultEngineSettings.embeddingWeight;
-      settings.featureWeight = defaultEngineSettings.featureWeight;
-    }
-    const variety: Rules = {
-      ...defaultVariety,
-      recentlyPlayed: [],
-      ...stripUndefined(config.variety ?? {}),
-    } as Rules;
+    const { settings, variety } = resolveEngineConfig(config);
     // Canonical row order: the same library answers the same whatever its ids and insertion order.
     const order = canonicalPermutation(input);
     const engine = new SimilarityEngine(reorder(input, order), settings, variety);
@@ -466,84 +443,25 @@ export class SimilarityEngine {
     const seed = this.byId.get(req.id);
     if (seed === undefined) throw new ApiError('not_found', 'No analysed track with this id.');
     const sp = this.space();
-    const same = req.sameCluster ?? 11;
-    const perOther = req.perOtherCluster ?? 3;
-    const clusterOf = this.clusterOf;
-    // Variety for a set of suggestions: no silence, no second copy of a song (the seed's or a
-    // picked one), at most maxPerArtist tracks of one artist per list.
-    const accept = this.accept([seed], null);
-    const seedDup = this.dupKeys[seed];
-    const varied = (rows: Scored[], count: number): Scored[] => {
-      const out: Scored[] = [];
-      const dups = new Set<string>([seedDup]);
-      const perArtist = new Map<number, number>();
-      const cap = this.variety.maxPerArtist > 0 ? this.variety.maxPerArtist : Infinity;
-      for (const r of rows) {
-        if (out.length >= count) break;
-        const dup = this.dupKeys[r.i];
-        if (this.variety.collapseDuplicates && dups.has(dup)) continue;
-        const artist = this.artistIds[r.i];
-        const seen = perArtist.get(artist) ?? 0;
-        if (artist >= 0 && seen >= cap) continue;
-        dups.add(dup);
-        perArtist.set(artist, seen + 1);
-        out.push(r);
-      }
-      return out;
-    };
-    if (!clusterOf || this.clusterInfo.size === 0) {
-      const hits = knn(sp, rowQuery(sp, seed), same * 4 + 8, this.settings.hubnessRerank, accept);
-      return {
-        clustersAvailable: false,
-        seedCluster: null,
-        sameCluster: varied(hits, same).map((s) => this.toSimilar(sp, s)),
-        otherClusters: [],
-      };
-    }
-    // One exact pass: the best few of every cluster (more than asked, for the variety rules).
-    const own = clusterOf[seed];
-    const q = rowQuery(sp, seed);
-    const heaps = new Map<number, TopK>();
-    for (const id of this.clusterInfo.keys())
-      heaps.set(id, new TopK(id === own ? same * 4 + 8 : perOther * 4 + 4));
-    for (let i = 0; i < this.size; i++) {
-      if (!accept(i)) continue;
-      const h = heaps.get(clusterOf[i]);
-      if (!h || h.k === 0) continue;
-      const cos = dotRow(sp.data, i, q.vec, sp.dim);
-      h.push(i, relOf(sp, q, i, cos));
-    }
-    const list = (id: number, count: number): SimilarTrack[] =>
-      varied(
-        (heaps.get(id)?.sorted() ?? []).map((h) => ({ i: h.id, rel: h.score })),
-        count,
-      ).map((s) => this.toSimilar(sp, s));
-    const sameCluster =
-      own >= 0 && heaps.has(own)
-        ? list(own, same)
-        : varied(knn(sp, q, same * 4 + 8, this.settings.hubnessRerank, accept), same).map((s) =>
-            this.toSimilar(sp, s),
-          );
-    const otherClusters = [...this.clusterInfo.values()]
-      .filter((c) => c.id !== own)
-      .map((cluster) => ({ cluster, tracks: list(cluster.id, perOther) }))
-      .filter((c) => c.tracks.length > 0)
-      .sort((x, y) => y.tracks[0].score - x.tracks[0].score);
-    return {
-      clustersAvailable: true,
-      seedCluster: this.clusterInfo.get(own) ?? null,
-      sameCluster,
-      otherClusters,
-    };
+    return clusterSuggestionsFor(
+      {
+        space: sp,
+        seed,
+        size: this.size,
+        clusterOf: this.clusterOf,
+        clusterInfo: this.clusterInfo,
+        accept: this.accept([seed], null),
+        dupKeys: this.dupKeys,
+        artistIds: this.artistIds,
+        variety: this.variety,
+        hubnessRerank: this.settings.hubnessRerank,
+        toSimilar: (scored) => this.toSimilar(sp, scored),
+      },
+      req,
+    );
   }
 }
 
 function isUnknownArtist(key: string): boolean {
   return key === '' || key === 'unknown artist' || key === 'unknown' || key === 'various artists';
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
