@@ -1,0 +1,36 @@
+/** Analysis command: analyze (analyse). */
+import { call, intOption, onInterrupt, UsageError, type CommandContext } from './common';
+import { analysisLine, printJson } from './output';
+
+/** `timbre analyze`: listen to every track not analysed yet; 130 when interrupted. */
+export async function analyzeCommand({ service, values, status }: CommandContext): Promise<number> {
+  const workers = intOption(values, 'workers');
+  if (workers === 0) throw new UsageError('--workers must be at least 1');
+  const unsubscribe = service.subscribe((event, payload) => {
+    if (event !== 'analysis.progress') return;
+    if (values.json) process.stderr.write(JSON.stringify(payload) + '\n');
+    else status.show(analysisLine(payload as Parameters<typeof analysisLine>[0]));
+  });
+  let interrupted = false;
+  const release = onInterrupt(() => {
+    interrupted = true;
+    void call(service, 'analysis.cancel', {});
+  });
+  const started = await call(service, 'analysis.start', { workers, model: values.model });
+  if (started.modelNote && !values.json) process.stderr.write(`note: ${started.modelNote}\n`);
+  const final = await service.engine.whenIdle();
+  release();
+  unsubscribe();
+  status.clear();
+  if (values.json) printJson(final);
+  else {
+    if (final.modelNote && final.modelNote !== started.modelNote)
+      process.stderr.write(`note: ${final.modelNote}\n`);
+    if (!final.error || final.done > 0)
+      console.log(`Analysed ${final.done - final.failed} tracks, ${final.failed} failed.`);
+    if (final.failed > 0) console.log('See why with: timbre errors --analysis');
+    if (final.error) process.stderr.write(`timbre: analysis stopped: ${final.error}\n`);
+  }
+  if (interrupted) return 130;
+  return final.error || (final.failed > 0 && final.done === final.failed) ? 1 : 0;
+}

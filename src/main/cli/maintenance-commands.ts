@@ -1,0 +1,43 @@
+/** Maintenance commands: doctor (checks and restores the database) and ffmpeg (shows or sets it). */
+import { resolve } from 'node:path';
+import { parseRequest } from '../../shared/contract';
+import { resolveFfmpeg } from '../ffmpeg/resolve';
+import { acquireHomeLock } from '../home/lock';
+import { doctor, doctorLines } from '../store/doctor';
+import { UsageError, type CommandContext } from './common';
+import { printJson } from './output';
+
+/**
+ * `timbre doctor`: not through the service, which would refuse to open a damaged database.
+ * A writer: it may restore. 1 when a table stays damaged.
+ */
+export async function doctorCommand(home: string, json: boolean): Promise<number> {
+  const lock = await acquireHomeLock(home, { access: 'write', command: 'timbre doctor' });
+  try {
+    const report = await doctor(home);
+    if (json) printJson(report);
+    else for (const line of doctorLines(report)) console.log(line);
+    return report.tables.some((t) => t.state === 'damaged') ? 1 : 0;
+  } finally {
+    lock.release();
+  }
+}
+
+/** `timbre ffmpeg [PATH|auto]`: show or set the ffmpeg Timbre runs. */
+export async function ffmpegCommand({ service, values, args }: CommandContext): Promise<number> {
+  // The one place besides the app's confirmed dialog where the program Timbre runs is chosen.
+  if (args.length > 1) throw new UsageError('ffmpeg takes one PATH (or "auto")');
+  if (args.length === 1) {
+    const ffmpegPath = args[0] === 'auto' ? '' : resolve(args[0]);
+    // Validated like any call, but as the local user's choice: not the page's confirmation.
+    await service.handlers['settings.set'](parseRequest('settings.set', { ffmpegPath }));
+  }
+  const current = (await service.handlers['settings.get']({})).ffmpegPath;
+  const found = await resolveFfmpeg(current || undefined).then(
+    (r) => `${r.path} (ffmpeg ${r.version}, ${r.source})`,
+    (err: unknown) => `none usable: ${(err as Error).message}`,
+  );
+  if (values.json) printJson({ ffmpegPath: current, resolved: found });
+  else console.log(`ffmpeg setting: ${current || 'auto'}\nffmpeg used:    ${found}`);
+  return 0;
+}
