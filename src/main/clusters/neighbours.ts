@@ -109,24 +109,7 @@ function kNearestTree(m: Matrix, k: number, control: RunControl): Neighbours {
       if (sd < 0) {
         for (let p = tree.lo[node]; p < tree.hi[node]; p++) {
           const j = tree.order[p];
-          if (j === i) continue;
-          const oj = j * dim;
-          let s = 0;
-          const worst = bestD[k - 1];
-          for (let d = 0; d < dim; d++) {
-            const e = data[oi + d] - data[oj + d];
-            s += e * e;
-            if (s >= worst) break;
-          }
-          if (s >= worst) continue;
-          let q = k - 1;
-          while (q > 0 && bestD[q - 1] > s) {
-            bestD[q] = bestD[q - 1];
-            bestI[q] = bestI[q - 1];
-            q--;
-          }
-          bestD[q] = s;
-          bestI[q] = j;
+          if (j !== i) offerNeighbour(data, dim, oi, j, bestD, bestI);
         }
         continue;
       }
@@ -145,6 +128,38 @@ function kNearestTree(m: Matrix, k: number, control: RunControl): Neighbours {
   return { k, indices, sqDistances: sq };
 }
 
+/**
+ * Offers row j (at offset j * dim) as a neighbour of the row at offset oi: inserted into the
+ * ascending top-k (bestD squared distances, bestI rows) when closer than its last entry. The sum
+ * stops as soon as it passes that entry, which is most of the saving on long vectors.
+ */
+export function offerNeighbour(
+  data: Float32Array,
+  dim: number,
+  oi: number,
+  j: number,
+  bestD: Float64Array,
+  bestI: Int32Array,
+): void {
+  const last = bestD.length - 1;
+  const worst = bestD[last];
+  const oj = j * dim;
+  let s = 0;
+  for (let d = 0; d < dim; d++) {
+    const e = data[oi + d] - data[oj + d];
+    s += e * e;
+    if (s >= worst) return;
+  }
+  let q = last;
+  while (q > 0 && bestD[q - 1] > s) {
+    bestD[q] = bestD[q - 1];
+    bestI[q] = bestI[q - 1];
+    q--;
+  }
+  bestD[q] = s;
+  bestI[q] = j;
+}
+
 function kNearestBrute(m: Matrix, k: number, control: RunControl): Neighbours {
   const { data, n, dim } = m;
   const indices = new Int32Array(n * k);
@@ -158,28 +173,9 @@ function kNearestBrute(m: Matrix, k: number, control: RunControl): Neighbours {
     }
     bestD.fill(Infinity);
     bestI.fill(-1);
-    let worst = Infinity;
     const oi = i * dim;
     for (let j = 0; j < n; j++) {
-      if (j === i) continue;
-      const oj = j * dim;
-      let s = 0;
-      for (let d = 0; d < dim; d++) {
-        const e = data[oi + d] - data[oj + d];
-        s += e * e;
-        if (s >= worst) break;
-      }
-      if (s >= worst) continue;
-      // Insert into the sorted top-k.
-      let p = k - 1;
-      while (p > 0 && bestD[p - 1] > s) {
-        bestD[p] = bestD[p - 1];
-        bestI[p] = bestI[p - 1];
-        p--;
-      }
-      bestD[p] = s;
-      bestI[p] = j;
-      worst = bestD[k - 1];
+      if (j !== i) offerNeighbour(data, dim, oi, j, bestD, bestI);
     }
     indices.set(bestI, i * k);
     sq.set(bestD, i * k);

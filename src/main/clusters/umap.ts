@@ -12,7 +12,7 @@
  */
 import { type Matrix, type RunControl, checkAbort, seededRandom, sqDist } from './matrix';
 import { kmeans } from './kmeans';
-import { kNearest } from './neighbours';
+import { kNearest, offerNeighbour } from './neighbours';
 import { pca } from './reduce-pca';
 
 export interface UmapOptions extends RunControl {
@@ -64,24 +64,7 @@ export function approximateNeighbours(
     const oi = i * dim;
     for (let p = 0; p < Math.min(probes, lists); p++) {
       for (const j of members[listOrder[p]]) {
-        if (j === i) continue;
-        const oj = j * dim;
-        let s = 0;
-        const worst = bestD[k - 1];
-        for (let d = 0; d < dim; d++) {
-          const e = data[oi + d] - data[oj + d];
-          s += e * e;
-          if (s >= worst) break;
-        }
-        if (s >= worst) continue;
-        let q = k - 1;
-        while (q > 0 && bestD[q - 1] > s) {
-          bestD[q] = bestD[q - 1];
-          bestI[q] = bestI[q - 1];
-          q--;
-        }
-        bestD[q] = s;
-        bestI[q] = j;
+        if (j !== i) offerNeighbour(data, dim, oi, j, bestD, bestI);
       }
     }
     for (let t = 0; t < k; t++) {
