@@ -11,6 +11,7 @@ import { ApiError } from '../shared/wire';
 import { createService } from './api/service';
 import { HomeLockedError } from './home/lock';
 import { DatabaseDamagedError } from './store/doctor';
+import { writeErrorCode, writeProblem } from './store/write-error';
 import { homeLayout, homeProblem, resolveHome } from './home/folder';
 import { packageVersion } from './project-root';
 import { analyzeCommand } from './cli/analysis-commands';
@@ -121,6 +122,13 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   map: mapCommand,
 };
 
+/** The --home given, if any (for messages after parsing failed or finished). */
+function homeOf(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--home' || a.startsWith('--home='));
+  if (i < 0) return undefined;
+  return argv[i].startsWith('--home=') ? argv[i].slice('--home='.length) : argv[i + 1];
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const [command, ...args] = positionals;
@@ -191,6 +199,11 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     }
     if (err instanceof ApiError) {
       process.stderr.write(`timbre: ${err.message}\n`);
+      return 1;
+    }
+    // A write the disk refused, from Lance (whose text names rustc sources): in words, no stack.
+    if (writeErrorCode(err)) {
+      process.stderr.write(`timbre: ${writeProblem(err)} while writing to ${resolveHome(homeOf(argv))}\n`);
       return 1;
     }
     // A system error (permissions, a full disk) is the user's to act on: its message, no stack.

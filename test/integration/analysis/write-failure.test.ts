@@ -116,4 +116,40 @@ describe('analysis when writes fail', () => {
     },
     400_000,
   );
+
+  it.skipIf(!canMount)(
+    '`timbre scan` on a full disk says how many tracks the library holds, and exits 1',
+    async () => {
+      const mount = mkdtempSync(join(tmpdir(), 'timbre-tmpfs-'));
+      dirs.push(mount);
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]).status).toBe(0);
+      mounts.push(mount);
+      const home = join(mount, 'home');
+      const env = { ...process.env, TIMBRE_HOME: home };
+      const cli = join(projectRoot(), 'bin', 'timbre.mjs');
+      const first = spawnSync(process.execPath, [cli, 'scan', join(fixtureLibraryDir, 'Obsidian Shell')], {
+        env,
+        timeout: 120_000,
+      });
+      expect(first.status, String(first.stderr)).toBe(0);
+      const { bavail, bsize } = statfsSync(mount);
+      const filler = join(mount, 'filler');
+      writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - 8 * 1024)));
+      const r = spawnSync(process.execPath, [cli, 'scan', fixtureLibraryDir], { env, timeout: 240_000 });
+      const out = String(r.stdout) + String(r.stderr);
+      expect(r.status, out).toBe(1);
+      expect(out).toMatch(/disk full \(ENOSPC\) while writing to /);
+      expect(out).not.toMatch(/rustc|cargo|LanceError|\n\s+at /);
+      rmSync(filler);
+      const catalog = await Catalog.open(home);
+      const held = catalog.size;
+      await catalog.close();
+      const said = /The library holds (\d+) tracks \((\d+) before this scan\)/.exec(out);
+      expect(said, out).not.toBeNull();
+      expect(Number(said![1])).toBe(held);
+      expect(Number(said![2])).toBe(2);
+      expect(held).toBeLessThan(12);
+    },
+    400_000,
+  );
 });
