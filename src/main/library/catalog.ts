@@ -30,7 +30,6 @@ import { runScan, type ScanOptions, type ScanTarget } from './scan';
 import { parseSkips } from './skips';
 import { pathKey } from '../store/raw-path';
 import { damaged } from '../store/doctor';
-import { checkVersion, recordVersion } from '../store/watermark';
 
 export type { ScanOptions } from './scan';
 
@@ -114,7 +113,6 @@ export class Catalog {
       const tracksTable = await db.registerTable(tracksSpec);
       const errorsTable = await db.registerTable(scanErrorsSpec);
       const catalog = new Catalog(db, tracksTable, errorsTable);
-      checkVersion(db.uri, TRACKS, await tracksTable.version());
       await catalog.load();
       return catalog;
     } catch (e) {
@@ -244,7 +242,7 @@ export class Catalog {
         const cleanupOlderThan = new Date(Date.now() - 60_000);
         await this.tracksTable.optimize({ cleanupOlderThan });
         await this.errorsTable.optimize({ cleanupOlderThan });
-        recordVersion(this.db.uri, TRACKS, await this.tracksTable.version());
+        await this.db.markVersions();
       },
       rememberSkips: (skipped) => this.db.setMeta(LAST_SKIPS_KEY, JSON.stringify(skipped)),
     };
@@ -382,6 +380,7 @@ export class Catalog {
   }
 
   async close(): Promise<void> {
+    await this.db.markVersions().catch(() => undefined);
     this.db.close();
   }
 }
