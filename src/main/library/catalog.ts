@@ -30,6 +30,7 @@ import { runScan, type ScanOptions, type ScanTarget } from './scan';
 import { parseSkips } from './skips';
 import { pathKey } from '../store/raw-path';
 import { damaged } from '../store/doctor';
+import { IdentityLedger } from './identities';
 
 export type { ScanOptions } from './scan';
 
@@ -101,6 +102,8 @@ export class Catalog {
   private scanning = false;
   private changes = 0;
 
+  private ledger!: IdentityLedger;
+
   private constructor(
     readonly db: Database,
     private readonly tracksTable: Table,
@@ -114,6 +117,7 @@ export class Catalog {
       const errorsTable = await db.registerTable(scanErrorsSpec);
       const catalog = new Catalog(db, tracksTable, errorsTable);
       await catalog.load();
+      catalog.ledger = await IdentityLedger.open(db, catalog.tracks);
       return catalog;
     } catch (e) {
       db.close();
@@ -147,6 +151,16 @@ export class Catalog {
     this.changes++;
   }
 
+  /** Ids of a lost catalog that the next scan can give back to their files (after a rebuild). */
+  get formerIds(): number {
+    return this.ledger.formerCount;
+  }
+
+  /** Ids given back to their files by scans since open. */
+  get idsGivenBack(): number {
+    return this.ledger.givenBack;
+  }
+
   /** Tracks in the catalog (missing ones included): what is stored, since writes go to the database first. */
   get size(): number {
     return this.tracks.size;
@@ -163,6 +177,7 @@ export class Catalog {
     if (fresh) await this.tracksTable.add(data);
     else
       await this.tracksTable.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    await this.ledger.put(rows, fresh);
     for (const t of rows) {
       const old = this.tracks.get(t.id);
       if (old && pathKey(old) !== pathKey(t) && this.byPath.get(pathKey(old)) === t.id)
@@ -177,6 +192,7 @@ export class Catalog {
     for (let i = 0; i < ids.length; i += DELETE_BATCH) {
       const chunk = ids.slice(i, i + DELETE_BATCH);
       await this.tracksTable.delete(`id IN (${chunk.map(sqlString).join(', ')})`);
+      await this.ledger.delete(chunk);
       for (const id of chunk) {
         const t = this.tracks.get(id);
         if (t && this.byPath.get(pathKey(t)) === id) this.byPath.delete(pathKey(t));
@@ -242,9 +258,11 @@ export class Catalog {
         const cleanupOlderThan = new Date(Date.now() - 60_000);
         await this.tracksTable.optimize({ cleanupOlderThan });
         await this.errorsTable.optimize({ cleanupOlderThan });
+        await this.ledger.optimize(cleanupOlderThan);
         await this.db.markVersions();
       },
       rememberSkips: (skipped) => this.db.setMeta(LAST_SKIPS_KEY, JSON.stringify(skipped)),
+      formerId: (file) => this.ledger.formerId(file),
     };
   }
 
