@@ -103,6 +103,9 @@ const READ_ONLY = new Set([
   'map',
 ]);
 
+/** Writers with nothing to do without a library: they make no data folder either. */
+const NEEDS_LIBRARY = new Set(['analyze', 'analyse', 'cluster']);
+
 /** Every command that runs on an open service, by name. */
 const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   scan: scanCommand,
@@ -164,7 +167,7 @@ async function run(argv: string[]): Promise<number> {
   const noLibrary = !existsSync(homeLayout(home).database);
   if (!implementation) return doctorCommand(home, values.json);
   if (noLibrary && command === 'ffmpeg' && args.length === 0) return showFfmpeg('', values.json);
-  if (noLibrary && READ_ONLY.has(command)) throw new NoLibraryError(home);
+  if (noLibrary && (READ_ONLY.has(command) || NEEDS_LIBRARY.has(command))) throw new NoLibraryError(home);
 
   const service = await createService({
     home: values.home,
