@@ -61,7 +61,10 @@ export class IdentityLedger {
     const ledger = new IdentityLedger(table);
     const rows = await table.countRows();
     if (rows === 0 && tracks.size > 0) await ledger.put([...tracks.values()], true);
-    else if (rows > tracks.size || tracks.size === 0) await ledger.loadFormer(tracks);
+    // Fewer rows than tracks: a ledger restored to an older version, or a write cut short between
+    // the two tables. Filled in from the catalog (an upsert: the rows it has are kept).
+    else if (rows < tracks.size) await ledger.put([...tracks.values()], false);
+    else if (rows > tracks.size) await ledger.loadFormer(tracks);
     return ledger;
   }
 
