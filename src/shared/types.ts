@@ -198,6 +198,12 @@ export interface AnalysisProgress {
   /** Tracks finished in this run, failed ones included. */
   done: number;
   failed: number;
+  /**
+   * Tracks of this run whose results are in the database, and failures recorded there: what the
+   * run really did (a write that fails, on a full disk say, loses what `done` counted).
+   */
+  stored: number;
+  storedFailed: number;
   /** Tracks per minute over the recent window. */
   tracksPerMinute: number;
   etaSeconds: number | null;

@@ -27,7 +27,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { rendererCsp } from '../../shared/csp';
 import { isMethod } from '../../shared/contract';
@@ -294,16 +294,21 @@ export async function startHttpServer(
       sendText(res, answer.status, answer.text);
       return;
     }
+    // A player that seeks hangs up on requests all the time, often before the answer is ready:
+    // then nothing is opened or started (a stream piped into a closed response is never
+    // destroyed, and its descriptor waits for the garbage collector; an ffmpeg would run on).
+    if (res.destroyed || req.destroyed) {
+      await answer.release();
+      return;
+    }
     res.writeHead(answer.status, answer.headers);
     if (!answer.body) {
       res.end();
       return;
     }
     if (answer.kind === 'file') {
-      const stream = answer.open();
-      stream.on('error', () => res.destroy());
-      res.on('close', () => stream.destroy());
-      stream.pipe(res);
+      // pipeline destroys the file stream (closing its descriptor) however the response ends.
+      pipeline(answer.open(), res, () => undefined);
       return;
     }
     const child = answer.spawn();
