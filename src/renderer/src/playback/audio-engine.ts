@@ -104,7 +104,8 @@ export const STANDBY_ID = 'timbre-audio-standby';
 
 /** The same media URL asking the server for an ffmpeg transcode from `start` s (http: and timbre-media:). */
 export function transcodeUrl(mediaUrl: string, start = 0): string {
-  const base = typeof window === 'undefined' ? undefined : window.location.href;
+  // globalThis, not window: the engine's tests run outside a page.
+  const base = (globalThis as { location?: { href: string } }).location?.href;
   const url = new URL(mediaUrl, base);
   url.searchParams.set('transcode', '1');
   if (start > 0) url.searchParams.set('start', start.toFixed(2));

@@ -17,7 +17,6 @@ import type {
   EngineListener,
   MediaElement,
   NextTrack,
-  SourceMode,
   Transition,
 } from '../../../../src/renderer/src/playback/audio-engine';
 
