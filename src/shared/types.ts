@@ -337,6 +337,19 @@ export interface Settings {
     hubnessReduction: boolean;
   };
   variety: VarietyRules;
+  playback: PlaybackSettings;
+}
+
+/** How one track hands over to the next. */
+export type TrackTransition = 'off' | 'gapless' | 'crossfade';
+
+export interface PlaybackSettings {
+  /** off: the next track loads when one ends; gapless: it starts exactly at the end; crossfade: they overlap. */
+  transition: TrackTransition;
+  /** Length of the crossfade, seconds. */
+  crossfadeSeconds: number;
+  /** With crossfade on, consecutive tracks of one album still play gaplessly (no fade inside an album). */
+  albumGapless: boolean;
 }
 
 export interface AppInfo {
