@@ -8,6 +8,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { Seed, SimilaritySource, Track, TrackId } from '../../shared/types';
+import { IMPORTED_NO_AUDIO, isImported } from '../../shared/imported';
 import { client, errorMessage } from './api/client';
 import { absoluteCoverUrl } from './covers';
 import { useApp, useEvent } from './hooks';
@@ -172,11 +173,27 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     [notify, skipFailed],
   );
 
+  /** A queued track imported from a feature table: marked unplayable and skipped, never fetched. */
+  const noAudio = useCallback(
+    (entry: QueueEntry) => {
+      setUnplayable((m) => new Map(m).set(entry.track.id, IMPORTED_NO_AUDIO));
+      const more = stateRef.current.index + 1 < stateRef.current.entries.length;
+      notify(
+        `Cannot play “${entry.track.title}”: ${IMPORTED_NO_AUDIO} (it came from a feature table)${more ? ' — skipping it.' : '.'}`,
+      );
+      setPlaying(false);
+      if (more) skipFailed(entry.key);
+    },
+    [notify, skipFailed],
+  );
+
   // The engine lives as long as the provider; its events reach React through refs and setters.
   const lastSaved = useRef(0);
   const onFailureRef = useRef(onFailure);
+  const noAudioRef = useRef(noAudio);
   useEffect(() => {
     onFailureRef.current = onFailure;
+    noAudioRef.current = noAudio;
   });
   useEffect(() => {
     const element = audioRef.current;
@@ -221,6 +238,13 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     if (!now) {
       engine.load(null, { mode: 'direct', autoplay: false });
       progressStore.set(0, 0);
+      return;
+    }
+    if (isImported(now.track)) {
+      // Made from a feature table: there is no file. Say so instead of asking for one.
+      engine.load(null, { mode: 'direct', autoplay: false });
+      progressStore.set(0, now.track.duration);
+      noAudioRef.current(now);
       return;
     }
     const saved = restore.current;
