@@ -76,10 +76,13 @@ export default defineConfig({
           cli: resolve(root, 'src/main/cli.ts'),
           worker: resolve(root, 'src/main/analysis/worker.ts'),
           'read-worker': resolve(root, 'src/main/library/read-worker.ts'),
+          // Large clusterings run in a forked process; clusters/runner.ts looks for this file
+          // beside its own chunk in out/main (see child-entry.ts).
+          'clusters-worker': resolve(root, 'src/main/clusters/worker.ts'),
           browser: resolve(root, 'src/main/browser/main.ts'),
         },
         // Shared chunks beside the entries (not in chunks/): modules that locate siblings through
-        // import.meta.url (the analysis worker and tag reader entries, the renderer folder) then see out/main.
+        // import.meta.url (the analysis and clustering worker and tag reader entries, the renderer folder) then see out/main.
         output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
