@@ -16,6 +16,7 @@ import { homeLayout, homeProblem, resolveHome } from './home/folder';
 import { packageVersion } from './project-root';
 import { analyzeCommand } from './cli/analysis-commands';
 import { clusterCommand, clustersCommand, mapCommand } from './cli/cluster-commands';
+import { importFeaturesCommand } from './cli/import-commands';
 import { intOption, options, UsageError, type CommandContext } from './cli/common';
 import { errorsCommand, listCommand, scanCommand, statsCommand } from './cli/library-commands';
 import { doctorCommand, ffmpegCommand, showFfmpeg } from './cli/maintenance-commands';
@@ -39,6 +40,8 @@ Library
                                        [--missing] [--limit N] [--offset N]
   stats                  library figures
   errors                 files that could not be read   [--analysis: analysis failures]
+  import-features FILE.csv  tracks without audio from a Spotify-style feature table (danceability,
+                         energy, valence, tempo…): listed, searched, clustered, not played
 
 Analysis
   analyze                listen to every track not analysed yet
@@ -57,8 +60,10 @@ Clusters
       --algo kmeans|gmm|hdbscan|dbscan|agglomerative|auto   (default auto: tuned, algorithm chosen)
       --space default|embedding|features                   (default: the similarity space)
       --k N              number of clusters (kmeans, gmm, agglomerative; default: tuned)
+      --where QUERY      cluster a subset: genre:jazz artist:"Kevin MacLeod" album:… title:…
+                         folder:/music/x year:1990-1999 source:imported|audio, free words = search
   clusters               the active run's clusters: size, name, tags, features, tracks
-  map                    2-D map coordinates of every track [--method umap|pca]
+  map                    2-D map coordinates of every track [--method umap|pca|tsne]
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
@@ -123,6 +128,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   cluster: clusterCommand,
   clusters: clustersCommand,
   map: mapCommand,
+  'import-features': importFeaturesCommand,
 };
 
 /** The --home given, if any (for messages after parsing failed or finished). */

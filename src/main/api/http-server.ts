@@ -29,6 +29,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
+import { rendererCsp } from '../../shared/csp';
 import { isMethod } from '../../shared/contract';
 import type { EventName, Events } from '../../shared/contract';
 import {
@@ -79,20 +80,7 @@ export interface RunningHttpServer {
 
 export const TOKEN_HEADER = 'x-timbre-token';
 
-export const browserCsp = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "media-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export const browserCsp = rendererCsp('browser');
 
 const staticTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

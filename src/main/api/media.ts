@@ -20,7 +20,8 @@ import type { ChildProcessByStdio } from 'node:child_process';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Settings } from '../../shared/types';
+import type { Settings, Track } from '../../shared/types';
+import { IMPORTED_NO_AUDIO, IMPORTED_PATH_PREFIX, isImported } from '../../shared/imported';
 import { resolveFfmpeg } from '../ffmpeg/resolve';
 import { spawnTranscoder, TRANSCODE_TYPE } from '../ffmpeg/transcode';
 import { fsPath } from '../store/raw-path';
@@ -185,7 +186,16 @@ export async function answerMedia(
     return text(400, 'bad track id');
   }
   const file = id ? await service.mediaFile(id) : null;
-  if (!file) return text(404, 'this track is not in the library');
+  if (!file) {
+    // A track made from a feature table is in the library but has no file: say so, do not look for one.
+    const track = id ? ((await service.invoke('library.track', { id })) as Track | null) : null;
+    if (track && isImported(track))
+      return text(
+        404,
+        `${IMPORTED_NO_AUDIO}: “${track.title}” was made from a feature table (${track.root.slice(IMPORTED_PATH_PREFIX.length)}); there is no file to play`,
+      );
+    return text(404, 'this track is not in the library');
+  }
   const path = file.path;
   let handle: FileHandle;
   try {
