@@ -68,7 +68,8 @@ Clusters
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
                          (same address every launch; --new-address makes a new port and token)
-  doctor                 check every database table; restore damaged ones to their newest readable version
+  doctor                 check every database table; restore damaged ones to their newest readable version,
+                         or rebuild them (the catalog by rescanning its folders, keeping every id)
   ffmpeg [PATH|auto]     show or set the ffmpeg Timbre runs (auto: PATH, then the bundled one)
 
 Global options

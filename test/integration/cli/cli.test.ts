@@ -99,7 +99,7 @@ describe('timbre CLI', () => {
 
     const stats = await timbre(['stats', '--json']);
     expect(JSON.parse(stats.stdout)).toMatchObject({ tracks: 4, artists: 3, errors: 0 });
-  });
+  }, 300_000); // several CLI processes one after another on a loaded machine
 
   it('analyses, then answers similar, queue, path and explain', async () => {
     // MusiCNN explicitly: the default (EfficientAT mn04) is not in this test's models folder.
@@ -129,7 +129,7 @@ describe('timbre CLI', () => {
     const missing = await timbre(['similar', 'No Such Song']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no track matches/);
-  });
+  }, 300_000);
 
   it('refuses option values the contract does not allow: one line, exit 2, no stack trace', async () => {
     const cases: [string[], RegExp][] = [
