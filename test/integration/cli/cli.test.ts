@@ -137,6 +137,9 @@ describe('timbre CLI', () => {
       [['similar', 'Farewell', '-k', '0'], /^timbre: -k: .*>=1/],
       [['similar', 'Farewell', '-k', ''], /^timbre: -k needs a whole number, got ""/],
       [['analyze', '--workers', '100000'], /^timbre: --workers: .*64/],
+      [['similar', 'Farewell', '-k', '1e308'], /^timbre: -k: .*1000/],
+      [['queue', 'Farewell', '--length', '0'], /^timbre: --length: /],
+      [['path', 'Farewell', 'Desert', '--steps', '0'], /^timbre: --steps: /],
     ];
     const runs = await Promise.all(cases.map(([args]) => timbre(args)));
     runs.forEach((run, i) => {
@@ -148,5 +151,5 @@ describe('timbre CLI', () => {
       // The reason and the usual pointer to --help: no stack trace, no RangeError.
       expect(lines.slice(1), args.join(' ')).toEqual(['Run "timbre --help" for usage.']);
     });
-  }, 180_000); // four CLI processes at once on a shared machine
+  }, 300_000); // seven CLI processes at once on a shared machine
 });
