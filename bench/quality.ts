@@ -1,7 +1,7 @@
 /**
  * How good are the neighbours on a labelled, analysed corpus?
  *   npx tsx bench/quality.ts --home DIR --labels /work/corpus-dev/labels.csv
- *       [--models msd,mn04] [--quick] [--json]
+ *       [--models msd,mn04] [--quick] [--json] [--per-source] [--cv]
  * (DIR: a Timbre home where the corpus has been scanned and analysed, with one model or several:
  * results are kept per model, so analyse once per model into the same home.)
  *
@@ -21,6 +21,12 @@
  * - artist repeats per 20-track "play similar" queue (default variety rules), by label artist:
  *   queue tracks whose artist is the seed's or already appeared ("unknown" never repeats);
  * - k-occurrence skewness (k = 10) of the ranking.
+ * --per-source adds each row's style P@10 per query source (the figure is a mean over queries, and
+ * most style queries come from a few sources: a change that helps one source only shows here).
+ * --cv guards the choice of default against this corpus: for the first model's candidate
+ * configurations (embedding with and without hubness reduction, the blends), leave one source out,
+ * pick the configuration with the best mean on the other sources' queries, score it on the held-out
+ * source's queries; it prints the pick per fold and the cross-validated mean (style and family).
  */
 import { readFileSync } from 'node:fs';
 import { ResultsStore } from '../src/main/analysis/results-store';
@@ -73,6 +79,9 @@ interface Config {
 }
 
 interface Figures {
+  /** Per query (row order), NaN where the query was skipped. */
+  perQueryStyle: Float64Array;
+  perQueryFamily: Float64Array;
   styleP10: number;
   familyP10: number;
   sameSource: number;
@@ -109,6 +118,8 @@ function evaluate(input: SimilarityInput, labels: (Label | null)[], cfg: Config)
   let repeats = 0;
   let repeatQ = 0;
   const knn: number[][] = [];
+  const perQueryStyle = new Float64Array(n).fill(NaN);
+  const perQueryFamily = new Float64Array(n).fill(NaN);
   for (let q = 0; q < n; q++) {
     const rank = ranking(q);
     knn.push(rank.slice(0, 10));
@@ -129,11 +140,13 @@ function evaluate(input: SimilarityInput, labels: (Label | null)[], cfg: Config)
     if (s !== null) {
       styleSum += s;
       styleQ++;
+      perQueryStyle[q] = s;
     }
     const f = p10((l) => family(l.style));
     if (f !== null) {
       famSum += f;
       famQ++;
+      perQueryFamily[q] = f;
     }
     // Artist repeats in a 20-track queue.
     let queue: number[];
@@ -154,6 +167,8 @@ function evaluate(input: SimilarityInput, labels: (Label | null)[], cfg: Config)
     repeatQ++;
   }
   return {
+    perQueryStyle,
+    perQueryFamily,
     styleP10: styleSum / Math.max(1, styleQ),
     familyP10: famSum / Math.max(1, famQ),
     sameSource: same / Math.max(1, sameQ),
@@ -226,7 +241,12 @@ async function main(): Promise<void> {
               config: { engine: { centerEmbedding: false } },
             },
             { name: 'default (blend)', config: {} },
-            ...(first ? [...[0.3, 0.5, 0.6, 0.8, 0.9].map((w) => blend(w)), blend(0.7, false)] : []),
+            ...(first
+              ? [
+                  ...[0.3, 0.5, 0.6, 0.8, 0.9, 0.95].map((w) => blend(w)),
+                  ...[0.6, 0.9].map((w) => blend(w, false)),
+                ]
+              : []),
           ];
     const shared: Config[] = quick
       ? [
@@ -242,30 +262,112 @@ async function main(): Promise<void> {
           },
           { name: 'random', random: true },
         ];
-    const rows: { model: string | null; cfg: Config; inp: SimilarityInput }[] = [];
+    const rows: { model: string | null; cfg: Config; inp: SimilarityInput; candidate: boolean }[] = [];
     [...inputs].forEach(([model, inp], k) => {
-      for (const cfg of perModel(k === 0)) rows.push({ model, cfg, inp });
+      for (const cfg of perModel(k === 0)) {
+        // The configurations a default is chosen among (first model only): see --cv.
+        const candidate = k === 0 && cfg.source !== undefined && cfg.name !== 'embedding uncentred';
+        rows.push({ model, cfg, inp, candidate });
+      }
     });
-    for (const cfg of shared) rows.push({ model: null, cfg, inp: input });
+    for (const cfg of shared) rows.push({ model: null, cfg, inp: input, candidate: false });
     const pad = (s: string, w: number): string => s.padEnd(w);
+    const perSource = process.argv.includes('--per-source');
+    const sources = [...new Set(labels.map((l) => l?.source).filter((s): s is string => !!s))].sort();
+    const bySource = (values: Float64Array): string =>
+      sources
+        .map((src) => {
+          const v = [...values].filter((x, i) => labels[i]?.source === src && !Number.isNaN(x));
+          return v.length ? `${src} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2)}` : '';
+        })
+        .filter(Boolean)
+        .join(', ');
     if (!json) {
       console.log(
         `${pad('ranking', 34)} ${pad('styleP@10', 10)} ${pad('familyP@10', 11)} ${pad('sameSrc@10', 11)} ${pad('artistRep/20', 13)} skew(k=10)`,
       );
     }
-    for (const { model, cfg, inp } of rows) {
+    const measured: { name: string; candidate: boolean; f: Figures }[] = [];
+    for (const { model, cfg, inp, candidate } of rows) {
       // Each model's rows are labelled by their own input (the same tracks in the same order).
       const f = evaluate(inp, labels, cfg);
       const name = model && !cfg.random && cfg.source !== 'features' ? `${model}: ${cfg.name}` : cfg.name;
-      if (json) console.log(JSON.stringify({ ranking: name, model, ...f }));
-      else
+      measured.push({ name, candidate, f });
+      const { perQueryStyle, perQueryFamily, ...figures } = f;
+      if (json) console.log(JSON.stringify({ ranking: name, model, ...figures }));
+      else {
         console.log(
           `${pad(name, 34)} ${pad(f.styleP10.toFixed(3), 10)} ${pad(f.familyP10.toFixed(3), 11)} ${pad(f.sameSource.toFixed(3), 11)} ${pad(f.artistRepeats.toFixed(2), 13)} ${f.skew.toFixed(2)}`,
         );
+        if (perSource) console.log(`${pad('', 34)} style by source: ${bySource(perQueryStyle)}`);
+        if (perSource) console.log(`${pad('', 34)} family by source: ${bySource(perQueryFamily)}`);
+      }
+    }
+    if (process.argv.includes('--cv')) {
+      const candidates = measured.filter((m) => m.candidate);
+      for (const key of ['perQueryStyle', 'perQueryFamily'] as const) {
+        const cv = leaveOneSourceOut(
+          candidates.map((c) => ({ name: c.name, perQuery: c.f[key] })),
+          labels.map((l) => l?.source ?? null),
+        );
+        const word = key === 'perQueryStyle' ? 'style' : 'family';
+        const picks = cv.folds.map((f) => `${f.source} → ${f.pick} (${f.heldOut.toFixed(2)})`).join('; ');
+        if (json) console.log(JSON.stringify({ cv: word, mean: cv.mean, folds: cv.folds }));
+        else
+          console.log(
+            `leave-one-source-out ${word} P@10 over ${candidates.length} candidates: ${cv.mean.toFixed(3)}; ${picks}`,
+          );
+      }
     }
   } finally {
     await catalog.close();
   }
+}
+
+/**
+ * Leave one source out: for each source with queries, the candidate with the best mean over the
+ * other sources' queries is scored on the held-out source's queries; the mean is over all held-out
+ * queries (each query counts once, as in the plain figure).
+ */
+export function leaveOneSourceOut(
+  candidates: { name: string; perQuery: Float64Array }[],
+  sourceOf: (string | null)[],
+): { mean: number; folds: { source: string; pick: string; heldOut: number; queries: number }[] } {
+  const mean = (v: Float64Array, keep: (i: number) => boolean): number => {
+    let s = 0;
+    let c = 0;
+    v.forEach((x, i) => {
+      if (keep(i) && !Number.isNaN(x)) {
+        s += x;
+        c++;
+      }
+    });
+    return c > 0 ? s / c : NaN;
+  };
+  const sources = [...new Set(sourceOf.filter((s): s is string => s !== null))].sort();
+  const folds: { source: string; pick: string; heldOut: number; queries: number }[] = [];
+  let sum = 0;
+  let count = 0;
+  for (const src of sources) {
+    const inFold = (i: number): boolean => sourceOf[i] === src;
+    const queries = [...candidates[0].perQuery].filter((x, i) => inFold(i) && !Number.isNaN(x)).length;
+    if (queries === 0) continue;
+    let best = candidates[0];
+    let bestMean = -Infinity;
+    for (const c of candidates) {
+      const m = mean(c.perQuery, (i) => sourceOf[i] !== null && !inFold(i));
+      // Ties keep the earlier (simpler) candidate.
+      if (m > bestMean + 1e-12) {
+        best = c;
+        bestMean = m;
+      }
+    }
+    const heldOut = mean(best.perQuery, inFold);
+    folds.push({ source: src, pick: best.name, heldOut, queries });
+    sum += heldOut * queries;
+    count += queries;
+  }
+  return { mean: count > 0 ? sum / count : NaN, folds };
 }
 
 function countNonZeroRows(data: Float32Array, dim: number): number {
