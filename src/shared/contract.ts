@@ -14,6 +14,7 @@ import type {
   ClusterMap,
   ClusterRun,
   Explanation,
+  FeatureImportSummary,
   LibraryStats,
   QueueResult,
   ScanErrorRecord,
@@ -198,6 +199,8 @@ export const requestSchemas = {
       algorithm: z.enum(['kmeans', 'gmm', 'hdbscan', 'dbscan', 'agglomerative', 'auto']).default('auto'),
       space: z.enum(['default', 'embedding', 'features']).default('default'),
       k: z.number().int().min(2).max(200).optional(),
+      /** Clusters only the tracks this query selects (src/main/library/track-query.ts). */
+      where: z.string().trim().max(1000).optional(),
     })
     .refine((r) => r.k === undefined || ['kmeans', 'gmm', 'agglomerative'].includes(r.algorithm), {
       message: 'k applies to kmeans, gmm and agglomerative only',
@@ -205,7 +208,9 @@ export const requestSchemas = {
   /** The active run with a profile per cluster. */
   'clusters.list': empty,
   /** 2-D coordinates per track of the active run. */
-  'clusters.map': z.object({ method: z.enum(['umap', 'pca']).default('umap') }),
+  'clusters.map': z.object({ method: z.enum(['umap', 'pca', 'tsne']).default('umap') }),
+  /** Makes tracks without audio from a Spotify-style feature table (CSV at an absolute path). */
+  'library.importFeatures': z.object({ path: z.string().min(1).max(4096) }),
   'sound.find': z.object({
     query: z.string().trim().min(1).max(300),
     limit: z.number().int().min(1).max(1000).optional(),
@@ -265,6 +270,7 @@ export interface Responses {
   'clusters.run': ClusterRun;
   'clusters.list': ClusterList;
   'clusters.map': ClusterMap;
+  'library.importFeatures': FeatureImportSummary;
   'sound.find': SoundSearchResult;
   'settings.get': Settings;
   'settings.set': Settings;

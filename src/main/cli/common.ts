@@ -36,6 +36,7 @@ export const options = {
   algo: { type: 'string' },
   space: { type: 'string' },
   method: { type: 'string' },
+  where: { type: 'string' },
   'new-address': { type: 'boolean', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } satisfies ParseArgsConfig['options'];

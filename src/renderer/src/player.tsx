@@ -8,6 +8,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { Seed, SimilaritySource, Track, TrackId } from '../../shared/types';
+import { IMPORTED_NO_AUDIO, isImported } from '../../shared/imported';
 import { client, errorMessage } from './api/client';
 import { absoluteCoverUrl } from './covers';
 import { useApp, useEvent } from './hooks';
@@ -177,11 +178,27 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     [notify, skipFailed],
   );
 
+  /** A queued track imported from a feature table: marked unplayable and skipped, never fetched. */
+  const noAudio = useCallback(
+    (entry: QueueEntry) => {
+      setUnplayable((m) => new Map(m).set(entry.track.id, IMPORTED_NO_AUDIO));
+      const more = stateRef.current.index + 1 < stateRef.current.entries.length;
+      notify(
+        `Cannot play “${entry.track.title}”: ${IMPORTED_NO_AUDIO} (it came from a feature table)${more ? ' — skipping it.' : '.'}`,
+      );
+      setPlaying(false);
+      if (more) skipFailed(entry.key);
+    },
+    [notify, skipFailed],
+  );
+
   // The engine lives as long as the provider; its events reach React through refs and setters.
   const lastSaved = useRef(0);
   const onFailureRef = useRef(onFailure);
+  const noAudioRef = useRef(noAudio);
   useEffect(() => {
     onFailureRef.current = onFailure;
+    noAudioRef.current = noAudio;
   });
   useEffect(() => {
     const element = audioRef.current;
@@ -239,6 +256,14 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       progressStore.set(0, 0);
       return;
     }
+    if (isImported(now.track)) {
+      adopted.current = null;
+      // Made from a feature table: there is no file. Say so instead of asking for one.
+      engine.load(null, { mode: 'direct', autoplay: false });
+      progressStore.set(0, now.track.duration);
+      noAudioRef.current(now);
+      return;
+    }
     if (adopted.current === now.key) {
       // Already playing: the engine handed over to it.
       adopted.current = null;
@@ -270,7 +295,8 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     const s = stateRef.current;
     const now = Q.currentEntry(s);
     const then = s.index >= 0 ? s.entries[s.index + 1] : undefined;
-    if (!now || !then) {
+    // A track made from a feature table has no file to hand over to.
+    if (!now || !then || isImported(then.track)) {
       engine.setNext(null);
       return;
     }
