@@ -1,7 +1,8 @@
 /**
  * Playback hand-overs and the audio clock in browser mode (built renderer, real service, Debian
  * Chromium) on four fixtures: crossfade set through the Settings screen overlaps two tracks of
- * different albums and the queue, Now playing, MediaSession and a reload follow; inside an album
+ * different albums and the queue, Now playing, MediaSession and a reload follow; pause, play and
+ * previous in the middle of a fade act on the incoming track; inside an album
  * (Awakening → Inevitable, an AIFF that plays through the ffmpeg transcode) the same setting plays
  * gaplessly; gapless mode starts the next track, loaded ahead, as one ends; off leaves a pause.
  * Then two seconds of playback re-render the seek bar several times and the app shell not at all.
@@ -190,6 +191,45 @@ describe.skipIf(!hasChromium)('track hand-overs and the clock in browser mode', 
     await page.reload();
     await page.click('[data-screen="queue"]');
     await expect.poll(() => page.locator('.np-title').textContent(), { timeout: 10_000 }).toBe('Farewell');
+  });
+
+  it('pause, play and previous during a crossfade act on the incoming track', async () => {
+    await app.service.invoke('settings.set', { playback: { crossfadeSeconds: 6 } });
+    await page.waitForTimeout(500);
+    await playPair('Breaking the Chains', 'Farewell', 9);
+    const standby = () => audioState(page, 'timbre-audio-standby');
+    // Mid-fade: the outgoing track still plays in the other element.
+    await expect
+      .poll(
+        async () => {
+          const s = await standby();
+          return s.src.includes(srcOf('Breaking the Chains')) && !s.paused;
+        },
+        { timeout: 15_000, interval: 50 },
+      )
+      .toBe(true);
+    expect(await title(page)).toBe('Farewell');
+    await page.locator('.brand').click();
+    await page.keyboard.press('Space');
+    // Paused: the fade is cut (the outgoing element emptied), the incoming track paused where it was.
+    await expect.poll(async () => (await audioState(page)).paused).toBe(true);
+    expect((await standby()).src).not.toContain('/media/');
+    expect((await audioState(page)).src).toContain(srcOf('Farewell'));
+    expect(await page.evaluate('navigator.mediaSession.playbackState')).toBe('paused');
+    await page.keyboard.press('Space');
+    await expect.poll(async () => (await audioState(page)).paused).toBe(false);
+    expect((await audioState(page)).volume).toBeCloseTo(0.8, 5);
+    // Previous within its first seconds goes back to the entry before, from the top.
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => title(page)).toBe('Breaking the Chains');
+    await expect
+      .poll(async () => {
+        const a = await audioState(page);
+        return a.src.includes(srcOf('Breaking the Chains')) && !a.paused && a.time < 10;
+      })
+      .toBe(true);
+    await app.service.invoke('settings.set', { playback: { crossfadeSeconds: 3 } });
+    await page.waitForTimeout(500);
   });
 
   it('inside an album the crossfade setting plays gaplessly, into a transcoded AIFF', async () => {
