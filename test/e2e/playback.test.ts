@@ -139,7 +139,13 @@ describe.skipIf(!hasChromium)('track hand-overs and the clock in browser mode', 
       .locator('label.field', { hasText: 'Between tracks' })
       .locator('select')
       .selectOption('crossfade');
-    await page.locator('label.field', { hasText: 'Crossfade length' }).locator('input').fill('3');
+    const length = page.locator('label.field', { hasText: 'Crossfade length' }).locator('input');
+    await length.fill('20');
+    await expect
+      .poll(() => page.locator('.settings-problems').textContent())
+      .toBe('The crossfade length (seconds) must be at most 12.');
+    await length.fill('3');
+    expect(await page.locator('.settings-problems').count()).toBe(0);
     await page
       .locator('.card', { has: page.getByRole('heading', { name: 'Playback', exact: true }) })
       .scrollIntoViewIfNeeded();
@@ -152,7 +158,7 @@ describe.skipIf(!hasChromium)('track hand-overs and the clock in browser mode', 
       albumGapless: true,
     });
 
-    const length = await playPair('Breaking the Chains', 'Farewell', 6);
+    const trackLength = await playPair('Breaking the Chains', 'Farewell', 6);
     await waitPlaying('Farewell');
     // The fade is over when the outgoing element is emptied.
     await expect
@@ -173,7 +179,7 @@ describe.skipIf(!hasChromium)('track hand-overs and the clock in browser mode', 
     // Equal power: the two gains' squares sum to the volume's (0.8 by default) squared.
     for (const s of mid) expect(s.els[0].volume ** 2 + s.els[1].volume ** 2).toBeCloseTo(0.64, 1);
     const overlap = (both[both.length - 1].t - both[0].t) / 1000;
-    const began = length - both[0].els[1].time;
+    const began = trackLength - both[0].els[1].time;
     console.info(
       `crossfade of 3 s: began ${began.toFixed(2)} s before the end, both sounded for ${overlap.toFixed(2)} s`,
     );
