@@ -89,6 +89,8 @@ export default defineConfig({
           cli: resolve(root, 'src/main/cli.ts'),
           worker: resolve(root, 'src/main/analysis/worker.ts'),
           'read-worker': resolve(root, 'src/main/library/read-worker.ts'),
+          // The clustering worker (clusters/runner.ts looks for clusters-worker.js beside it).
+          'clusters-worker': resolve(root, 'src/main/clusters/worker.ts'),
           browser: resolve(root, 'src/main/browser/main.ts'),
         },
         // Shared chunks beside the entries (not in chunks/): modules that locate siblings through

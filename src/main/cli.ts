@@ -15,6 +15,7 @@ import { packageVersion } from './project-root';
 import { analyzeCommand } from './cli/analysis-commands';
 import { clusterCommand, clustersCommand, mapCommand } from './cli/cluster-commands';
 import { intOption, options, UsageError, type CommandContext } from './cli/common';
+import { exportCommand } from './cli/export-commands';
 import { errorsCommand, listCommand, scanCommand, statsCommand } from './cli/library-commands';
 import { doctorCommand, ffmpegCommand } from './cli/maintenance-commands';
 import { StatusLine } from './cli/output';
@@ -57,6 +58,9 @@ Clusters
       --k N              number of clusters (kmeans, gmm, agglomerative; default: tuned)
   clusters               the active run's clusters: size, name, tags, features, tracks
   map                    2-D map coordinates of every track [--method umap|pca]
+  export --csv FILE      the run's tracks with cluster, strength and map coordinates as CSV
+  export --m3u DIR       one M3U playlist per cluster, named after it, in DIR
+      --run ID           a stored run other than the active one
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
@@ -71,7 +75,7 @@ Global options
 
 One process at a time may write a data folder (scan, analyze, serve, the app); a second one exits
 with code 75. Reading commands (list, stats, errors, similar, queue, path, explain, find, clusters,
-map) run beside it.
+map, export) run beside it.
 `;
 
 /** sysexits' EX_TEMPFAIL: another Timbre process writes this data folder; try again later. */
@@ -89,6 +93,7 @@ const READ_ONLY = new Set([
   'find',
   'clusters',
   'map',
+  'export',
 ]);
 
 /** Every command that runs on an open service, by name. */
@@ -108,6 +113,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   cluster: clusterCommand,
   clusters: clustersCommand,
   map: mapCommand,
+  export: exportCommand,
 };
 
 async function run(argv: string[]): Promise<number> {

@@ -167,7 +167,12 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     () => startAnalysis({}),
     (err) => process.emitWarning(`analysis after a scan did not start: ${String(err)}`),
   );
-  const clusters = new ClusterService(clusterRuns, () => similarity.engine());
+  /** Catalogued tracks by id, in the order asked; unknown ids left out. */
+  const tracksById = (ids: string[]): Track[] => catalog.getMany(ids);
+  const clusters = new ClusterService(clusterRuns, () => similarity.engine(), {
+    onProgress: (p) => emit('clusters.progress', p),
+    tracks: tracksById,
+  });
 
   const browser = new LibraryBrowser(catalog);
   const covers = new CoverStore({
@@ -295,6 +300,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'clusters.run': (req) => clusters.run(req),
     'clusters.list': () => clusters.list(),
     'clusters.map': (req) => clusters.map(req),
+    'clusters.start': async (req) => clusters.start(req),
+    'clusters.cancel': async () => clusters.cancel(),
+    'clusters.status': async () => clusters.status(),
+    'clusters.export': (req) => clusters.export(req),
+    'library.tracksById': async (req) => tracksById(req.ids),
     'sound.find': async (req) =>
       findBySound((await similarity.engine()).soundLibrary(), req.query, req.limit),
     'settings.get': () => settings.get(),
