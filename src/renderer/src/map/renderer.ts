@@ -49,7 +49,7 @@ const packRgb = ([r, g, b]: Rgb): number => ((255 << 24) | (b << 16) | (g << 8) 
 
 export class MapRenderer {
   private readonly ctx: CanvasRenderingContext2D;
-  private tiles = new Map<string, HTMLCanvasElement>();
+  private tiles = new Map<string, { i: number; j: number; canvas: HTMLCanvasElement }>();
   private tileScale = NaN;
   private tileRadius = NaN;
   private disc: Int16Array = discOffsets(2);
@@ -87,11 +87,22 @@ export class MapRenderer {
     this.canvas.height = Math.max(1, Math.round(height * dpr));
   }
 
-  /** Draws the view and the overlay; returns the milliseconds it took. */
-  draw(view: View, radius: number, overlay: Overlay): number {
+  /**
+   * Draws the view and the overlay; returns the milliseconds it took (with `flush`, until the
+   * canvas has been rasterised: one pixel is read back).
+   */
+  draw(view: View, radius: number, overlay: Overlay, flush = false, preview = false): number {
     const t0 = performance.now();
     const s = view.scale * this.dpr;
     const r = radius * this.dpr;
+    if (preview && s !== this.tileScale && this.tiles.size > 0) {
+      // In the middle of a zoom gesture: the tiles of the last level, scaled, instead of a new
+      // level per wheel step (the caller draws again without `preview` when the gesture ends).
+      this.drawScaled(view, s / this.tileScale);
+      this.drawOverlay(view, radius, overlay);
+      if (flush) this.ctx.getImageData(0, 0, 1, 1);
+      return performance.now() - t0;
+    }
     if (s !== this.tileScale || r !== this.tileRadius) {
       this.tiles.clear();
       this.tileScale = s;
@@ -119,24 +130,45 @@ export class MapRenderer {
     const bj1 = Math.floor((b.maxY * s + r) / TILE);
     for (let j = Math.max(j0, bj0); j <= Math.min(j1, bj1); j++) {
       for (let i = Math.max(i0, bi0); i <= Math.min(i1, bi1); i++) {
-        const tile = this.tile(i, j);
-        if (tile) ctx.drawImage(tile, Math.round(i * TILE + ox), Math.round(j * TILE + oy));
+        ctx.drawImage(this.tile(i, j), Math.round(i * TILE + ox), Math.round(j * TILE + oy));
       }
     }
     this.drawOverlay(view, radius, overlay);
+    if (flush) ctx.getImageData(0, 0, 1, 1);
+    const ms = performance.now() - t0;
     this.lastView = view;
     this.scheduleIdle();
-    return performance.now() - t0;
+    return ms;
   }
 
-  /** The tile at (i, j) for the current zoom, made if missing; null when no point falls in it. */
-  private tile(i: number, j: number): HTMLCanvasElement | null {
+  /** The background, then every kept tile scaled by `k` about the view's origin. */
+  private drawScaled(view: View, k: number): void {
+    const ctx = this.ctx;
+    const ox = view.tx * this.dpr;
+    const oy = view.ty * this.dpr;
+    const W = this.canvas.width;
+    const H = this.canvas.height;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    const [br, bg, bb] = this.backgroundRgb;
+    ctx.fillStyle = `rgb(${br},${bg},${bb})`;
+    ctx.fillRect(0, 0, W, H);
+    const size = TILE * k;
+    for (const { i, j, canvas } of this.tiles.values()) {
+      const x = i * size + ox;
+      const y = j * size + oy;
+      if (x + size < 0 || y + size < 0 || x > W || y > H) continue;
+      ctx.drawImage(canvas, x, y, size, size);
+    }
+  }
+
+  /** The tile at (i, j) for the current zoom, made if missing. */
+  private tile(i: number, j: number): HTMLCanvasElement {
     const key = `${i},${j}`;
     const have = this.tiles.get(key);
-    if (have !== undefined) return have;
+    if (have !== undefined) return have.canvas;
     const made = this.makeTile(i, j);
     if (this.tiles.size >= MAX_TILES) this.tiles.clear();
-    this.tiles.set(key, made);
+    this.tiles.set(key, { i, j, canvas: made });
     return made;
   }
 
