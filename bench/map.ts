@@ -65,6 +65,7 @@ function synthetic(): { map: ClusterMap; list: ClusterList } {
       seconds: 0,
       libraryVersion: 'bench',
       fingerprint: 'bench',
+      subset: '',
       trackCount: N,
       createdAt: Date.now(),
       stale: false,

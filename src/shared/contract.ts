@@ -16,6 +16,7 @@ import type {
   ClusterRun,
   Explanation,
   ExportFile,
+  FeatureImportSummary,
   LibraryStats,
   QueueResult,
   ScanErrorRecord,
@@ -93,10 +94,30 @@ export const settingsPatchSchema = z
       })
       .partial(),
     variety: varietySchema,
+    playback: z
+      .object({
+        transition: z.enum(['off', 'gapless', 'crossfade']),
+        crossfadeSeconds: z.number().min(1).max(12),
+        albumGapless: z.boolean(),
+      })
+      .partial(),
   })
   .partial();
 
 const empty = z.object({}).strict();
+
+/** A clustering run's options (`clusters.run` waits for it, `clusters.start` answers at once). */
+const clusterRunSchema = z
+  .object({
+    algorithm: z.enum(['kmeans', 'gmm', 'hdbscan', 'dbscan', 'agglomerative', 'auto']).default('auto'),
+    space: z.enum(['default', 'embedding', 'features']).default('default'),
+    k: z.number().int().min(2).max(200).optional(),
+    /** Clusters only the tracks this query selects (src/main/library/track-query.ts). */
+    where: z.string().trim().max(1000).optional(),
+  })
+  .refine((r) => r.k === undefined || ['kmeans', 'gmm', 'agglomerative'].includes(r.algorithm), {
+    message: 'k applies to kmeans, gmm and agglomerative only',
+  });
 
 /** Request schemas, one per method. */
 export const requestSchemas = {
@@ -188,33 +209,19 @@ export const requestSchemas = {
     perOtherCluster: z.number().int().min(0).max(50).optional(),
   }),
   /** Clusters the analysed library and stores the run as the active one. */
-  'clusters.run': z
-    .object({
-      algorithm: z.enum(['kmeans', 'gmm', 'hdbscan', 'dbscan', 'agglomerative', 'auto']).default('auto'),
-      space: z.enum(['default', 'embedding', 'features']).default('default'),
-      k: z.number().int().min(2).max(200).optional(),
-    })
-    .refine((r) => r.k === undefined || ['kmeans', 'gmm', 'agglomerative'].includes(r.algorithm), {
-      message: 'k applies to kmeans, gmm and agglomerative only',
-    }),
+  'clusters.run': clusterRunSchema,
   /** The active run with a profile per cluster. */
   'clusters.list': empty,
   /** 2-D coordinates per track of the active run. */
-  'clusters.map': z.object({ method: z.enum(['umap', 'pca']).default('umap') }),
+  'clusters.map': z.object({ method: z.enum(['umap', 'pca', 'tsne']).default('umap') }),
+  /** Makes tracks without audio from a Spotify-style feature table (CSV at an absolute path). */
+  'library.importFeatures': z.object({ path: z.string().min(1).max(4096) }),
   // ---- Issue 10 (clusters UI and map): progress, cancel, export, tracks by id. One block.
   /**
    * Starts a clustering run in the background (same options as clusters.run) and answers at once;
    * `clusters.progress` events follow it to the end (state done, cancelled or failed).
    */
-  'clusters.start': z
-    .object({
-      algorithm: z.enum(['kmeans', 'gmm', 'hdbscan', 'dbscan', 'agglomerative', 'auto']).default('auto'),
-      space: z.enum(['default', 'embedding', 'features']).default('default'),
-      k: z.number().int().min(2).max(200).optional(),
-    })
-    .refine((r) => r.k === undefined || ['kmeans', 'gmm', 'agglomerative'].includes(r.algorithm), {
-      message: 'k applies to kmeans, gmm and agglomerative only',
-    }),
+  'clusters.start': clusterRunSchema,
   /** Stops the clustering run under way (its caller gets a `cancelled` error); false when none was. */
   'clusters.cancel': empty,
   /** Where the latest clustering run stands (idle before any in this process). */
@@ -301,6 +308,7 @@ export interface Responses {
   'clusters.status': ClusterProgress;
   'clusters.export': { files: ExportFile[] };
   'library.tracksById': Track[];
+  'library.importFeatures': FeatureImportSummary;
   'sound.find': SoundSearchResult;
   'settings.get': Settings;
   'settings.set': Settings;

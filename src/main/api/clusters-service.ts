@@ -36,6 +36,10 @@ import type { Matrix } from '../clusters/matrix';
 import { SCALAR_WORDS, scalarTable } from '../clusters/words';
 import type { SimilarityEngine } from '../similarity/engine';
 import { packageVersion } from '../project-root';
+import type { FeatureDescriptor } from '../clusters/profiles';
+import { importedSpace, IMPORTED_WORDS } from '../clusters/imported-space';
+import type { ImportedFeatures } from '../library/imported-store';
+import { parseTrackQuery, QuerySyntaxError } from '../library/track-query';
 
 /**
  * Above this many tracks a run goes to a child process, off the main thread: an in-process run
@@ -106,8 +110,47 @@ function sourceOf(space: Space): SimilaritySource | undefined {
   return space === 'default' ? undefined : space;
 }
 
+/** The tracks a run clusters, their vectors in the run's space, and what profiles describe. */
+export interface ClusteringInput {
+  /** The space resolved: a similarity source, or 'imported' (the feature-table space). */
+  source: SimilaritySource | 'imported';
+  tracks: Track[];
+  data: Float32Array;
+  dim: number;
+  features: { values: Matrix; descriptors: FeatureDescriptor[] };
+  tags: { names: string[]; data: Float32Array } | null;
+}
+
+/** The rows of an input the predicate keeps (the input itself when it keeps all). */
+function subsetOf(input: ClusteringInput, keep: ((t: Track) => boolean) | null): ClusteringInput {
+  if (!keep) return input;
+  const rows = input.tracks.flatMap((t, i) => (keep(t) ? [i] : []));
+  if (rows.length === input.tracks.length) return input;
+  const pick = (src: Float32Array, dim: number): Float32Array => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((r, j) => out.set(src.subarray(r * dim, (r + 1) * dim), j * dim));
+    return out;
+  };
+  const f = input.features.values;
+  const tagDim = input.tags?.names.length ?? 0;
+  return {
+    source: input.source,
+    tracks: rows.map((r) => input.tracks[r]),
+    data: pick(input.data, input.dim),
+    dim: input.dim,
+    features: {
+      values: { data: pick(f.data, f.dim), n: rows.length, dim: f.dim },
+      descriptors: input.features.descriptors,
+    },
+    tags: input.tags ? { names: input.tags.names, data: pick(input.tags.data, tagDim) } : null,
+  };
+}
+
+/** Imported tracks and their stored feature values (null: none imported). */
+export type ImportedSource = () => Promise<{ tracks: Track[]; features: ImportedFeatures } | null>;
+
 /** What identifies the clustered library: the space, the track ids and their vectors, in row order. */
-function fingerprint(source: SimilaritySource, ids: string[], data: Float32Array): string {
+function fingerprint(source: string, ids: string[], data: Float32Array): string {
   const h = createHash('sha256');
   h.update(source);
   for (const id of ids) h.update(id).update('\0');
@@ -124,19 +167,102 @@ interface Described {
 
 export class ClusterService {
   /** The described active run, rebuilt when the run or the engine changes. */
-  private cache: { runId: string; engine: SimilarityEngine; size: number; described: Described } | null =
-    null;
+  private cache: {
+    runId: string;
+    engine: SimilarityEngine | null;
+    size: number;
+    importedRevision: number;
+    described: Described;
+  } | null = null;
   private applied = new WeakMap<SimilarityEngine, { runId: string; size: number }>();
   private running: Promise<ClusterRun> | null = null;
   private abort: AbortController | null = null;
   private progress: ClusterProgress = IDLE;
   private lastProgressAt = 0;
 
+  /** Bumped when imported tracks change (the engine does not see them). */
+  private importedRevision = 0;
+
   constructor(
     private readonly store: ClusterRunStore,
     private readonly engine: () => Promise<SimilarityEngine>,
+    private readonly imported: ImportedSource = async () => null,
     private readonly options: ClusterServiceOptions = {},
   ) {}
+
+  /** The engine, or null while nothing is analysed (imported tracks can still be clustered). */
+  private async engineOrNull(): Promise<SimilarityEngine | null> {
+    try {
+      return await this.engine();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'unavailable') return null;
+      throw err;
+    }
+  }
+
+  /** Imported tracks changed: descriptions of the active run are rebuilt. */
+  importedChanged(): void {
+    this.importedRevision++;
+    this.cache = null;
+  }
+
+  /**
+   * The tracks a run in `space` over `subset` clusters. Analysed tracks come from the engine;
+   * imported tracks (no audio: another measurement) are clustered among themselves, in the
+   * 'features' space when the selection holds no analysed track (docs/clusters.md).
+   */
+  async inputFor(space: Space, subset: string, engine: SimilarityEngine | null): Promise<ClusteringInput> {
+    let keep: ((t: Track) => boolean) | null = null;
+    if (subset) {
+      try {
+        keep = parseTrackQuery(subset).matches;
+      } catch (err) {
+        if (err instanceof QuerySyntaxError) throw new ApiError('bad_request', `--where: ${err.message}`);
+        throw err;
+      }
+    }
+    const e = engine?.clusteringInput(sourceOf(space));
+    const analysed = subsetOf(
+      e
+        ? {
+            source: e.source,
+            tracks: e.tracks,
+            data: e.data,
+            dim: e.dim,
+            features: { values: scalarTable(e.scalars), descriptors: SCALAR_WORDS },
+            tags: e.tags,
+          }
+        : {
+            source: sourceOf(space) ?? 'blend',
+            tracks: [],
+            data: new Float32Array(0),
+            dim: 1,
+            features: { values: scalarTable([]), descriptors: SCALAR_WORDS },
+            tags: null,
+          },
+      keep,
+    );
+    if (space !== 'features' || analysed.tracks.length > 0) return analysed;
+    const imp = await this.imported();
+    if (!imp) return analysed;
+    const byId = new Map(imp.tracks.map((t) => [t.id, t]));
+    const dim = imp.features.values.length / Math.max(1, imp.features.ids.length);
+    const rows = imp.features.ids.flatMap((id, i) => {
+      const t = byId.get(id);
+      return t && (!keep || keep(t)) ? [i] : [];
+    });
+    const values = new Float32Array(rows.length * dim);
+    rows.forEach((r, j) => values.set(imp.features.values.subarray(r * dim, (r + 1) * dim), j * dim));
+    const sp = importedSpace(values, rows.length);
+    return {
+      source: 'imported',
+      tracks: rows.map((r) => byId.get(imp.features.ids[r]) as Track),
+      data: sp.space.data,
+      dim: sp.space.dim,
+      features: { values: sp.scalars, descriptors: IMPORTED_WORDS },
+      tags: null,
+    };
+  }
 
   /** The option, else TIMBRE_CLUSTERS_WORKER_THRESHOLD (tests force the worker with 0), else the default. */
   private workerThreshold(): number {
@@ -229,10 +355,18 @@ export class ClusterService {
   }
 
   private async runSteps(req: ParsedRequest<'clusters.run'>, signal: AbortSignal): Promise<ClusterRun> {
-    const engine = await this.engine();
-    const input = engine.clusteringInput(sourceOf(req.space));
+    const engine = await this.engineOrNull();
+    const subset = req.where ?? '';
+    const input = await this.inputFor(req.space, subset, engine);
     const n = input.tracks.length;
-    if (n < 4) throw new ApiError('unavailable', `Clustering needs at least 4 analysed tracks (${n} now).`);
+    if (n < 4) {
+      const what = subset ? `tracks matching ${JSON.stringify(subset)}` : 'analysed tracks';
+      const hint =
+        req.space !== 'features' && (await this.imported()) !== null
+          ? ' Imported tracks (no audio) are clustered with --space features.'
+          : '';
+      throw new ApiError('unavailable', `Clustering needs at least 4 ${what} (${n} now).${hint}`);
+    }
     const m: Matrix = { data: input.data, n, dim: input.dim };
     const request: ClusterRequest = {
       algorithm: req.algorithm,
@@ -310,6 +444,7 @@ export class ClusterService {
         input.data,
       ),
       trackCount: n,
+      subset,
       members,
     });
     this.cache = null;
@@ -317,9 +452,8 @@ export class ClusterService {
   }
 
   /** Is the run still a clustering of the library as the engine sees it now? */
-  private isStale(run: ClusterRunRecord, engine: SimilarityEngine): boolean {
+  private isStale(run: ClusterRunRecord, input: ClusteringInput): boolean {
     const space = run.space.split(':')[0] as Space;
-    const input = engine.clusteringInput(sourceOf(space));
     if (`${space}:${input.source}` !== run.space) return true;
     return (
       fingerprint(
@@ -336,20 +470,27 @@ export class ClusterService {
       if (runId !== undefined) throw new ApiError('not_found', `No clustering run ${runId}.`);
       return null;
     }
-    const engine = await this.engine();
+    const engine = await this.engineOrNull();
     if (
       this.cache &&
       this.cache.runId === run.id &&
       this.cache.engine === engine &&
-      this.cache.size === engine.size
+      this.cache.size === (engine?.size ?? 0) &&
+      this.cache.importedRevision === this.importedRevision
     )
       return this.cache.described;
     const members = await this.store.members(run.id);
-    const stale = this.isStale(run, engine);
-    const active: ClusterRun = { ...run, stale };
-    // Profiles are measured on the tracks of the run that the engine still has, in its space.
+    // Profiles are measured on the tracks of the run that are still there, in its space.
     const space = run.space.split(':')[0] as Space;
-    const input = engine.clusteringInput(sourceOf(space));
+    let input: ClusteringInput;
+    try {
+      input = await this.inputFor(space, run.subset, engine);
+    } catch {
+      // A stored query this version cannot read: describe the run from nothing, as stale.
+      input = { ...(await this.inputFor(space, '', engine)), tracks: [], data: new Float32Array(0) };
+    }
+    const stale = this.isStale(run, input);
+    const active: ClusterRun = { ...run, stale };
     const rowOf = new Map(input.tracks.map((t, i) => [t.id, i]));
     const kept = members.filter((mr) => rowOf.has(mr.trackId));
     const rows = kept.map((mr) => rowOf.get(mr.trackId) as number);
@@ -360,14 +501,17 @@ export class ClusterService {
     };
     const labels = Int32Array.from(kept.map((mr) => mr.label));
     const spaceM: Matrix = { data: pick(input.data, input.dim), n: rows.length, dim: input.dim };
-    const scalars = scalarTable(rows.map((r) => input.scalars[r]));
+    const fv = input.features.values;
     const tagDim = input.tags?.names.length ?? 0;
     const profiles =
       rows.length > 0 && labels.some((l) => l >= 0)
         ? profileClusters({
             space: spaceM,
             labels,
-            features: { values: scalars, descriptors: SCALAR_WORDS },
+            features: {
+              values: { data: pick(fv.data, fv.dim), n: rows.length, dim: fv.dim },
+              descriptors: input.features.descriptors,
+            },
             ...(input.tags && tagDim > 0
               ? {
                   tags: {
@@ -409,7 +553,15 @@ export class ClusterService {
       exemplarIds: c.representatives.map((r) => r.id),
     }));
     const described: Described = { run: active, members, list, info };
-    if (runId === undefined) this.cache = { runId: run.id, engine, size: engine.size, described };
+    // Only the active run is kept: an export of another run (--run) describes it once.
+    if (runId === undefined)
+      this.cache = {
+        runId: run.id,
+        engine,
+        size: engine?.size ?? 0,
+        importedRevision: this.importedRevision,
+        described,
+      };
     return described;
   }
 

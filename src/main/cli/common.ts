@@ -36,6 +36,7 @@ export const options = {
   algo: { type: 'string' },
   space: { type: 'string' },
   method: { type: 'string' },
+  where: { type: 'string' },
   csv: { type: 'string' },
   m3u: { type: 'string' },
   run: { type: 'string' },

@@ -115,6 +115,7 @@ describe('metrics in words', () => {
     seconds: 1,
     libraryVersion: '',
     fingerprint: '',
+    subset: '',
     trackCount: 10,
     createdAt: 0,
     stale: false,
