@@ -31,7 +31,7 @@ const nav: { id: Screen; label: string; icon: string }[] = [
   { id: 'queue', label: 'Now playing', icon: '▶' },
   { id: 'similar', label: 'Similar', icon: '≈' },
   { id: 'clusters', label: 'Clusters', icon: '⁂' },
-  { id: 'map', label: 'Map', icon: '⌖' },
+  { id: 'map', label: 'Map', icon: '◇' },
   { id: 'scan', label: 'Add music', icon: '+' },
   { id: 'analysis', label: 'Analysis', icon: '◔' },
   { id: 'settings', label: 'Settings', icon: '⚙' },

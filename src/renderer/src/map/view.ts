@@ -45,8 +45,12 @@ export const centreOn = (v: View, x: number, y: number, width: number, height: n
   ty: height / 2 - y * v.scale,
 });
 
-/** Point radius in CSS pixels: small when the whole library is in view, bigger zoomed in. */
-export function pointRadius(scale: number, fitScale: number): number {
+/**
+ * Point radius in CSS pixels: big for a small library, small when 100,000 tracks share the view,
+ * growing as one zooms in.
+ */
+export function pointRadius(scale: number, fitScale: number, points: number): number {
+  const base = Math.min(5, Math.max(1.6, 6 - Math.log10(Math.max(1, points))));
   const zoom = Math.log2(Math.max(1, scale / fitScale));
-  return Math.min(6, 1.6 + zoom * 0.8);
+  return Math.min(8, base + zoom * 0.8);
 }

@@ -20,10 +20,10 @@ type Algorithm = Request<'clusters.start'>['algorithm'];
 type Space = Request<'clusters.start'>['space'];
 
 const ALGORITHMS: { id: NonNullable<Algorithm>; label: string }[] = [
-  { id: 'auto', label: 'Automatic (tuned, best algorithm)' },
+  { id: 'auto', label: 'Automatic (best of all)' },
   { id: 'kmeans', label: 'k-means' },
   { id: 'gmm', label: 'Gaussian mixture' },
-  { id: 'hdbscan', label: 'HDBSCAN (finds its own number, leaves outliers out)' },
+  { id: 'hdbscan', label: 'HDBSCAN (leaves outliers out)' },
   { id: 'dbscan', label: 'DBSCAN' },
   { id: 'agglomerative', label: 'Agglomerative (Ward)' },
 ];

@@ -90,6 +90,7 @@ export function MapScreen() {
   const rendererRef = useRef<MapRenderer | null>(null);
   const viewRef = useRef<View | null>(null);
   const fitScaleRef = useRef(1);
+  const pointsRef = useRef(0);
   const overlayRef = useRef<{
     playing: number;
     hover: number;
@@ -117,7 +118,7 @@ export function MapScreen() {
       const preview = performance.now() < zoomingUntil.current;
       const ms = r.draw(
         v,
-        pointRadius(v.scale, fitScaleRef.current),
+        pointRadius(v.scale, fitScaleRef.current, pointsRef.current),
         overlayRef.current,
         stats?.flush,
         preview,
@@ -135,6 +136,7 @@ export function MapScreen() {
     const wrap = wrapRef.current;
     if (!canvas || !wrap || !loaded || loaded.data.n === 0) return;
     const renderer = new MapRenderer(canvas, loaded.data, loaded.grid);
+    pointsRef.current = loaded.data.n;
     rendererRef.current = renderer;
     window.timbreMapStats = {
       ...window.timbreMapStats,
