@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Settings } from '../../shared/types';
 import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from '../analysis/models/embedder';
 import { DEFAULT_MODEL_ID } from '../analysis/models/manager';
+import { DEFAULT_SIMILARITY } from '../similarity/defaults';
 
 import { salvageSettings, type SettingsPatch } from './settings-salvage';
 
@@ -17,7 +18,7 @@ export function defaultSettings(): Settings {
     model: DEFAULT_MODEL_ID,
     patchesPerTrack: DEFAULT_PATCHES_PER_TRACK,
     windowsPerTrack: DEFAULT_WINDOWS_PER_TRACK,
-    similarity: { source: 'blend', embeddingWeight: 0.6, featureWeight: 0.4, hubnessReduction: true },
+    similarity: { ...DEFAULT_SIMILARITY },
     variety: {
       maxPerArtist: 2,
       artistWindow: 10,
