@@ -18,7 +18,8 @@ import type {
   SimilaritySource,
 } from '../../shared/types';
 import { type ClusterOutcome, type ClusterRequest, runClustering } from '../clusters/pipeline';
-import { runClusteringInWorker } from '../clusters/runner';
+import { runClusteringInWorker, runTsneInWorker } from '../clusters/runner';
+import { TSNE_LIMIT, tsne } from '../clusters/tsne';
 import { pca } from '../clusters/reduce';
 import { profileClusters } from '../clusters/profiles';
 import type { ClusterRunStore, MemberRow } from '../clusters/run-store';
@@ -35,6 +36,8 @@ import type { Track } from '../../shared/types';
 
 /** Above this many tracks a run goes to a child process, off the main thread. */
 export const WORKER_THRESHOLD = 5000;
+/** t-SNE is slower per track than a clustering: above this many it goes to a worker process. */
+const TSNE_IN_PROCESS = 500;
 
 type Space = ParsedRequest<'clusters.run'>['space'];
 
@@ -135,6 +138,8 @@ export class ClusterService {
     private readonly store: ClusterRunStore,
     private readonly engine: () => Promise<SimilarityEngine>,
     private readonly imported: ImportedSource = async () => null,
+    /** False when the service only reads the home: maps made on demand are then not stored. */
+    private readonly canWrite = true,
   ) {}
 
   /** The engine, or null while nothing is analysed (imported tracks can still be clustered). */
@@ -413,6 +418,7 @@ export class ClusterService {
   async map(req: ParsedRequest<'clusters.map'>): Promise<ClusterMap> {
     const d = await this.describe();
     if (!d) return { runId: null, method: req.method, stale: false, points: [] };
+    if (req.method === 'tsne') return this.tsneMap(d);
     const umap = req.method === 'umap';
     return {
       runId: d.run.id,
@@ -424,6 +430,42 @@ export class ClusterService {
         y: umap ? mr.y : mr.py,
         clusterId: mr.label,
       })),
+    };
+  }
+
+  /**
+   * The t-SNE map of the active run: made on first request (in a worker process) from the run's
+   * tracks in its space, then stored with the run (not when this service only reads the home).
+   */
+  private async tsneMap(d: Described): Promise<ClusterMap> {
+    const labelOf = new Map(d.members.map((mr) => [mr.trackId, mr.label]));
+    let rows = await this.store.map(d.run.id, 'tsne');
+    if (rows.length === 0) {
+      const n = d.members.length;
+      if (n > TSNE_LIMIT)
+        throw new ApiError(
+          'unavailable',
+          `The t-SNE map is limited to ${TSNE_LIMIT.toLocaleString('en')} tracks (this run has ${n.toLocaleString('en')}): it would take too long here. Use the UMAP map (--method umap).`,
+        );
+      const space = d.run.space.split(':')[0] as Space;
+      const input = await this.inputFor(space, d.run.subset, await this.engineOrNull());
+      const rowOf = new Map(input.tracks.map((t, i) => [t.id, i]));
+      const kept = d.members.filter((mr) => rowOf.has(mr.trackId));
+      const data = new Float32Array(kept.length * input.dim);
+      kept.forEach((mr, j) => {
+        const r = rowOf.get(mr.trackId) as number;
+        data.set(input.data.subarray(r * input.dim, (r + 1) * input.dim), j * input.dim);
+      });
+      const m: Matrix = { data, n: kept.length, dim: input.dim };
+      const coordinates = m.n > TSNE_IN_PROCESS ? await runTsneInWorker(m, 1) : tsne(m, { seed: 1 }).data;
+      rows = kept.map((mr, j) => ({ trackId: mr.trackId, x: coordinates[2 * j], y: coordinates[2 * j + 1] }));
+      if (this.canWrite) await this.store.saveMap(d.run.id, 'tsne', rows);
+    }
+    return {
+      runId: d.run.id,
+      method: 'tsne',
+      stale: d.run.stale,
+      points: rows.map((r) => ({ id: r.trackId, x: r.x, y: r.y, clusterId: labelOf.get(r.trackId) ?? -1 })),
     };
   }
 

@@ -181,6 +181,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       const tracks = (await catalog.allTracks()).filter(isImported);
       return tracks.length > 0 ? { tracks, features: await importedFeatures.loadAll() } : null;
     },
+    access !== 'read',
   );
 
   const browser = new LibraryBrowser(catalog);

@@ -7,6 +7,7 @@
  *   created, and (schema 2) the subset query that chose its tracks.
  * - `cluster_members`: one row per run and track: label (−1 noise), membership strength and the
  *   2-D map coordinates (UMAP x/y and PCA px/py).
+ * - `cluster_maps`: maps made after a run, on demand (t-SNE): one row per run, method and track.
  *
  * The active run is the one chosen in meta `clusters:active`, else the latest. Whether it is stale
  * is the caller's comparison of its fingerprint with the library's current one.
@@ -28,6 +29,7 @@ import type { ClusterRunRecord, ClusterRunMetrics } from '../../shared/types';
 
 export const CLUSTER_RUNS = 'cluster_runs';
 export const CLUSTER_MEMBERS = 'cluster_members';
+export const CLUSTER_MAPS = 'cluster_maps';
 const ACTIVE_KEY = 'clusters:active';
 
 const runsSchema = new Schema([
@@ -56,6 +58,20 @@ const membersSchema = new Schema([
   float64Field('px'),
   float64Field('py'),
 ]);
+
+const mapsSchema = new Schema([
+  textField('runId'),
+  textField('method'),
+  textField('trackId'),
+  float64Field('x'),
+  float64Field('y'),
+]);
+
+export interface MapRow {
+  trackId: string;
+  x: number;
+  y: number;
+}
 
 export interface MemberRow {
   trackId: string;
@@ -97,6 +113,7 @@ export class ClusterRunStore {
     private readonly db: Database,
     private readonly runs: Table,
     private readonly membersTable: Table,
+    private readonly mapsTable: Table,
   ) {}
 
   static async open(db: Database): Promise<ClusterRunStore> {
@@ -112,7 +129,8 @@ export class ClusterRunStore {
       },
     });
     const members = await db.registerTable({ name: CLUSTER_MEMBERS, schema: membersSchema, version: 1 });
-    return new ClusterRunStore(db, runs, members);
+    const maps = await db.registerTable({ name: CLUSTER_MAPS, schema: mapsSchema, version: 1 });
+    return new ClusterRunStore(db, runs, members, maps);
   }
 
   /** Stores a run and makes it the active one. Writes are serialised. */
@@ -195,6 +213,34 @@ export class ClusterRunStore {
     if (!run) throw new Error(`no clustering run ${id}`);
     await this.db.setMeta(ACTIVE_KEY, id);
     return run;
+  }
+
+  /** Stores a map made after the run (replacing one of the same method). */
+  saveMap(runId: string, method: string, points: MapRow[]): Promise<void> {
+    const job = this.writing.then(async () => {
+      await this.mapsTable.delete(`runId = ${sqlString(runId)} AND method = ${sqlString(method)}`);
+      if (points.length === 0) return;
+      await this.mapsTable.add(
+        makeArrowTable(
+          points.map((p) => ({ runId, method, ...p })),
+          { schema: mapsSchema },
+        ),
+      );
+    });
+    this.writing = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    return job;
+  }
+
+  /** A stored map of the run by that method (empty when none was made). */
+  async map(runId: string, method: string): Promise<MapRow[]> {
+    const rows = (await this.mapsTable
+      .query()
+      .where(`runId = ${sqlString(runId)} AND method = ${sqlString(method)}`)
+      .toArray()) as Record<string, unknown>[];
+    return rows.map((r) => ({ trackId: readText(r.trackId), x: readNumber(r.x), y: readNumber(r.y) }));
   }
 
   async members(runId: string): Promise<MemberRow[]> {

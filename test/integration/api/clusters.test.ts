@@ -196,7 +196,11 @@ describe('clusters from the CLI', () => {
     expect(map.code, map.stderr).toBe(0);
     expect((JSON.parse(map.stdout) as ClusterMap).points).toHaveLength(10);
 
-    const bad = await timbre(['map', '--method', 'tsne']);
+    const tsne = await timbre(['map', '--method', 'tsne', '--json']);
+    expect(tsne.code, tsne.stderr).toBe(0);
+    expect(JSON.parse(tsne.stdout) as ClusterMap).toMatchObject({ method: 'tsne', runId: parsed.id });
+    expect((JSON.parse(tsne.stdout) as ClusterMap).points).toHaveLength(10);
+    const bad = await timbre(['map', '--method', 'mds']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--method/);
   }, 300_000);

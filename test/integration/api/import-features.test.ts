@@ -18,6 +18,7 @@ import { ClusterRunStore } from '../../../src/main/clusters/run-store';
 import { projectRoot } from '../../../src/main/project-root';
 import type {
   ClusterList,
+  ClusterMap,
   ClusterRun,
   FeatureImportSummary,
   LibraryStats,
@@ -220,6 +221,13 @@ describe('importing a feature table', () => {
     expect(words.some((w) => ['acoustic', 'electric', 'energetic', 'calm', 'danceable'].includes(w))).toBe(
       true,
     );
+    // The t-SNE map is made on first request, stored, and the same afterwards.
+    const tsne = (await s.invoke('clusters.map', { method: 'tsne' })) as ClusterMap;
+    expect(tsne).toMatchObject({ method: 'tsne', runId: run.id, stale: false });
+    expect(tsne.points).toHaveLength(36);
+    const clusterOfPoint = new Map(tsne.points.map((p) => [p.id, p.clusterId]));
+    for (const c of list.clusters) for (const id of c.trackIds) expect(clusterOfPoint.get(id)).toBe(c.id);
+    expect((await s.invoke('clusters.map', { method: 'tsne' })) as ClusterMap).toEqual(tsne);
     // The default space has no analysed track: the answer says how imported tracks are clustered.
     await expect(s.invoke('clusters.run', { algorithm: 'kmeans', k: 2 })).rejects.toThrow(/--space features/);
   });
