@@ -57,6 +57,10 @@ const membersSchema = new Schema([
   float64Field('y'),
   float64Field('px'),
   float64Field('py'),
+  // Version 2: 1 for a track that joined the run after it was made (clusters/join.ts), with the
+  // hash of its vector then (a re-analysis that changes it makes the run stale).
+  int32Field('joined'),
+  textField('vhash'),
 ]);
 
 const mapsSchema = new Schema([
@@ -83,10 +87,29 @@ export interface MemberRow {
   /** PCA map coordinates. */
   px: number;
   py: number;
+  /** Joined after the run was made (not clustered with it). */
+  joined?: boolean;
+  /** The joined track's vector hash when it joined ('' for the run's own tracks). */
+  vhash?: string;
 }
 
 export interface NewRun extends Omit<ClusterRunRecord, 'id' | 'createdAt'> {
   members: MemberRow[];
+}
+
+function memberRow(runId: string, m: MemberRow): Record<string, unknown> {
+  return {
+    runId,
+    trackId: m.trackId,
+    label: m.label,
+    strength: m.strength,
+    x: m.x,
+    y: m.y,
+    px: m.px,
+    py: m.py,
+    joined: m.joined ? 1 : 0,
+    vhash: m.vhash ?? '',
+  };
 }
 
 function toRecord(row: Record<string, unknown>): ClusterRunRecord {
@@ -128,7 +151,20 @@ export class ClusterRunStore {
         },
       },
     });
-    const members = await db.registerTable({ name: CLUSTER_MEMBERS, schema: membersSchema, version: 1 });
+    const members = await db.registerTable({
+      name: CLUSTER_MEMBERS,
+      schema: membersSchema,
+      version: 2,
+      migrations: {
+        1: async ({ table }) => {
+          const schema = await table.schema();
+          if (!hasField(schema, 'joined'))
+            await table.addColumns([{ name: 'joined', valueSql: 'CAST(0 AS INT)' }]);
+          if (!hasField(schema, 'vhash'))
+            await table.addColumns([{ name: 'vhash', valueSql: "CAST('' AS STRING)" }]);
+        },
+      },
+    });
     const maps = await db.registerTable({ name: CLUSTER_MAPS, schema: mapsSchema, version: 1 });
     return new ClusterRunStore(db, runs, members, maps);
   }
@@ -152,7 +188,7 @@ export class ClusterRunStore {
     if (members.length > 0) {
       await this.membersTable.add(
         makeArrowTable(
-          members.map((m) => ({ runId: id, ...m })),
+          members.map((m) => memberRow(id, m)),
           { schema: membersSchema },
         ),
       );
@@ -256,6 +292,26 @@ export class ClusterRunStore {
       y: readNumber(r.y),
       px: readNumber(r.px),
       py: readNumber(r.py),
+      joined: readNumber(r.joined) === 1,
+      vhash: readText(r.vhash),
     }));
+  }
+
+  /** Adds tracks that joined the run after it was made (ids not already members). */
+  addMembers(runId: string, members: MemberRow[]): Promise<void> {
+    const job = this.writing.then(async () => {
+      if (members.length === 0) return;
+      await this.membersTable.add(
+        makeArrowTable(
+          members.map((m) => memberRow(runId, { ...m, joined: true })),
+          { schema: membersSchema },
+        ),
+      );
+    });
+    this.writing = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    return job;
   }
 }
