@@ -54,6 +54,14 @@ function candidateScores(c: Candidate): ClusterCandidateScores {
     clusters: c.scores.clusters,
     noiseShare: c.scores.noiseShare,
     adjustedSilhouette: finite(c.adjustedSilhouette),
+    ...(c.partition
+      ? {
+          partition: {
+            daviesBouldin: finite(c.partition.daviesBouldin),
+            calinskiHarabasz: finite(c.partition.calinskiHarabasz),
+          },
+        }
+      : {}),
     eligible: c.eligible,
     ...(c.reason !== undefined ? { reason: c.reason } : {}),
     ...(c.meanRank !== undefined ? { meanRank: c.meanRank } : {}),
