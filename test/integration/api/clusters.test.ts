@@ -80,7 +80,7 @@ describe('clusters through the service', () => {
     expect(km.space).toBe('features:features');
     expect(km.metrics.scores?.clusters).toBe(3);
     expect(Number.isFinite(km.metrics.scores?.silhouette)).toBe(true);
-    expect(km.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(km.fingerprint).toMatch(/^v2:[0-9a-f]{32}$/);
 
     // Both are in LanceDB, newest first; members one per track.
     const store = await ClusterRunStore.open(s.catalog.db);
