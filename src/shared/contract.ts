@@ -92,6 +92,13 @@ export const settingsPatchSchema = z
       })
       .partial(),
     variety: varietySchema,
+    playback: z
+      .object({
+        transition: z.enum(['off', 'gapless', 'crossfade']),
+        crossfadeSeconds: z.number().min(1).max(12),
+        albumGapless: z.boolean(),
+      })
+      .partial(),
   })
   .partial();
 

@@ -198,6 +198,12 @@ export interface AnalysisProgress {
   /** Tracks finished in this run, failed ones included. */
   done: number;
   failed: number;
+  /**
+   * Tracks of this run whose results are in the database, and failures recorded there: what the
+   * run really did (a write that fails, on a full disk say, loses what `done` counted).
+   */
+  stored: number;
+  storedFailed: number;
   /** Tracks per minute over the recent window. */
   tracksPerMinute: number;
   etaSeconds: number | null;
@@ -331,6 +337,19 @@ export interface Settings {
     hubnessReduction: boolean;
   };
   variety: VarietyRules;
+  playback: PlaybackSettings;
+}
+
+/** How one track hands over to the next. */
+export type TrackTransition = 'off' | 'gapless' | 'crossfade';
+
+export interface PlaybackSettings {
+  /** off: the next track loads when one ends; gapless: it starts exactly at the end; crossfade: they overlap. */
+  transition: TrackTransition;
+  /** Length of the crossfade, seconds. */
+  crossfadeSeconds: number;
+  /** With crossfade on, consecutive tracks of one album still play gaplessly (no fade inside an album). */
+  albumGapless: boolean;
 }
 
 export interface AppInfo {

@@ -25,6 +25,7 @@ export function defaultSettings(): Settings {
       collapseDuplicates: true,
       diversity: 0.2,
     },
+    playback: { transition: 'gapless', crossfadeSeconds: 4, albumGapless: true },
   };
 }
 
@@ -34,6 +35,7 @@ export function mergeSettings(base: Settings, patch: SettingsPatch): Settings {
     ...patch,
     similarity: { ...base.similarity, ...(patch.similarity ?? {}) },
     variety: { ...base.variety, ...(patch.variety ?? {}) },
+    playback: { ...base.playback, ...(patch.playback ?? {}) },
   };
 }
 

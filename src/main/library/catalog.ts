@@ -150,6 +150,11 @@ export class Catalog {
     this.changes++;
   }
 
+  /** Tracks in the catalog (missing ones included): what is stored, since writes go to the database first. */
+  get size(): number {
+    return this.tracks.size;
+  }
+
   /** Grows with every write to the tracks: lets derived views (albums, sorted lists) know when to rebuild. */
   get revision(): number {
     return this.changes;

@@ -9,6 +9,7 @@ import { AppContext, useApp, useEvent } from './hooks';
 import type { AppApi, Notice, Route, Screen } from './hooks';
 import { PlayerProvider, usePlayer } from './player';
 import { useShortcuts } from './playback/shortcuts';
+import { countRender } from './render-count';
 import { parseHash, routeHash } from './routes';
 import { AlbumScreen } from './screens/Album';
 import { AlbumsScreen } from './screens/Albums';
@@ -51,6 +52,7 @@ function Shell({
   analysis: AnalysisProgress | null;
   onAnalysis(progress: AnalysisProgress): void;
 }) {
+  countRender('Shell');
   const { go } = useApp();
   const player = usePlayer();
   const { screen } = route;
@@ -139,6 +141,7 @@ function Shell({
 }
 
 export function App() {
+  countRender('App');
   // The hash holds the route, so a reload or a bookmark comes back to the same screen.
   const [route, setRoute] = useState<Route>(() => parseHash(window.location.hash));
   const routeRef = useRef(route);

@@ -14,9 +14,12 @@ describe('SettingsStore', () => {
     expect(next.workers).toBe(3);
     expect(next.variety.maxPerArtist).toBe(4);
     expect(next.variety.artistWindow).toBe(defaultSettings().variety.artistWindow);
+    const played = await store.update({ playback: { transition: 'crossfade', crossfadeSeconds: 6 } });
+    expect(played.playback).toEqual({ transition: 'crossfade', crossfadeSeconds: 6, albumGapless: true });
+    expect(played.variety.maxPerArtist).toBe(4);
     const reopened = await new SettingsStore(file).get();
-    expect(reopened).toEqual(next);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(next);
+    expect(reopened).toEqual(played);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(played);
   });
 
   it('ignores a corrupt file instead of failing', async () => {
