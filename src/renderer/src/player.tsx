@@ -164,7 +164,13 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       if (failure.retryTranscoded) {
         // A format this engine cannot decode (AIFF, WMA, tracker modules…): ffmpeg converts it.
         transcoded.current.add(track.id);
-        engine.load(url, { mode: 'transcode', autoplay: true, startAt: 0 });
+        engine.load(url, {
+          mode: 'transcode',
+          autoplay: true,
+          startAt: 0,
+          key: failed.key,
+          duration: track.duration,
+        });
         return;
       }
       setUnplayable((m) => new Map(m).set(track.id, failure.reason));

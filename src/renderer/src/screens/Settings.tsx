@@ -275,13 +275,14 @@ export function SettingsScreen() {
             value={draft.playback.transition}
             onChange={(e) => setPlay({ transition: e.target.value as Settings['playback']['transition'] })}
           >
-            <option value="off">A short pause (the next track loads when one ends)</option>
-            <option value="gapless">Gapless (the next track starts exactly as one ends)</option>
-            <option value="crossfade">Crossfade (the end of one fades into the next)</option>
+            <option value="off">A short pause</option>
+            <option value="gapless">Gapless</option>
+            <option value="crossfade">Crossfade</option>
           </select>
           <FieldProblem text={problemAt('playback.transition')} />
           <span className="hint">
-            Gapless and crossfade load the next track a few seconds early. Formats the browser cannot decode
+            A short pause: the next track loads when one ends. Gapless: it is loaded ahead and starts exactly
+            as one ends. Crossfade: the end of one fades into the next. Formats the browser cannot decode
             (AIFF, WMA, APE…) go through ffmpeg and may start a moment late.
           </span>
         </label>
