@@ -195,6 +195,15 @@ export class ClusterService {
     private readonly canWrite = true,
   ) {}
 
+  /** The stored members of a run, kept for the active one: joins read them on every analysed batch. */
+  private memberCache: { runId: string; members: MemberRow[] } | null = null;
+
+  private async membersOf(runId: string): Promise<MemberRow[]> {
+    if (this.memberCache?.runId !== runId)
+      this.memberCache = { runId, members: await this.store.members(runId) };
+    return this.memberCache.members;
+  }
+
   /** The engine, or null while nothing is analysed (imported tracks can still be clustered). */
   private async engineOrNull(): Promise<SimilarityEngine | null> {
     try {
@@ -414,7 +423,7 @@ export class ClusterService {
     const space = run.space.split(':')[0] as Space;
     const input = await this.inputFor(space, run.subset, engine).catch(() => null);
     if (!input) return 0;
-    const members = await this.store.members(run.id);
+    const members = await this.membersOf(run.id);
     if (this.isStale(run, input, members, { pending: true })) return 0;
     const rowOf = new Map(input.tracks.map((t, i) => [t.id, i]));
     const known = new Set(members.map((mr) => mr.trackId));
@@ -449,15 +458,15 @@ export class ClusterService {
       points.set(input.data.subarray(r * input.dim, (r + 1) * input.dim), j * input.dim);
     });
     const placed = joiner.joiner.join({ data: points, n: fresh.length, dim: input.dim });
-    await this.store.addMembers(
-      run.id,
-      fresh.map((id, j) => ({
-        trackId: id,
-        ...placed[j],
-        joined: true,
-        vhash: vectorHash(input, rowOf.get(id) as number),
-      })),
-    );
+    const rows: MemberRow[] = fresh.map((id, j) => ({
+      trackId: id,
+      ...placed[j],
+      joined: true,
+      vhash: vectorHash(input, rowOf.get(id) as number),
+    }));
+    await this.store.addMembers(run.id, rows);
+    if (this.memberCache?.runId === run.id)
+      this.memberCache = { runId: run.id, members: [...members, ...rows] };
     this.cache = null;
     this.joins++;
     return fresh.length;
@@ -475,7 +484,7 @@ export class ClusterService {
       this.cache.importedRevision === this.importedRevision
     )
       return this.cache.described;
-    const members = await this.store.members(run.id);
+    const members = await this.membersOf(run.id);
     // Profiles are measured on the tracks of the run that are still there, in its space.
     const space = run.space.split(':')[0] as Space;
     let input: ClusteringInput;
