@@ -18,6 +18,7 @@ import { analyzeCommand } from './cli/analysis-commands';
 import { clusterCommand, clustersCommand, mapCommand } from './cli/cluster-commands';
 import { importFeaturesCommand } from './cli/import-commands';
 import { intOption, options, UsageError, type CommandContext } from './cli/common';
+import { exportCommand } from './cli/export-commands';
 import { errorsCommand, listCommand, scanCommand, statsCommand } from './cli/library-commands';
 import { doctorCommand, ffmpegCommand, showFfmpeg } from './cli/maintenance-commands';
 import { StatusLine } from './cli/output';
@@ -64,6 +65,9 @@ Clusters
                          folder:/music/x year:1990-1999 source:imported|audio, free words = search
   clusters               the active run's clusters: size, name, tags, features, tracks
   map                    2-D map coordinates of every track [--method umap|pca|tsne]
+  export --csv FILE      the run's tracks with cluster, strength and map coordinates as CSV
+  export --m3u DIR       one M3U playlist per cluster, named after it, in DIR
+      --run ID           a stored run other than the active one
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
@@ -78,7 +82,7 @@ Global options
 
 One process at a time may write a data folder (scan, analyze, serve, the app); a second one exits
 with code 75. Reading commands (list, stats, errors, similar, queue, path, explain, find, clusters,
-map) run beside it.
+map, export) run beside it.
 `;
 
 /** A reading command on a data folder that holds no library (none made yet, or a mistyped --home). */
@@ -106,6 +110,7 @@ const READ_ONLY = new Set([
   'find',
   'clusters',
   'map',
+  'export',
 ]);
 
 /** Every command that runs on an open service, by name. */
@@ -125,6 +130,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   cluster: clusterCommand,
   clusters: clustersCommand,
   map: mapCommand,
+  export: exportCommand,
   'import-features': importFeaturesCommand,
 };
 

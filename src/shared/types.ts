@@ -319,6 +319,9 @@ export interface MapPoint {
   x: number;
   y: number;
   clusterId: number;
+  /** For hovering on the map without a look-up (absent for a track the catalog no longer has). */
+  title?: string;
+  artist?: string;
 }
 
 export interface Settings {
@@ -491,4 +494,33 @@ export interface FeatureImportSummary {
   unknown: string[];
   /** Sound columns the table lacks. */
   missingSound: string[];
+}
+
+/** Where a clustering run stands (`clusters.progress` events, `clusters.status`). */
+export interface ClusterProgress {
+  state: 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+  /** The step under way, in words ("reducing to 10-D (UMAP)", "k-means", "saving"). */
+  phase: string;
+  /** Work done and to do in this step (0/0 when the step cannot say). */
+  done: number;
+  total: number;
+  /** What happened, in words: the outcome when the run has ended (error message on failure). */
+  message: string;
+  algorithm: string | null;
+  space: string | null;
+  tracks: number;
+  /** True when the run executes in its own process (big libraries), off the service's thread. */
+  inWorker: boolean;
+  startedAt: number | null;
+  /** The stored run, once done. */
+  runId: string | null;
+}
+
+/** A file made for the user to save (browser mode downloads it as a Blob; the CLI writes it). */
+export interface ExportFile {
+  fileName: string;
+  mimeType: string;
+  content: string;
+  /** Tracks it lists. */
+  tracks: number;
 }

@@ -4,6 +4,10 @@
  * run, describes the active one, draws its map, and hands its clusters to the similarity engine
  * for `similar.clusterSuggestions`. A run whose tracks or vectors no longer match the library is
  * reported stale, never passed off as current.
+ *
+ * A run reports where it stands (`ClusterProgress`, pushed as `clusters.progress`) and can be
+ * cancelled; runs above the worker threshold execute in a child process, so the service keeps
+ * answering (and hears the cancel) meanwhile. Exports (CSV, M3U) are made from any stored run.
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from '../../shared/contract';
@@ -13,10 +17,15 @@ import type {
   ClusterInfo,
   ClusterList,
   ClusterMap,
+  ClusterProgress,
   ClusterRun,
   ClusterRunRecord,
+  ExportFile,
   SimilaritySource,
+  Track,
 } from '../../shared/types';
+import { clusterCsv, clusterPlaylists, playlistFile, type ExportRow } from '../clusters/export';
+import type { Progress } from '../clusters/matrix';
 import { type ClusterOutcome, type ClusterRequest, runClustering } from '../clusters/pipeline';
 import { runClusteringInWorker, runTsneInWorker } from '../clusters/runner';
 import { TSNE_LIMIT, tsne } from '../clusters/tsne';
@@ -33,12 +42,55 @@ import type { FeatureDescriptor } from '../clusters/profiles';
 import { importedSpace, IMPORTED_WORDS } from '../clusters/imported-space';
 import type { ImportedFeatures } from '../library/imported-store';
 import { parseTrackQuery, QuerySyntaxError } from '../library/track-query';
-import type { Track } from '../../shared/types';
 
-/** Above this many tracks a run goes to a child process, off the main thread. */
-export const WORKER_THRESHOLD = 5000;
+/**
+ * Above this many tracks a run goes to a child process, off the main thread: an in-process run
+ * blocks the service (no progress reaches clients, a cancel is heard only at the end), which is
+ * only acceptable for the second or so a small library takes.
+ */
+export const WORKER_THRESHOLD = 1000;
+
+export interface ClusterServiceOptions {
+  /** Where progress goes (the service emits it as `clusters.progress`). */
+  onProgress?: (progress: ClusterProgress) => void;
+  /** Catalogued tracks by id (unknown ids left out): exports and map labels. */
+  tracks?: (ids: string[]) => Track[];
+  workerThreshold?: number;
+  /** False when the service only reads the home: maps made on demand are then not stored. */
+  canWrite?: boolean;
+}
+
 /** t-SNE is slower per track than a clustering: above this many it goes to a worker process. */
 const TSNE_IN_PROCESS = 500;
+
+const IDLE: ClusterProgress = {
+  state: 'idle',
+  phase: '',
+  done: 0,
+  total: 0,
+  message: 'No clustering run in this session.',
+  algorithm: null,
+  space: null,
+  tracks: 0,
+  inWorker: false,
+  startedAt: null,
+  runId: null,
+};
+
+/** A pipeline step in words, for the progress bar. */
+const STEP_WORDS: Record<string, string> = {
+  neighbours: 'finding neighbours',
+  'spanning tree': 'HDBSCAN spanning tree',
+  kmeans: 'k-means',
+  'kmeans restarts': 'k-means restarts',
+  gmm: 'Gaussian mixture (EM)',
+  dbscan: 'DBSCAN',
+  ward: 'agglomerative (Ward)',
+};
+const stepWords = (step: string): string => STEP_WORDS[step] ?? step;
+
+const isAbort = (err: unknown): boolean =>
+  (err instanceof Error || err instanceof DOMException) && err.name === 'AbortError';
 
 type Space = ParsedRequest<'clusters.run'>['space'];
 
@@ -183,6 +235,9 @@ export class ClusterService {
   private joining: Promise<void> = Promise.resolve();
   /** The joiner of the active run (its members' statistics), kept while run and engine stay. */
   private joiner: { runId: string; engine: SimilarityEngine | null; joiner: Joiner } | null = null;
+  private abort: AbortController | null = null;
+  private progress: ClusterProgress = IDLE;
+  private lastProgressAt = 0;
 
   /** Bumped when imported tracks change (the engine does not see them). */
   private importedRevision = 0;
@@ -191,8 +246,7 @@ export class ClusterService {
     private readonly store: ClusterRunStore,
     private readonly engine: () => Promise<SimilarityEngine>,
     private readonly imported: ImportedSource = async () => null,
-    /** False when the service only reads the home: maps made on demand are then not stored. */
-    private readonly canWrite = true,
+    private readonly options: ClusterServiceOptions = {},
   ) {}
 
   /** The stored members of a run, kept for the active one: joins read them on every analysed batch. */
@@ -279,17 +333,97 @@ export class ClusterService {
     };
   }
 
+  /** The option, else TIMBRE_CLUSTERS_WORKER_THRESHOLD (tests force the worker with 0), else the default. */
+  private workerThreshold(): number {
+    const env = Number(process.env.TIMBRE_CLUSTERS_WORKER_THRESHOLD);
+    return (
+      this.options.workerThreshold ??
+      (process.env.TIMBRE_CLUSTERS_WORKER_THRESHOLD && Number.isFinite(env) ? env : WORKER_THRESHOLD)
+    );
+  }
+
+  /** Where the latest run stands. */
+  status(): ClusterProgress {
+    return this.progress;
+  }
+
+  /** Updates the progress; step updates at most ~10 a second, state changes always. */
+  private report(patch: Partial<ClusterProgress>, force = false): void {
+    this.progress = { ...this.progress, ...patch };
+    const now = Date.now();
+    if (!force && now - this.lastProgressAt < 100) return;
+    this.lastProgressAt = now;
+    this.options.onProgress?.(this.progress);
+  }
+
   async run(req: ParsedRequest<'clusters.run'>): Promise<ClusterRun> {
     if (this.running) throw new ApiError('unavailable', 'a clustering run is already under way');
-    this.running = this.runNow(req);
+    this.abort = new AbortController();
+    this.running = this.runNow(req, this.abort.signal);
     try {
       return await this.running;
     } finally {
       this.running = null;
+      this.abort = null;
     }
   }
 
-  private async runNow(req: ParsedRequest<'clusters.run'>): Promise<ClusterRun> {
+  /** Starts a run and answers at once with its first progress; the run's end comes as progress. */
+  start(req: ParsedRequest<'clusters.run'>): ClusterProgress {
+    if (this.running) throw new ApiError('unavailable', 'a clustering run is already under way');
+    // The run reports its own end (done, cancelled, failed): nothing is left to catch here.
+    this.run(req).catch(() => undefined);
+    return this.progress;
+  }
+
+  /** Asks the run under way to stop; its caller gets a `cancelled` error. */
+  cancel(): { cancelled: boolean } {
+    if (!this.abort || this.abort.signal.aborted) return { cancelled: false };
+    this.abort.abort(new DOMException('clustering cancelled', 'AbortError'));
+    this.report({ phase: 'cancelling', message: 'Cancelling…' }, true);
+    return { cancelled: true };
+  }
+
+  private async runNow(req: ParsedRequest<'clusters.run'>, signal: AbortSignal): Promise<ClusterRun> {
+    this.report(
+      {
+        ...IDLE,
+        state: 'running',
+        phase: 'preparing',
+        message: 'Reading the analysed tracks…',
+        algorithm: req.algorithm,
+        space: req.space,
+        startedAt: Date.now(),
+      },
+      true,
+    );
+    try {
+      const run = await this.runSteps(req, signal);
+      this.report(
+        {
+          state: 'done',
+          phase: 'done',
+          done: 1,
+          total: 1,
+          runId: run.id,
+          message: `${run.metrics.scores?.clusters ?? 0} clusters of ${run.trackCount} tracks in ${run.seconds.toFixed(1)} s.`,
+        },
+        true,
+      );
+      return run;
+    } catch (err) {
+      const cancelled = signal.aborted || (err instanceof ApiError && err.code === 'cancelled');
+      const message = cancelled
+        ? 'Clustering cancelled; the previous run is still the active one.'
+        : err instanceof Error
+          ? err.message
+          : String(err);
+      this.report({ state: cancelled ? 'cancelled' : 'failed', message }, true);
+      throw err;
+    }
+  }
+
+  private async runSteps(req: ParsedRequest<'clusters.run'>, signal: AbortSignal): Promise<ClusterRun> {
     const engine = await this.engineOrNull();
     const subset = req.where ?? '';
     const input = await this.inputFor(req.space, subset, engine);
@@ -308,19 +442,40 @@ export class ClusterService {
       ...(req.k !== undefined ? { params: { k: req.k } } : {}),
       map: 'umap',
     };
+    const inWorker = n > this.workerThreshold();
+    this.report(
+      {
+        phase: 'clustering',
+        tracks: n,
+        inWorker,
+        message: `Clustering ${n} tracks${inWorker ? ' in a worker process' : ''}…`,
+      },
+      true,
+    );
+    const onProgress = (p: Progress): void =>
+      this.report({ phase: stepWords(p.step), done: p.done, total: p.total });
+    // A macrotask first: the caller's answer and this progress leave before an in-process run
+    // holds the thread.
+    await new Promise((resolve) => setImmediate(resolve));
     const start = performance.now();
     let outcome: ClusterOutcome;
     try {
-      outcome =
-        n > WORKER_THRESHOLD ? await runClusteringInWorker(m, request) : await runClustering(m, request);
+      const control = { signal, onProgress };
+      outcome = inWorker
+        ? await runClusteringInWorker(m, request, control)
+        : await runClustering(m, request, control);
     } catch (err) {
+      if (isAbort(err) || signal.aborted) throw new ApiError('cancelled', 'Clustering cancelled.');
       throw new ApiError(
         'bad_request',
         `Clustering failed: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
+    if (signal.aborted) throw new ApiError('cancelled', 'Clustering cancelled.');
+    this.report({ phase: 'PCA map', done: 0, total: 0 }, true);
     // PCA 2-D is cheap: stored beside the UMAP map so either can be drawn without a re-run.
     const pcaMap = pca(m, { components: 2, seed: 1 }).data;
+    this.report({ phase: 'saving', message: 'Saving the run…' }, true);
     const seconds = (performance.now() - start) / 1000;
     const { clustering, scores } = outcome;
     const members: MemberRow[] = input.tracks.map((t, i) => ({
@@ -472,9 +627,12 @@ export class ClusterService {
     return fresh.length;
   }
 
-  private async describe(): Promise<Described | null> {
-    const run = await this.store.active();
-    if (!run) return null;
+  private async describe(runId?: string): Promise<Described | null> {
+    const run = runId !== undefined ? await this.store.get(runId) : await this.store.active();
+    if (!run) {
+      if (runId !== undefined) throw new ApiError('not_found', `No clustering run ${runId}.`);
+      return null;
+    }
     const engine = await this.engineOrNull();
     if (
       this.cache &&
@@ -558,13 +716,15 @@ export class ClusterService {
       exemplarIds: c.representatives.map((r) => r.id),
     }));
     const described: Described = { run: active, members, list, info };
-    this.cache = {
-      runId: run.id,
-      engine,
-      size: engine?.size ?? 0,
-      importedRevision: this.importedRevision,
-      described,
-    };
+    // Only the active run is kept: an export of another run (--run) describes it once.
+    if (runId === undefined)
+      this.cache = {
+        runId: run.id,
+        engine,
+        size: engine?.size ?? 0,
+        importedRevision: this.importedRevision,
+        described,
+      };
     return described;
   }
 
@@ -577,17 +737,102 @@ export class ClusterService {
     if (!d) return { runId: null, method: req.method, stale: false, points: [] };
     if (req.method === 'tsne') return this.tsneMap(d);
     const umap = req.method === 'umap';
+    const known = new Map(
+      (this.options.tracks?.(d.members.map((mr) => mr.trackId)) ?? []).map((t) => [t.id, t]),
+    );
     return {
       runId: d.run.id,
       method: req.method,
       stale: d.run.stale,
-      points: d.members.map((mr) => ({
-        id: mr.trackId,
-        x: umap ? mr.x : mr.px,
-        y: umap ? mr.y : mr.py,
-        clusterId: mr.label,
-      })),
+      points: d.members.map((mr) => {
+        const t = known.get(mr.trackId);
+        return {
+          id: mr.trackId,
+          x: umap ? mr.x : mr.px,
+          y: umap ? mr.y : mr.py,
+          clusterId: mr.label,
+          ...(t ? { title: t.title || t.path, artist: t.artist } : {}),
+        };
+      }),
     };
+  }
+
+  /** A CSV of a run's tracks, or M3U playlists of its clusters or of any tracks. */
+  async export(req: ParsedRequest<'clusters.export'>): Promise<{ files: ExportFile[] }> {
+    const lookup = this.options.tracks ?? (() => []);
+    const m3u = (f: { fileName: string; content: string; tracks: number }): ExportFile => ({
+      ...f,
+      mimeType: 'audio/x-mpegurl',
+    });
+    if (req.kind === 'tracks') {
+      const tracks = lookup(req.ids);
+      if (tracks.length === 0) throw new ApiError('not_found', 'None of these tracks is in the library.');
+      return { files: [m3u(playlistFile(req.name ?? 'Timbre selection', tracks))] };
+    }
+    const d = await this.describe(req.runId);
+    if (!d) throw new ApiError('not_found', 'No clusters yet: run the clustering first.');
+    const names = new Map(d.list.clusters.map((c) => [c.id, c.name]));
+    if (req.kind === 'csv') {
+      const byId = new Map(lookup(d.members.map((mr) => mr.trackId)).map((t) => [t.id, t]));
+      const rows: ExportRow[] = [];
+      for (const mr of d.members) {
+        const track = byId.get(mr.trackId);
+        if (!track) continue;
+        rows.push({
+          track,
+          clusterId: mr.label,
+          clusterName: names.get(mr.label) ?? '',
+          strength: mr.strength,
+          x: mr.x,
+          y: mr.y,
+          pcaX: mr.px,
+          pcaY: mr.py,
+        });
+      }
+      // Cluster by cluster (noise last), strongest members first: reads like the Clusters screen.
+      rows.sort(
+        (a, b) =>
+          (a.clusterId < 0 ? 1 : 0) - (b.clusterId < 0 ? 1 : 0) ||
+          a.clusterId - b.clusterId ||
+          b.strength - a.strength,
+      );
+      const day = new Date(d.run.createdAt).toISOString().slice(0, 10);
+      return {
+        files: [
+          {
+            fileName: `timbre-clusters-${day}-${d.run.algorithm}.csv`,
+            mimeType: 'text/csv',
+            content: clusterCsv(rows),
+            tracks: rows.length,
+          },
+        ],
+      };
+    }
+    const ordered = (ids: string[]): Track[] => lookup(ids);
+    if (req.kind === 'cluster') {
+      const ids =
+        req.clusterId < 0 ? d.list.noiseIds : d.list.clusters.find((c) => c.id === req.clusterId)?.trackIds;
+      if (!ids) throw new ApiError('not_found', `The run has no cluster ${req.clusterId}.`);
+      const name =
+        req.clusterId < 0 ? 'In no cluster' : (names.get(req.clusterId) ?? `Cluster ${req.clusterId}`);
+      const tracks = ordered(this.byStrength(d, ids));
+      if (tracks.length === 0) throw new ApiError('not_found', 'None of these tracks is in the library.');
+      return { files: [m3u(playlistFile(name, tracks))] };
+    }
+    const files = clusterPlaylists(
+      d.list.clusters.map((c) => ({
+        id: c.id,
+        name: c.name,
+        tracks: ordered(this.byStrength(d, c.trackIds)),
+      })),
+    ).map(m3u);
+    return { files };
+  }
+
+  /** `ids` with the run's most typical members (highest membership strength) first. */
+  private byStrength(d: Described, ids: string[]): string[] {
+    const strength = new Map(d.members.map((mr) => [mr.trackId, mr.strength]));
+    return [...ids].sort((a, b) => (strength.get(b) ?? 0) - (strength.get(a) ?? 0));
   }
 
   /**
@@ -616,13 +861,23 @@ export class ClusterService {
       const m: Matrix = { data, n: kept.length, dim: input.dim };
       const coordinates = m.n > TSNE_IN_PROCESS ? await runTsneInWorker(m, 1) : tsne(m, { seed: 1 }).data;
       rows = kept.map((mr, j) => ({ trackId: mr.trackId, x: coordinates[2 * j], y: coordinates[2 * j + 1] }));
-      if (this.canWrite) await this.store.saveMap(d.run.id, 'tsne', rows);
+      if (this.options.canWrite !== false) await this.store.saveMap(d.run.id, 'tsne', rows);
     }
+    const known = new Map((this.options.tracks?.(rows.map((r) => r.trackId)) ?? []).map((t) => [t.id, t]));
     return {
       runId: d.run.id,
       method: 'tsne',
       stale: d.run.stale,
-      points: rows.map((r) => ({ id: r.trackId, x: r.x, y: r.y, clusterId: labelOf.get(r.trackId) ?? -1 })),
+      points: rows.map((r) => {
+        const t = known.get(r.trackId);
+        return {
+          id: r.trackId,
+          x: r.x,
+          y: r.y,
+          clusterId: labelOf.get(r.trackId) ?? -1,
+          ...(t ? { title: t.title || t.path, artist: t.artist } : {}),
+        };
+      }),
     };
   }
 

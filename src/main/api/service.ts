@@ -178,6 +178,8 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     () => startAnalysis({}),
     (err) => process.emitWarning(`analysis after a scan did not start: ${String(err)}`),
   );
+  /** Catalogued tracks by id, in the order asked; unknown ids left out. */
+  const tracksById = (ids: string[]): Track[] => catalog.getMany(ids);
   const clusters = new ClusterService(
     clusterRuns,
     () => similarity.engine(),
@@ -185,7 +187,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       const tracks = (await catalog.allTracks()).filter(isImported);
       return tracks.length > 0 ? { tracks, features: await importedFeatures.loadAll() } : null;
     },
-    access !== 'read',
+    {
+      onProgress: (p) => emit('clusters.progress', p),
+      tracks: tracksById,
+      canWrite: access !== 'read',
+    },
   );
 
   const browser = new LibraryBrowser(catalog);
@@ -331,6 +337,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         throw err instanceof ApiError ? err : new ApiError('bad_request', (err as Error).message);
       }
     },
+    'clusters.start': async (req) => clusters.start(req),
+    'clusters.cancel': async () => clusters.cancel(),
+    'clusters.status': async () => clusters.status(),
+    'clusters.export': (req) => clusters.export(req),
+    'library.tracksById': async (req) => tracksById(req.ids),
     'sound.find': async (req) =>
       findBySound((await similarity.engine()).soundLibrary(), req.query, req.limit),
     'settings.get': () => settings.get(),

@@ -37,6 +37,9 @@ export const options = {
   space: { type: 'string' },
   method: { type: 'string' },
   where: { type: 'string' },
+  csv: { type: 'string' },
+  m3u: { type: 'string' },
+  run: { type: 'string' },
   'new-address': { type: 'boolean', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } satisfies ParseArgsConfig['options'];

@@ -332,6 +332,16 @@ export class Catalog {
     return this.tracks.get(id) ?? null;
   }
 
+  /** Tracks by id in the order asked, unknown ids left out (the catalog is held in memory). */
+  getMany(ids: readonly TrackId[]): Track[] {
+    const out: Track[] = [];
+    for (const id of ids) {
+      const t = this.tracks.get(id);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
   async getByPath(path: string): Promise<Track | null> {
     const wanted = resolve(path);
     const id = this.byPath.get(wanted);

@@ -16,6 +16,8 @@ import { AlbumsScreen } from './screens/Albums';
 import { AnalysisScreen } from './screens/Analysis';
 import { ArtistScreen } from './screens/Artist';
 import { ArtistsScreen } from './screens/Artists';
+import { ClustersScreen } from './screens/Clusters';
+import { MapScreen } from './screens/Map';
 import { LibraryScreen } from './screens/Library';
 import { QueueScreen } from './screens/Queue';
 import { ScanScreen } from './screens/Scan';
@@ -28,6 +30,8 @@ const nav: { id: Screen; label: string; icon: string }[] = [
   { id: 'artists', label: 'Artists', icon: '◍' },
   { id: 'queue', label: 'Now playing', icon: '▶' },
   { id: 'similar', label: 'Similar', icon: '≈' },
+  { id: 'clusters', label: 'Clusters', icon: '⁂' },
+  { id: 'map', label: 'Map', icon: '◇' },
   { id: 'scan', label: 'Add music', icon: '+' },
   { id: 'analysis', label: 'Analysis', icon: '◔' },
   { id: 'settings', label: 'Settings', icon: '⚙' },
@@ -129,6 +133,8 @@ function Shell({
         {screen === 'artist' && route.param && <ArtistScreen key={route.param} name={route.param} />}
         {screen === 'queue' && <QueueScreen />}
         {screen === 'similar' && <SimilarScreen />}
+        {screen === 'clusters' && <ClustersScreen stats={stats} />}
+        {screen === 'map' && <MapScreen />}
         {screen === 'scan' && <ScanScreen progress={scan} />}
         {screen === 'analysis' && (
           <AnalysisScreen progress={analysis} stats={stats} onProgress={onAnalysis} />
