@@ -30,7 +30,6 @@ import { type ClusterOutcome, type ClusterRequest, runClustering } from '../clus
 import { runClusteringInWorker, runTsneInWorker } from '../clusters/runner';
 import { TSNE_LIMIT, tsne } from '../clusters/tsne';
 import { Joiner } from '../clusters/join';
-import { pca } from '../clusters/reduce';
 import { profileClusters } from '../clusters/profiles';
 import type { ClusterRunStore, MemberRow } from '../clusters/run-store';
 import type { Candidate } from '../clusters/tune';
@@ -472,9 +471,7 @@ export class ClusterService {
       );
     }
     if (signal.aborted) throw new ApiError('cancelled', 'Clustering cancelled.');
-    this.report({ phase: 'PCA map', done: 0, total: 0 }, true);
-    // PCA 2-D is cheap: stored beside the UMAP map so either can be drawn without a re-run.
-    const pcaMap = pca(m, { components: 2, seed: 1 }).data;
+    const pcaMap = outcome.pcaCoordinates;
     this.report({ phase: 'saving', message: 'Saving the run…' }, true);
     const seconds = (performance.now() - start) / 1000;
     const { clustering, scores } = outcome;

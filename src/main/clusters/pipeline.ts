@@ -38,6 +38,12 @@ export interface ClusterOutcome {
   reduce: { method: ReduceMethod; dims: number };
   /** n × 2 map coordinates (empty with map 'none'). */
   coordinates: Float32Array;
+  /**
+   * n × 2 PCA coordinates, always made: cheap beside UMAP and stored with the run so either map
+   * can be drawn without a re-run. Made here (in the worker for big libraries), not by the caller,
+   * so the main process never holds its thread for it.
+   */
+  pcaCoordinates: Float32Array;
   /** Seconds per step. */
   timings: Record<string, number>;
 }
@@ -112,12 +118,12 @@ export async function runClustering(
     ];
   }
   const mapMethod = request.map ?? 'umap';
+  const pcaCoordinates = (await timed('pca map', () => pca(m, { components: 2, seed: 1 }))).data;
+  checkAbort(control.signal);
   let coordinates: Float32Array = new Float32Array(0);
-  if (mapMethod !== 'none') {
-    const map = await timed('map', () =>
-      mapMethod === 'pca' ? pca(m, { components: 2, seed }) : umap(m, { components: 2, seed, ...control }),
-    );
-    coordinates = map.data;
+  if (mapMethod === 'pca') coordinates = pcaCoordinates;
+  else if (mapMethod === 'umap') {
+    coordinates = (await timed('map', () => umap(m, { components: 2, seed, ...control }))).data;
   }
-  return { clustering, candidates, rule, scores, reduce, coordinates, timings };
+  return { clustering, candidates, rule, scores, reduce, coordinates, pcaCoordinates, timings };
 }
