@@ -35,6 +35,8 @@ export interface RunStats {
   /** Seconds of audio (catalog durations) of the tracks analysed. */
   audioSeconds: number;
   decodeMs: number;
+  /** Halving the decoded rate for the features (TypeScript), worker time. */
+  resampleMs: number;
   featuresMs: number;
   embeddingMs: number;
   /** Time spent in database writes (main process). */
@@ -311,6 +313,7 @@ export class AnalysisRun {
     this.stats.analysed++;
     this.stats.audioSeconds += job.durationHint;
     this.stats.decodeMs += result.timings.decodeMs;
+    this.stats.resampleMs += result.timings.resampleMs ?? 0;
     this.stats.featuresMs += result.timings.featuresMs;
     this.stats.embeddingMs += result.timings.embeddingMs;
     this.completed();
@@ -379,6 +382,7 @@ export function emptyStats(): RunStats {
     failed: 0,
     audioSeconds: 0,
     decodeMs: 0,
+    resampleMs: 0,
     featuresMs: 0,
     embeddingMs: 0,
     writeMs: 0,

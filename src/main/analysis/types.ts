@@ -38,6 +38,8 @@ export interface AnalysisJob {
 
 export interface AnalysisTimings {
   decodeMs: number;
+  /** Making the features' rate from the decoded one in TypeScript (absent when ffmpeg made it). */
+  resampleMs?: number;
   featuresMs: number;
   embeddingMs: number;
 }

@@ -22,6 +22,7 @@ import { ffmpegFileInput, type FfmpegFileInput } from './file-input';
 import type { Readable } from 'node:stream';
 import { resolveFfmpeg } from './resolve';
 import { channelsFromStreamLine, durationFromLine, ffmpegReason } from './stderr';
+import { PcmSink, type PcmBuffers } from './pcm-buffers';
 
 /** Mono float32 PCM decoded by ffmpeg, one buffer per requested sample rate. */
 export interface DecodedAudio {
@@ -50,6 +51,11 @@ export interface DecodeOptions {
   channelsHint?: number;
   /** Aborts the decode (the child is killed, the promise rejects). */
   signal?: AbortSignal;
+  /**
+   * Buffers kept between decodes (see pcm-buffers.ts): the PCM returned is then a view into them,
+   * valid until the next decode with the same buffers. Without: fresh buffers the caller owns.
+   */
+  buffers?: PcmBuffers;
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -175,6 +181,7 @@ function runOnce(
   signal: AbortSignal | undefined,
   wantRestart: (h: StreamHeader) => boolean,
   expectedSeconds: number,
+  buffers: PcmBuffers | undefined,
 ): Promise<RunOutcome | RunRestart> {
   return new Promise((resolvePromise, reject) => {
     const path = file.path;
@@ -196,7 +203,12 @@ function runOnce(
       input.close();
     }
     const sinks = rates.map(
-      (r) => new PcmSink(Math.ceil((expectedSeconds + 2) * r) * 4, Math.ceil((max + 5) * r) * 4),
+      (r, slot) =>
+        new PcmSink(
+          Math.ceil((expectedSeconds + 2) * r) * 4,
+          Math.ceil((max + 5) * r) * 4,
+          buffers ? { buffers, slot } : undefined,
+        ),
     );
     const header: StreamHeader = { duration: null, channels: null };
     let headerDone = false;
@@ -311,45 +323,6 @@ function runOnce(
 const PIPE_FRAME_SAMPLES = 16384;
 
 /**
- * Collects one PCM pipe straight into a growing buffer sized from the expected length, instead of
- * keeping every pipe chunk and copying them at the end: the peak memory of a decode is then about
- * the PCM itself, not twice it (a 10-minute track at 16 + 32 kHz holds 115 MB of PCM).
- */
-class PcmSink {
-  private buf: Uint8Array;
-  private bytes = 0;
-
-  constructor(
-    initialBytes: number,
-    private readonly capBytes: number,
-  ) {
-    this.buf = new Uint8Array(Math.max(4096, Math.min(initialBytes, capBytes)));
-  }
-
-  push(chunk: Uint8Array): void {
-    const room = this.capBytes - this.bytes;
-    if (room <= 0) return;
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    if (this.bytes + part.length > this.buf.length) {
-      const grown = new Uint8Array(
-        Math.min(this.capBytes, Math.max(this.bytes + part.length, Math.ceil(this.buf.length * 1.5))),
-      );
-      grown.set(this.buf.subarray(0, this.bytes));
-      this.buf = grown;
-    }
-    this.buf.set(part, this.bytes);
-    this.bytes += part.length;
-  }
-
-  /** The samples received (a copy only when the buffer is much larger than what it holds). */
-  toFloat32(): Float32Array {
-    const n = Math.floor(this.bytes / 4);
-    if (this.buf.length > n * 4 * 1.25 + 65536) return new Float32Array(this.buf.buffer.slice(0, n * 4));
-    return new Float32Array(this.buf.buffer, 0, n);
-  }
-}
-
-/**
  * Decodes `path` to mono float32 PCM at each rate in `opts.rates`, in one ffmpeg run. Rejects with
  * ffmpeg's reason when it fails, stalls (no PCM for `stallTimeoutMs`) or yields < 0.5 s of audio.
  */
@@ -394,6 +367,7 @@ export async function decodeAudio(file: string | PathRef, opts: DecodeOptions): 
         return true;
       },
       expected,
+      opts.buffers,
     );
     if (outcome.kind === 'done') break;
   }
