@@ -287,6 +287,15 @@ function printThroughput(label: string, r: RunOutcome): void {
       `features ${(s.featuresMs / 1000).toFixed(1)} s (${pct(s.featuresMs)}), ` +
       `model ${(s.embeddingMs / 1000).toFixed(1)} s (${pct(s.embeddingMs)}); per track ${(busy / Math.max(1, s.analysed)).toFixed(0)} ms`,
   );
+  const c = s.cpu;
+  const cpuBusy = c.decodeMs + c.ffmpegMs + c.resampleMs + c.featuresMs + c.embeddingMs;
+  const cpct = (ms: number) => `${((100 * ms) / Math.max(1, cpuBusy)).toFixed(0)}%`;
+  const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(
+    `CPU time        ffmpeg ${sec(c.ffmpegMs)} (${cpct(c.ffmpegMs)}), reading its PCM ${sec(c.decodeMs)} (${cpct(c.decodeMs)}), ` +
+      `halving ${sec(c.resampleMs)} (${cpct(c.resampleMs)}), features ${sec(c.featuresMs)} (${cpct(c.featuresMs)}), ` +
+      `model ${sec(c.embeddingMs)} (${cpct(c.embeddingMs)}); total ${sec(cpuBusy)} = ${(cpuBusy / 1000 / workers).toFixed(1)} s per core`,
+  );
   console.log(
     `writing (main)  ${(s.writeMs / 1000).toFixed(2)} s; model load per worker ${s.workerLoadMs.map((m) => m.toFixed(0)).join(', ')} ms`,
   );

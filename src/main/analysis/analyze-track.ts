@@ -17,6 +17,7 @@ import { PcmBuffers } from '../ffmpeg/pcm-buffers';
 import { Decimator2 } from './dsp/decimate';
 import { extractFeatures, FEATURE_SAMPLE_RATE } from './features/extract';
 import { decodePlan } from './decode-plan';
+import { childrenCpuMs, processCpuMs } from './cpu-clock';
 import type { AnalysisJob, EmbeddingResult, TrackAnalysisResult } from './types';
 
 /** What analyzeTrack needs of an embedder (models/embedder's Embedder satisfies it). */
@@ -47,6 +48,8 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
   const buffers = ctx.buffers ?? new PcmBuffers();
 
   const t0 = performance.now();
+  const c0 = processCpuMs();
+  const f0 = childrenCpuMs();
   const decoded = await decodeAudio(
     { path: job.path, pathBytes: job.pathBytes },
     {
@@ -61,6 +64,8 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
   );
   let featurePcm: Float32Array | undefined;
   const t1 = performance.now();
+  const c1 = processCpuMs();
+  const f1 = childrenCpuMs();
   if (plan.halve) {
     const src = decoded.pcm.get(plan.rates[0])!;
     featurePcm = decimator.decimate(src, buffers.floats(HALVED_SLOT, Decimator2.outputLength(src.length)));
@@ -70,9 +75,11 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
   if (!featurePcm || featurePcm.length === 0) throw new Error('decoded no audio');
 
   const t2 = performance.now();
+  const c2 = processCpuMs();
   const features = await extractFeatures(featurePcm, FEATURE_SAMPLE_RATE);
 
   const t3 = performance.now();
+  const c3 = processCpuMs();
   const embeddings: EmbeddingResult[] = [];
   if (ctx.embedder) {
     const pcm = decoded.pcm.get(ctx.embedder.sampleRate);
@@ -80,12 +87,25 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
     embeddings.push(await ctx.embedder.embed(pcm, { patches: ctx.patches }));
   }
   const t4 = performance.now();
+  const c4 = processCpuMs();
 
   return {
     trackId: job.trackId,
     analysisVersion: ctx.analysisVersion,
     features,
     embeddings,
-    timings: { decodeMs: t1 - t0, resampleMs: t2 - t1, featuresMs: t3 - t2, embeddingMs: t4 - t3 },
+    timings: {
+      decodeMs: t1 - t0,
+      resampleMs: t2 - t1,
+      featuresMs: t3 - t2,
+      embeddingMs: t4 - t3,
+      cpu: {
+        decodeMs: c1 - c0,
+        ffmpegMs: f0 !== null && f1 !== null ? f1 - f0 : null,
+        resampleMs: c2 - c1,
+        featuresMs: c3 - c2,
+        embeddingMs: c4 - c3,
+      },
+    },
   };
 }

@@ -42,6 +42,14 @@ export interface AnalysisTimings {
   resampleMs?: number;
   featuresMs: number;
   embeddingMs: number;
+  /** CPU time per step (ms): the worker's own, and ffmpeg's (null where it cannot be read). */
+  cpu?: {
+    decodeMs: number;
+    ffmpegMs: number | null;
+    resampleMs: number;
+    featuresMs: number;
+    embeddingMs: number;
+  };
 }
 
 export interface TrackAnalysisResult {

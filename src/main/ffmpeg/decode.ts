@@ -23,6 +23,7 @@ import type { Readable } from 'node:stream';
 import { resolveFfmpeg } from './resolve';
 import { channelsFromStreamLine, durationFromLine, ffmpegReason } from './stderr';
 import { PcmSink, type PcmBuffers } from './pcm-buffers';
+import { PcmSpool } from './pcm-spool';
 
 /** Mono float32 PCM decoded by ffmpeg, one buffer per requested sample rate. */
 export interface DecodedAudio {
@@ -185,13 +186,17 @@ function runOnce(
 ): Promise<RunOutcome | RunRestart> {
   return new Promise((resolvePromise, reject) => {
     const path = file.path;
-    const pipes: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
-    for (let i = 1; i < rates.length; i++) pipes.push('pipe');
+    // Each output goes to a tmpfs spool file where there is one, else to a pipe (pcm-spool.ts).
+    const spool = PcmSpool.open(rates.length);
+    const out = (i: number): number | 'pipe' => (spool ? spool.fds[i] : 'pipe');
+    const pipes: (number | 'ignore' | 'pipe')[] = ['ignore', out(0), 'pipe'];
+    for (let i = 1; i < rates.length; i++) pipes.push(out(i));
     // A name that is not UTF-8 reaches ffmpeg as an inherited descriptor (see store/raw-path.ts).
     let input: FfmpegFileInput;
     try {
       input = ffmpegFileInput(file, pipes);
     } catch (err) {
+      spool?.close();
       reject(new DecodeError(`cannot open the file: ${(err as Error).message}`, path, ''));
       return;
     }
@@ -199,6 +204,9 @@ function runOnce(
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(bin, args, { stdio: input.stdio, windowsHide: true });
+    } catch (err) {
+      spool?.close();
+      throw err;
     } finally {
       input.close();
     }
@@ -225,9 +233,12 @@ function runOnce(
     const kill = (): void => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
+    let spoolWatch: NodeJS.Timeout | null = null;
     const cleanup = (): void => {
       if (stallTimer) clearTimeout(stallTimer);
       stallTimer = null;
+      if (spoolWatch) clearInterval(spoolWatch);
+      spoolWatch = null;
       signal?.removeEventListener('abort', onAbort);
     };
     const fail = (err: Error): void => {
@@ -253,16 +264,29 @@ function runOnce(
     signal?.addEventListener('abort', onAbort);
     armStall();
 
-    rates.forEach((_, i) => {
-      const stream = child.stdio[i === 0 ? 1 : i + 2] as Readable;
-      stream.on('data', (buf: Buffer) => {
-        armStall();
-        sinks[i].push(buf);
+    if (spool) {
+      // No data events from a file: its growth is what tells ffmpeg is still producing.
+      let written = 0;
+      spoolWatch = setInterval(
+        () => {
+          const now = spool.size(0);
+          if (now > written) armStall();
+          written = now;
+        },
+        Math.min(1000, Math.max(10, stallTimeoutMs / 4)),
+      );
+    }
+    if (!spool)
+      rates.forEach((_, i) => {
+        const stream = child.stdio[i === 0 ? 1 : i + 2] as Readable;
+        stream.on('data', (buf: Buffer) => {
+          armStall();
+          sinks[i].push(buf);
+        });
+        stream.on('error', () => {
+          /* the exit code tells */
+        });
       });
-      stream.on('error', () => {
-        /* the exit code tells */
-      });
-    });
 
     const onHeaderLine = (line: string): void => {
       if (headerDone) return;
@@ -304,6 +328,7 @@ function runOnce(
       if (child.pid === undefined && !settled) {
         settled = true;
         cleanup();
+        spool?.close();
         reject(failure);
       }
     });
@@ -312,6 +337,15 @@ function runOnce(
       settled = true;
       cleanup();
       if (stderrTail) onHeaderLine(stderrTail);
+      try {
+        if (spool && !failure && !restart && code === 0) {
+          sinks.forEach((sink, i) => sink.fill(spool.size(i), (into, n) => spool.read(i, into, n)));
+        }
+      } catch (err) {
+        failure = new DecodeError(`cannot read the decoded audio: ${(err as Error).message}`, path, stderr);
+      } finally {
+        spool?.close();
+      }
       if (failure) reject(failure);
       else if (restart) resolvePromise({ kind: 'restart', header });
       else resolvePromise({ kind: 'done', sinks, header, code, signal: sig, stderr });

@@ -83,6 +83,20 @@ export class PcmSink {
   }
 
   /**
+   * Takes a whole output at once (ffmpeg wrote it to a spool file): `read` fills the buffer it is
+   * given with up to `bytes` bytes and answers how many it wrote. Replaces what was pushed.
+   */
+  fill(bytes: number, read: (into: Uint8Array, maxBytes: number) => number): void {
+    const want = Math.min(bytes, this.capBytes);
+    if (want > this.buf.length) {
+      this.buf = this.pool
+        ? this.pool.buffers.take(this.pool.slot, want, 0, this.capBytes)
+        : new Uint8Array(want);
+    }
+    this.bytes = read(this.buf, want);
+  }
+
+  /**
    * The samples received. From kept buffers: a view (valid until the next decode into them). Else a
    * view of the buffer, or a copy when the buffer is much larger than what it holds.
    */
