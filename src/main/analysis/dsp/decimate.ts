@@ -53,7 +53,6 @@ export function decimationTaps(design: LowpassDesign = SWR_DEFAULT_DESIGN): Floa
   const tapCount = Math.max(1, Math.ceil(design.periods / factor));
   const centre = Math.floor((tapCount - 1) / 2);
   const i0b = besselI0(design.beta);
-  let norm = 0;
   const full = new Float64Array(tapCount);
   for (let i = 0; i < tapCount; i++) {
     const x = Math.PI * (i - centre) * factor;
@@ -67,7 +66,7 @@ export function decimationTaps(design: LowpassDesign = SWR_DEFAULT_DESIGN): Floa
   // dropped and the rest normalised to unit DC gain.
   const reach = Math.min(centre, tapCount - 1 - centre);
   const h = new Float64Array(reach + 1);
-  norm = full[centre];
+  let norm = full[centre];
   for (let d = 1; d <= reach; d++) norm += 2 * full[centre + d];
   for (let d = 0; d <= reach; d++) h[d] = full[centre + d] / norm;
   return h;
