@@ -14,22 +14,9 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
+import { rendererCsp } from './src/shared/csp';
 
 const root = import.meta.dirname;
-
-/** The renderer's Content-Security-Policy (Electron loads it from file://; browser mode adds a header too). */
-export const rendererCsp = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "media-src 'self' timbre-media:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
 
 function cspMeta(): Plugin {
   return {
@@ -40,7 +27,7 @@ function cspMeta(): Plugin {
       handler: () => [
         {
           tag: 'meta',
-          attrs: { 'http-equiv': 'Content-Security-Policy', content: rendererCsp },
+          attrs: { 'http-equiv': 'Content-Security-Policy', content: rendererCsp('electron') },
           injectTo: 'head-prepend',
         },
       ],
@@ -89,10 +76,13 @@ export default defineConfig({
           cli: resolve(root, 'src/main/cli.ts'),
           worker: resolve(root, 'src/main/analysis/worker.ts'),
           'read-worker': resolve(root, 'src/main/library/read-worker.ts'),
+          // Large clusterings run in a forked process; clusters/runner.ts looks for this file
+          // beside its own chunk in out/main (see child-entry.ts).
+          'clusters-worker': resolve(root, 'src/main/clusters/worker.ts'),
           browser: resolve(root, 'src/main/browser/main.ts'),
         },
         // Shared chunks beside the entries (not in chunks/): modules that locate siblings through
-        // import.meta.url (the analysis worker and tag reader entries, the renderer folder) then see out/main.
+        // import.meta.url (the analysis and clustering worker and tag reader entries, the renderer folder) then see out/main.
         output: { chunkFileNames: '[name]-[hash].js' },
       },
     },

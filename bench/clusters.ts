@@ -30,7 +30,7 @@ import { hdbscan } from '../src/main/clusters/hdbscan';
 import { dbscan } from '../src/main/clusters/dbscan';
 import { adjustedRandIndex, internalScores, normalisedMutualInformation } from '../src/main/clusters/metrics';
 import { pca, umap } from '../src/main/clusters/reduce';
-import type { Matrix } from '../src/main/clusters/matrix';
+import type { Matrix, Progress } from '../src/main/clusters/matrix';
 
 const ALL_STEPS = [
   'kmeans',
@@ -57,7 +57,18 @@ interface StepResult {
   cpu: number;
   rssMB: number;
   note: string;
+  /** Progress messages the step sent, and the longest silence between two (or before the first). */
+  progress?: { messages: number; longestGapS: number; last: string };
 }
+
+/** Progress as the step reports it, forwarded to the parent like the clustering worker does (≤ 10/s). */
+let lastSent = 0;
+const progress = (p: Progress): void => {
+  const now = Date.now();
+  if (now - lastSent < 100) return;
+  lastSent = now;
+  process.send?.({ tick: p });
+};
 
 async function runStep(step: string, n: number, dim: number, clusters: number): Promise<StepResult> {
   const { matrix, labels } = blobs({ n, dim, clusters, seed: 1, spread: 0.03, scale: 0.05 });
@@ -74,12 +85,14 @@ async function runStep(step: string, n: number, dim: number, clusters: number): 
     step === 'kmeans-ml'
       ? Array.from({ length: n }, (_, i) => Array.from(matrix.data.subarray(i * dim, (i + 1) * dim)))
       : undefined;
+  // The clock starts here: the parent measures silences from this message, not from the setup.
+  process.send?.({ tick: { step: 'start', done: 0, total: 1 } });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let note: string;
   switch (step) {
     case 'kmeans':
-      note = agreement(kmeans(matrix, { k: clusters }).labels);
+      note = agreement(kmeans(matrix, { k: clusters, onProgress: progress }).labels);
       break;
     case 'kmeans-ml': {
       const r = mlKmeans(rows as number[][], clusters, { initialization: 'kmeans++', seed: 1 });
@@ -87,18 +100,22 @@ async function runStep(step: string, n: number, dim: number, clusters: number): 
       break;
     }
     case 'gmm':
-      note = agreement(gmm(matrix, { k: clusters }).labels);
+      note = agreement(gmm(matrix, { k: clusters, onProgress: progress }).labels);
       break;
     case 'ward':
-      note = agreement(agglomerative(matrix, { k: clusters }).labels);
+      note = agreement(agglomerative(matrix, { k: clusters, onProgress: progress }).labels);
       break;
     case 'hdbscan':
       note = agreement(
-        hdbscan(low as Matrix, { minClusterSize: Math.round(n / clusters / 4), minSamples: 10 }).labels,
+        hdbscan(low as Matrix, {
+          minClusterSize: Math.round(n / clusters / 4),
+          minSamples: 10,
+          onProgress: progress,
+        }).labels,
       );
       break;
     case 'dbscan':
-      note = agreement(dbscan(low as Matrix, { minPoints: 10 }).labels);
+      note = agreement(dbscan(low as Matrix, { minPoints: 10, onProgress: progress }).labels);
       break;
     case 'metrics': {
       const s = internalScores(matrix, km as Int32Array);
@@ -112,7 +129,11 @@ async function runStep(step: string, n: number, dim: number, clusters: number): 
     case 'umap2':
     case 'umap10': {
       const dims = step === 'umap2' ? 2 : 10;
-      const map = await umap(matrix, { components: dims, minDist: dims === 2 ? 0.1 : 0 });
+      const map = await umap(matrix, {
+        components: dims,
+        minDist: dims === 2 ? 0.1 : 0,
+        onProgress: progress,
+      });
       const wall = performance.now() - t0;
       const c = process.cpuUsage(cpu0);
       note = agreement(kmeans(map, { k: clusters }).labels) + ' (k-means on the result)';
@@ -160,6 +181,9 @@ async function main(): Promise<void> {
   console.log('step        n        wall s   cpu s    peak RSS   result');
   for (const n of sizes) {
     for (const step of steps) {
+      const seen = { messages: 0, longestGapS: 0, last: '' };
+      const started = performance.now();
+      let lastAt = started;
       const result = await new Promise<StepResult>((resolve, reject) => {
         const p = fork(
           fileURLToPath(import.meta.url),
@@ -168,11 +192,27 @@ async function main(): Promise<void> {
             execArgv: ['--import', 'tsx', '--max-old-space-size=8192'],
           },
         );
-        p.on('message', (m: StepResult) => resolve(m));
+        p.on('message', (m: StepResult | { tick: Progress }) => {
+          const now = performance.now();
+          seen.longestGapS = Math.max(seen.longestGapS, (now - lastAt) / 1000);
+          lastAt = now;
+          if ('tick' in m && m.tick.step === 'start') seen.longestGapS = 0;
+          else if ('tick' in m) {
+            seen.messages++;
+            seen.last = `${m.tick.step} ${m.tick.done}/${m.tick.total}`;
+          } else resolve({ ...m, progress: seen });
+        });
         p.on('exit', (code) => (code ? reject(new Error(`${step} at ${n} exited ${code}`)) : undefined));
-      }).catch((err: unknown) => ({ step, n, wall: NaN, cpu: NaN, rssMB: NaN, note: String(err) }));
+      }).catch((err: unknown): StepResult => ({
+        step,
+        n,
+        wall: NaN,
+        cpu: NaN,
+        rssMB: NaN,
+        note: String(err),
+      }));
       console.log(
-        `${result.step.padEnd(11)} ${String(n).padEnd(8)} ${result.wall.toFixed(2).padStart(7)}  ${result.cpu.toFixed(2).padStart(7)}  ${`${Math.round(result.rssMB)} MB`.padStart(9)}   ${result.note}`,
+        `${result.step.padEnd(11)} ${String(n).padEnd(8)} ${result.wall.toFixed(2).padStart(7)}  ${result.cpu.toFixed(2).padStart(7)}  ${`${Math.round(result.rssMB)} MB`.padStart(9)}   ${result.note}${result.progress ? `; progress: ${result.progress.messages} messages, longest silence ${result.progress.longestGapS.toFixed(1)} s` : ''}`,
       );
     }
   }

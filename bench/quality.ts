@@ -1,7 +1,7 @@
 /**
  * How good are the neighbours on a labelled, analysed corpus?
  *   npx tsx bench/quality.ts --home DIR --labels /work/corpus-dev/labels.csv
- *       [--models msd,mn04] [--quick] [--json]
+ *       [--models msd,mn04] [--quick] [--json] [--per-source] [--cv]
  * (DIR: a Timbre home where the corpus has been scanned and analysed, with one model or several:
  * results are kept per model, so analyse once per model into the same home.)
  *
@@ -21,146 +21,24 @@
  * - artist repeats per 20-track "play similar" queue (default variety rules), by label artist:
  *   queue tracks whose artist is the seed's or already appeared ("unknown" never repeats);
  * - k-occurrence skewness (k = 10) of the ranking.
+ * --per-source adds each row's style P@10 per query source (the figure is a mean over queries, and
+ * most style queries come from a few sources: a change that helps one source only shows here).
+ * --cv guards the choice of default against this corpus: for the first model's candidate
+ * configurations (embedding with and without hubness reduction, the blends), leave one source out,
+ * pick the configuration with the best mean on the other sources' queries, score it on the held-out
+ * source's queries; it prints the pick per fold and the cross-validated mean (style and family).
  */
-import { readFileSync } from 'node:fs';
 import { ResultsStore } from '../src/main/analysis/results-store';
 import { Catalog } from '../src/main/library/catalog';
-import { SimilarityEngine } from '../src/main/similarity/engine';
-import type { EngineConfig } from '../src/main/similarity/engine';
 import type { SimilarityInput } from '../src/main/similarity/corpus';
-import { kOccurrence, skewness } from '../src/main/similarity/hubness';
 import { joinSimilarityInput } from '../src/main/similarity/load';
-import { rng } from '../src/main/similarity/vectors';
+import { evaluate, leaveOneSourceOut, readLabels, type Config, type Figures } from './quality-score';
 
 process.env.LANCEDB_LOG ??= 'error';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-interface Label {
-  path: string;
-  source: string;
-  artist: string;
-  style: string;
-}
-
-const ELECTRONIC = new Set(['electronic', 'ambient-electronic', 'tracker-module']);
-const family = (style: string): string => (ELECTRONIC.has(style) ? 'electronic-family' : style);
-
-function readLabels(file: string): Label[] {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter(Boolean);
-  const header = lines[0].split(',');
-  const col = (name: string): number => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new Error(`labels: no ${name} column`);
-    return i;
-  };
-  const [p, s, a, st] = [col('path'), col('source'), col('artist'), col('style')];
-  // Paths and names here contain no quoted commas; a quoted field would break this split.
-  return lines.slice(1).map((l) => {
-    const f = l.split(',');
-    return { path: f[p], source: f[s], artist: f[a], style: f[st] };
-  });
-}
-
-interface Config {
-  name: string;
-  config?: EngineConfig;
-  source?: 'embedding' | 'features' | 'blend';
-  random?: boolean;
-}
-
-interface Figures {
-  styleP10: number;
-  familyP10: number;
-  sameSource: number;
-  artistRepeats: number;
-  skew: number;
-  queries: number;
-}
-
-function evaluate(input: SimilarityInput, labels: (Label | null)[], cfg: Config): Figures {
-  const n = input.tracks.length;
-  const ids = input.tracks.map((t) => t.id);
-  const rowOf = new Map(ids.map((id, i) => [id, i]));
-  const engine = cfg.random ? null : SimilarityEngine.build(input, cfg.config ?? {});
-  const random = rng(99);
-  const ranking = (q: number): number[] => {
-    if (!engine) {
-      const others = [...Array(n).keys()].filter((i) => i !== q);
-      for (let i = others.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [others[i], others[j]] = [others[j], others[i]];
-      }
-      return others;
-    }
-    return engine
-      .similar({ seed: { kind: 'track', id: ids[q] }, k: n - 1, source: cfg.source })
-      .results.map((r) => rowOf.get(r.track.id) as number);
-  };
-  let styleSum = 0;
-  let styleQ = 0;
-  let famSum = 0;
-  let famQ = 0;
-  let same = 0;
-  let sameQ = 0;
-  let repeats = 0;
-  let repeatQ = 0;
-  const knn: number[][] = [];
-  for (let q = 0; q < n; q++) {
-    const rank = ranking(q);
-    knn.push(rank.slice(0, 10));
-    const lq = labels[q];
-    if (!lq) continue;
-    const top = rank.slice(0, 10);
-    same += top.filter((i) => labels[i]?.source === lq.source).length / Math.max(1, top.length);
-    sameQ++;
-    const others = rank.filter((i) => labels[i] && labels[i]!.source !== lq.source);
-    const p10 = (key: (l: Label) => string): number | null => {
-      const want = key(lq);
-      const available = others.filter((i) => key(labels[i]!) === want).length;
-      if (available === 0) return null;
-      const hits = others.slice(0, 10).filter((i) => key(labels[i]!) === want).length;
-      return hits / Math.min(10, available);
-    };
-    const s = p10((l) => l.style);
-    if (s !== null) {
-      styleSum += s;
-      styleQ++;
-    }
-    const f = p10((l) => family(l.style));
-    if (f !== null) {
-      famSum += f;
-      famQ++;
-    }
-    // Artist repeats in a 20-track queue.
-    let queue: number[];
-    if (engine) {
-      queue = engine
-        .queue({ seed: { kind: 'track', id: ids[q] }, length: 20, source: cfg.source })
-        .tracks.map((t) => rowOf.get(t.track.id) as number);
-    } else queue = rank.slice(0, 20);
-    // "unknown" artists are not one artist: they never count as a repeat.
-    const known = (a: string | undefined): a is string => !!a && a !== 'unknown' && a !== 'Unknown Artist';
-    const seen = new Set(known(lq.artist) ? [lq.artist] : []);
-    for (const i of queue) {
-      const a = labels[i]?.artist;
-      if (!known(a)) continue;
-      if (seen.has(a)) repeats++;
-      seen.add(a);
-    }
-    repeatQ++;
-  }
-  return {
-    styleP10: styleSum / Math.max(1, styleQ),
-    familyP10: famSum / Math.max(1, famQ),
-    sameSource: same / Math.max(1, sameQ),
-    artistRepeats: repeats / Math.max(1, repeatQ),
-    skew: skewness(kOccurrence(knn, n)),
-    queries: styleQ,
-  };
 }
 
 async function main(): Promise<void> {
@@ -226,7 +104,12 @@ async function main(): Promise<void> {
               config: { engine: { centerEmbedding: false } },
             },
             { name: 'default (blend)', config: {} },
-            ...(first ? [...[0.3, 0.5, 0.6, 0.8, 0.9].map((w) => blend(w)), blend(0.7, false)] : []),
+            ...(first
+              ? [
+                  ...[0.3, 0.5, 0.6, 0.8, 0.9, 0.95].map((w) => blend(w)),
+                  ...[0.6, 0.9].map((w) => blend(w, false)),
+                ]
+              : []),
           ];
     const shared: Config[] = quick
       ? [
@@ -242,26 +125,62 @@ async function main(): Promise<void> {
           },
           { name: 'random', random: true },
         ];
-    const rows: { model: string | null; cfg: Config; inp: SimilarityInput }[] = [];
+    const rows: { model: string | null; cfg: Config; inp: SimilarityInput; candidate: boolean }[] = [];
     [...inputs].forEach(([model, inp], k) => {
-      for (const cfg of perModel(k === 0)) rows.push({ model, cfg, inp });
+      for (const cfg of perModel(k === 0)) {
+        // The configurations a default is chosen among (first model only): see --cv.
+        const candidate = k === 0 && cfg.source !== undefined && cfg.name !== 'embedding uncentred';
+        rows.push({ model, cfg, inp, candidate });
+      }
     });
-    for (const cfg of shared) rows.push({ model: null, cfg, inp: input });
+    for (const cfg of shared) rows.push({ model: null, cfg, inp: input, candidate: false });
     const pad = (s: string, w: number): string => s.padEnd(w);
+    const perSource = process.argv.includes('--per-source');
+    const sources = [...new Set(labels.map((l) => l?.source).filter((s): s is string => !!s))].sort();
+    const bySource = (values: Float64Array): string =>
+      sources
+        .map((src) => {
+          const v = [...values].filter((x, i) => labels[i]?.source === src && !Number.isNaN(x));
+          return v.length ? `${src} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2)}` : '';
+        })
+        .filter(Boolean)
+        .join(', ');
     if (!json) {
       console.log(
         `${pad('ranking', 34)} ${pad('styleP@10', 10)} ${pad('familyP@10', 11)} ${pad('sameSrc@10', 11)} ${pad('artistRep/20', 13)} skew(k=10)`,
       );
     }
-    for (const { model, cfg, inp } of rows) {
+    const measured: { name: string; candidate: boolean; f: Figures }[] = [];
+    for (const { model, cfg, inp, candidate } of rows) {
       // Each model's rows are labelled by their own input (the same tracks in the same order).
       const f = evaluate(inp, labels, cfg);
       const name = model && !cfg.random && cfg.source !== 'features' ? `${model}: ${cfg.name}` : cfg.name;
-      if (json) console.log(JSON.stringify({ ranking: name, model, ...f }));
-      else
+      measured.push({ name, candidate, f });
+      const { perQueryStyle, perQueryFamily, ...figures } = f;
+      if (json) console.log(JSON.stringify({ ranking: name, model, ...figures }));
+      else {
         console.log(
           `${pad(name, 34)} ${pad(f.styleP10.toFixed(3), 10)} ${pad(f.familyP10.toFixed(3), 11)} ${pad(f.sameSource.toFixed(3), 11)} ${pad(f.artistRepeats.toFixed(2), 13)} ${f.skew.toFixed(2)}`,
         );
+        if (perSource) console.log(`${pad('', 34)} style by source: ${bySource(perQueryStyle)}`);
+        if (perSource) console.log(`${pad('', 34)} family by source: ${bySource(perQueryFamily)}`);
+      }
+    }
+    if (process.argv.includes('--cv')) {
+      const candidates = measured.filter((m) => m.candidate);
+      for (const key of ['perQueryStyle', 'perQueryFamily'] as const) {
+        const cv = leaveOneSourceOut(
+          candidates.map((c) => ({ name: c.name, perQuery: c.f[key] })),
+          labels.map((l) => l?.source ?? null),
+        );
+        const word = key === 'perQueryStyle' ? 'style' : 'family';
+        const picks = cv.folds.map((f) => `${f.source} → ${f.pick} (${f.heldOut.toFixed(2)})`).join('; ');
+        if (json) console.log(JSON.stringify({ cv: word, mean: cv.mean, folds: cv.folds }));
+        else
+          console.log(
+            `leave-one-source-out ${word} P@10 over ${candidates.length} candidates: ${cv.mean.toFixed(3)}; ${picks}`,
+          );
+      }
     }
   } finally {
     await catalog.close();

@@ -5,18 +5,22 @@
  * Exit codes: 0 done, 1 failed, 2 usage error, 75 data folder in use by another Timbre process
  * (a writer: scan, analyze, serve), 130 interrupted.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../shared/wire';
 import { createService } from './api/service';
 import { HomeLockedError } from './home/lock';
 import { DatabaseDamagedError } from './store/doctor';
-import { homeProblem, resolveHome } from './home/folder';
+import { writeErrorCode, writeProblem } from './store/write-error';
+import { homeLayout, homeProblem, resolveHome } from './home/folder';
 import { packageVersion } from './project-root';
 import { analyzeCommand } from './cli/analysis-commands';
 import { clusterCommand, clustersCommand, mapCommand } from './cli/cluster-commands';
+import { importFeaturesCommand } from './cli/import-commands';
 import { intOption, options, UsageError, type CommandContext } from './cli/common';
+import { exportCommand } from './cli/export-commands';
 import { errorsCommand, listCommand, scanCommand, statsCommand } from './cli/library-commands';
-import { doctorCommand, ffmpegCommand } from './cli/maintenance-commands';
+import { doctorCommand, ffmpegCommand, showFfmpeg } from './cli/maintenance-commands';
 import { StatusLine } from './cli/output';
 import {
   explainCommand,
@@ -37,6 +41,8 @@ Library
                                        [--missing] [--limit N] [--offset N]
   stats                  library figures
   errors                 files that could not be read   [--analysis: analysis failures]
+  import-features FILE.csv  tracks without audio from a Spotify-style feature table (danceability,
+                         energy, valence, tempo…): listed, searched, clustered, not played
 
 Analysis
   analyze                listen to every track not analysed yet
@@ -55,8 +61,13 @@ Clusters
       --algo kmeans|gmm|hdbscan|dbscan|agglomerative|auto   (default auto: tuned, algorithm chosen)
       --space default|embedding|features                   (default: the similarity space)
       --k N              number of clusters (kmeans, gmm, agglomerative; default: tuned)
+      --where QUERY      cluster a subset: genre:jazz artist:"Kevin MacLeod" album:… title:…
+                         folder:/music/x year:1990-1999 source:imported|audio, free words = search
   clusters               the active run's clusters: size, name, tags, features, tracks
-  map                    2-D map coordinates of every track [--method umap|pca]
+  map                    2-D map coordinates of every track [--method umap|pca|tsne]
+  export --csv FILE      the run's tracks with cluster, strength and map coordinates as CSV
+  export --m3u DIR       one M3U playlist per cluster, named after it, in DIR
+      --run ID           a stored run other than the active one
 
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
@@ -71,8 +82,18 @@ Global options
 
 One process at a time may write a data folder (scan, analyze, serve, the app); a second one exits
 with code 75. Reading commands (list, stats, errors, similar, queue, path, explain, find, clusters,
-map) run beside it.
+map, export) run beside it.
 `;
+
+/** A reading command on a data folder that holds no library (none made yet, or a mistyped --home). */
+class NoLibraryError extends Error {
+  constructor(home: string) {
+    super(
+      `there is no Timbre library in ${home} (nothing has been scanned there). ` +
+        'Scan your music with `timbre scan DIR`, or give the data folder with --home.',
+    );
+  }
+}
 
 /** sysexits' EX_TEMPFAIL: another Timbre process writes this data folder; try again later. */
 const EXIT_HOME_LOCKED = 75;
@@ -89,6 +110,7 @@ const READ_ONLY = new Set([
   'find',
   'clusters',
   'map',
+  'export',
 ]);
 
 /** Every command that runs on an open service, by name. */
@@ -108,7 +130,16 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   cluster: clusterCommand,
   clusters: clustersCommand,
   map: mapCommand,
+  export: exportCommand,
+  'import-features': importFeaturesCommand,
 };
+
+/** The --home given, if any (for messages after parsing failed or finished). */
+function homeOf(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--home' || a.startsWith('--home='));
+  if (i < 0) return undefined;
+  return argv[i].startsWith('--home=') ? argv[i].slice('--home='.length) : argv[i + 1];
+}
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -138,9 +169,14 @@ async function run(argv: string[]): Promise<number> {
   }
   const implementation = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!implementation && command !== 'doctor') throw new UsageError(`unknown command "${command}"`);
-  const problem = homeProblem(resolveHome(values.home));
+  const home = resolveHome(values.home);
+  const problem = homeProblem(home);
   if (problem) throw new UsageError(problem);
-  if (!implementation) return doctorCommand(resolveHome(values.home), values.json);
+  // A command that only looks never makes a data folder: a mistyped --home stays a mistake.
+  const noLibrary = !existsSync(homeLayout(home).database);
+  if (!implementation) return doctorCommand(home, values.json);
+  if (noLibrary && command === 'ffmpeg' && args.length === 0) return showFfmpeg('', values.json);
+  if (noLibrary && READ_ONLY.has(command)) throw new NoLibraryError(home);
 
   const service = await createService({
     home: values.home,
@@ -165,7 +201,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       process.stderr.write(`timbre: ${(err as Error).message}\nRun "timbre --help" for usage.\n`);
       return 2;
     }
-    if (err instanceof DatabaseDamagedError) {
+    if (err instanceof DatabaseDamagedError || err instanceof NoLibraryError) {
       process.stderr.write(`timbre: ${err.message}\n`);
       return 1;
     }
@@ -175,6 +211,11 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     }
     if (err instanceof ApiError) {
       process.stderr.write(`timbre: ${err.message}\n`);
+      return 1;
+    }
+    // A write the disk refused, from Lance (whose text names rustc sources): in words, no stack.
+    if (writeErrorCode(err)) {
+      process.stderr.write(`timbre: ${writeProblem(err)} while writing to ${resolveHome(homeOf(argv))}\n`);
       return 1;
     }
     // A system error (permissions, a full disk) is the user's to act on: its message, no stack.

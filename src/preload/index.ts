@@ -1,12 +1,13 @@
 /**
  * The bridge: exposes the contract as `window.timbre` (plus the native folder picker as
  * `window.timbreDesktop`); their types are in `index.d.ts`. Sandboxed: it may import electron,
- * type-only modules and `shared/wire` (no imports of its own; bundled into the preload).
+ * type-only modules, `shared/wire` and `shared/csp` (no imports of its own; bundled into the preload).
  * Requests are validated in the main process.
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRendererEvent } from 'electron';
 import type { EventName, Events, Method, Request, Response } from '../shared/contract';
+import { MEDIA_SCHEME } from '../shared/csp';
 import { IPC_CHANNELS, isEventName, type Envelope } from '../shared/wire';
 import type { DesktopShell, TimbreBridge } from './index.d';
 
@@ -26,7 +27,7 @@ const bridge: TimbreBridge = {
     };
   },
   mediaUrl(trackId: string): string {
-    return `timbre-media://track/${encodeURIComponent(trackId)}`;
+    return `${MEDIA_SCHEME}://track/${encodeURIComponent(trackId)}`;
   },
 };
 

@@ -12,8 +12,11 @@ import type {
   ClusterInfo,
   ClusterList,
   ClusterMap,
+  ClusterProgress,
   ClusterRun,
   Explanation,
+  ExportFile,
+  FeatureImportSummary,
   LibraryStats,
   QueueResult,
   ScanErrorRecord,
@@ -91,10 +94,30 @@ export const settingsPatchSchema = z
       })
       .partial(),
     variety: varietySchema,
+    playback: z
+      .object({
+        transition: z.enum(['off', 'gapless', 'crossfade']),
+        crossfadeSeconds: z.number().min(1).max(12),
+        albumGapless: z.boolean(),
+      })
+      .partial(),
   })
   .partial();
 
 const empty = z.object({}).strict();
+
+/** A clustering run's options (`clusters.run` waits for it, `clusters.start` answers at once). */
+const clusterRunSchema = z
+  .object({
+    algorithm: z.enum(['kmeans', 'gmm', 'hdbscan', 'dbscan', 'agglomerative', 'auto']).default('auto'),
+    space: z.enum(['default', 'embedding', 'features']).default('default'),
+    k: z.number().int().min(2).max(200).optional(),
+    /** Clusters only the tracks this query selects (src/main/library/track-query.ts). */
+    where: z.string().trim().max(1000).optional(),
+  })
+  .refine((r) => r.k === undefined || ['kmeans', 'gmm', 'agglomerative'].includes(r.algorithm), {
+    message: 'k applies to kmeans, gmm and agglomerative only',
+  });
 
 /** Request schemas, one per method. */
 export const requestSchemas = {
@@ -186,19 +209,41 @@ export const requestSchemas = {
     perOtherCluster: z.number().int().min(0).max(50).optional(),
   }),
   /** Clusters the analysed library and stores the run as the active one. */
-  'clusters.run': z
-    .object({
-      algorithm: z.enum(['kmeans', 'gmm', 'hdbscan', 'dbscan', 'agglomerative', 'auto']).default('auto'),
-      space: z.enum(['default', 'embedding', 'features']).default('default'),
-      k: z.number().int().min(2).max(200).optional(),
-    })
-    .refine((r) => r.k === undefined || ['kmeans', 'gmm', 'agglomerative'].includes(r.algorithm), {
-      message: 'k applies to kmeans, gmm and agglomerative only',
-    }),
+  'clusters.run': clusterRunSchema,
   /** The active run with a profile per cluster. */
   'clusters.list': empty,
   /** 2-D coordinates per track of the active run. */
-  'clusters.map': z.object({ method: z.enum(['umap', 'pca']).default('umap') }),
+  'clusters.map': z.object({ method: z.enum(['umap', 'pca', 'tsne']).default('umap') }),
+  /** Makes tracks without audio from a Spotify-style feature table (CSV at an absolute path). */
+  'library.importFeatures': z.object({ path: z.string().min(1).max(4096) }),
+  // ---- Issue 10 (clusters UI and map): progress, cancel, export, tracks by id. One block.
+  /**
+   * Starts a clustering run in the background (same options as clusters.run) and answers at once;
+   * `clusters.progress` events follow it to the end (state done, cancelled or failed).
+   */
+  'clusters.start': clusterRunSchema,
+  /** Stops the clustering run under way (its caller gets a `cancelled` error); false when none was. */
+  'clusters.cancel': empty,
+  /** Where the latest clustering run stands (idle before any in this process). */
+  'clusters.status': empty,
+  /**
+   * A file to save: the run's tracks as CSV (cluster, strength, map coordinates), one cluster as an
+   * M3U, every cluster as one M3U each, or any list of tracks (a queue, a map selection) as an M3U.
+   * `runId` picks a stored run other than the active one.
+   */
+  'clusters.export': z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('csv'), runId: id.optional() }),
+    z.object({ kind: z.literal('cluster'), clusterId: z.number().int().min(-1), runId: id.optional() }),
+    z.object({ kind: z.literal('playlists'), runId: id.optional() }),
+    z.object({
+      kind: z.literal('tracks'),
+      ids: z.array(id).min(1).max(100000),
+      name: z.string().min(1).max(200).optional(),
+    }),
+  ]),
+  /** Catalogued tracks by id, in the order asked (unknown ids are left out): play a cluster or a map selection. */
+  'library.tracksById': z.object({ ids: z.array(id).min(1).max(100000) }),
+  // ---- end of issue 10 block
   'sound.find': z.object({
     query: z.string().trim().min(1).max(300),
     limit: z.number().int().min(1).max(1000).optional(),
@@ -258,6 +303,12 @@ export interface Responses {
   'clusters.run': ClusterRun;
   'clusters.list': ClusterList;
   'clusters.map': ClusterMap;
+  'clusters.start': ClusterProgress;
+  'clusters.cancel': { cancelled: boolean };
+  'clusters.status': ClusterProgress;
+  'clusters.export': { files: ExportFile[] };
+  'library.tracksById': Track[];
+  'library.importFeatures': FeatureImportSummary;
   'sound.find': SoundSearchResult;
   'settings.get': Settings;
   'settings.set': Settings;
@@ -271,6 +322,7 @@ interface EventPayloads {
   'scan.progress': ScanProgress;
   'analysis.progress': AnalysisProgress;
   'library.changed': { reason: 'scan' | 'analysis' | 'settings' };
+  'clusters.progress': ClusterProgress;
 }
 /** Events pushed from the core to clients: a payload type for every name in the wire's list. */
 export type Events = { [E in EventName]: EventPayloads[E] };

@@ -21,6 +21,9 @@ const LABELS: Record<string, string> = {
   'variety.collapseDuplicates': 'Collapse duplicates',
   'variety.diversity': 'Explore',
   'variety.recentlyPlayed': 'Recently played',
+  'playback.transition': 'The transition between tracks',
+  'playback.crossfadeSeconds': 'The crossfade length (seconds)',
+  'playback.albumGapless': 'Gapless within an album',
 };
 
 const fmt = (n: unknown): string => (typeof n === 'bigint' || typeof n === 'number' ? String(n) : '?');

@@ -198,6 +198,12 @@ export interface AnalysisProgress {
   /** Tracks finished in this run, failed ones included. */
   done: number;
   failed: number;
+  /**
+   * Tracks of this run whose results are in the database, and failures recorded there: what the
+   * run really did (a write that fails, on a full disk say, loses what `done` counted).
+   */
+  stored: number;
+  storedFailed: number;
   /** Tracks per minute over the recent window. */
   tracksPerMinute: number;
   etaSeconds: number | null;
@@ -313,6 +319,9 @@ export interface MapPoint {
   x: number;
   y: number;
   clusterId: number;
+  /** For hovering on the map without a look-up (absent for a track the catalog no longer has). */
+  title?: string;
+  artist?: string;
 }
 
 export interface Settings {
@@ -331,6 +340,19 @@ export interface Settings {
     hubnessReduction: boolean;
   };
   variety: VarietyRules;
+  playback: PlaybackSettings;
+}
+
+/** How one track hands over to the next. */
+export type TrackTransition = 'off' | 'gapless' | 'crossfade';
+
+export interface PlaybackSettings {
+  /** off: the next track loads when one ends; gapless: it starts exactly at the end; crossfade: they overlap. */
+  transition: TrackTransition;
+  /** Length of the crossfade, seconds. */
+  crossfadeSeconds: number;
+  /** With crossfade on, consecutive tracks of one album still play gaplessly (no fade inside an album). */
+  albumGapless: boolean;
 }
 
 export interface AppInfo {
@@ -418,6 +440,8 @@ export interface ClusterRunRecord {
   fingerprint: string;
   trackCount: number;
   createdAt: number;
+  /** The query that chose the clustered tracks ('' = the whole analysed library). */
+  subset: string;
 }
 
 export interface ClusterRun extends ClusterRunRecord {
@@ -446,7 +470,55 @@ export interface ClusterList {
 
 export interface ClusterMap {
   runId: string | null;
-  method: 'umap' | 'pca';
+  method: 'umap' | 'pca' | 'tsne';
   stale: boolean;
   points: MapPoint[];
+}
+
+/** What `library.importFeatures` made of a feature table. */
+export interface FeatureImportSummary {
+  path: string;
+  /** Tracks the table now holds (new or updated). */
+  imported: number;
+  /** Tracks an earlier import of the same table had that it no longer has (removed). */
+  removed: number;
+  /** Rows not imported, with the line of the file they start on and why. */
+  rejected: { line: number; reason: string }[];
+  /** Header → what it was read as (a track field or a sound column). */
+  columns: { header: string; as: string }[];
+  /** Columns read but not used (not about the sound, or a second column for the same thing). */
+  notUsed: string[];
+  /** Columns Timbre does not know. */
+  unknown: string[];
+  /** Sound columns the table lacks. */
+  missingSound: string[];
+}
+
+/** Where a clustering run stands (`clusters.progress` events, `clusters.status`). */
+export interface ClusterProgress {
+  state: 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+  /** The step under way, in words ("reducing to 10-D (UMAP)", "k-means", "saving"). */
+  phase: string;
+  /** Work done and to do in this step (0/0 when the step cannot say). */
+  done: number;
+  total: number;
+  /** What happened, in words: the outcome when the run has ended (error message on failure). */
+  message: string;
+  algorithm: string | null;
+  space: string | null;
+  tracks: number;
+  /** True when the run executes in its own process (big libraries), off the service's thread. */
+  inWorker: boolean;
+  startedAt: number | null;
+  /** The stored run, once done. */
+  runId: string | null;
+}
+
+/** A file made for the user to save (browser mode downloads it as a Blob; the CLI writes it). */
+export interface ExportFile {
+  fileName: string;
+  mimeType: string;
+  content: string;
+  /** Tracks it lists. */
+  tracks: number;
 }

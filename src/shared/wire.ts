@@ -36,7 +36,12 @@ export class ApiError extends Error {
 }
 
 /** Events pushed from the core to clients (their payload types are `Events` in the contract). */
-export const EVENT_NAMES = ['scan.progress', 'analysis.progress', 'library.changed'] as const;
+export const EVENT_NAMES = [
+  'scan.progress',
+  'analysis.progress',
+  'library.changed',
+  'clusters.progress',
+] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 export function isEventName(value: unknown): value is EventName {

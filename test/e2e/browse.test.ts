@@ -7,36 +7,18 @@
  * speaks in words and asks before dropping edits. Screenshots go to test-results/.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBrowserMode, type BrowserMode } from '../../src/main/browser/main';
-import { projectRoot } from '../../src/main/project-root';
-import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium';
+import type { BrowserMode } from '../../src/main/browser/main';
+import { CHROMIUM, hasChromium } from '../helpers/chromium';
+import { openE2e, realProblems, shotsDir as shots } from '../helpers/e2e';
+import type { AudioLike, E2e } from '../helpers/e2e';
 import { fixtureLibraryDir } from '../helpers/shared';
 
-interface AudioLike {
-  src: string;
-  paused: boolean;
-  currentTime: number;
-  readyState: number;
-}
 interface ImageLike {
   complete: boolean;
   naturalWidth: number;
-}
-
-const rendererDir = join(projectRoot(), 'out', 'renderer');
-const shots = join(projectRoot(), 'test-results');
-
-function* files(dir: string): Generator<string> {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* files(path);
-    else yield path;
-  }
 }
 
 /** A square picture from one of ffmpeg's generators (no image files are kept in the project). */
@@ -71,78 +53,59 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, name) });
 }
 
+/** Cover art the three ways a library has it: embedded in tags, image files beside the tracks, none. */
+function addCovers(dir: string, music: string): void {
+  // Embedded: the M.A.R.S. mp3 gets a picture in its ID3 tag.
+  const art = join(dir, 'mars.png');
+  picture(art, 'mandelbrot=s=640x640:maxiter=300:outer=normalized_iteration_count');
+  execFileSync('ffmpeg', [
+    ...['-v', 'error', '-i', join(fixtureLibraryDir, 'Obsidian Shell/M.A.R.S/Elveszett Lelkek.mp3')],
+    ...['-i', art, '-map', '0:a', '-map', '1:v', '-c', 'copy', '-id3v2_version', '3'],
+    ...['-metadata:s:v', 'comment=Cover (front)', join(music, 'Obsidian Shell/M.A.R.S/Elveszett Lelkek.mp3')],
+  ]);
+  // Folder images, in the three names and three formats people use.
+  for (const who of ['Gianmarco Leone', 'Mattias Westlund', 'Stephen Rozanc']) {
+    picture(
+      join(music, 'Wesnoth', who, 'cover.jpg'),
+      'gradients=s=640x640:c0=0x2b4a6f:c1=0xd9a441:c2=0x7a2f2f:x0=0:y0=0:x1=640:y1=640:nb_colors=3',
+    );
+  }
+  picture(
+    join(music, 'Maxstack/Singularity/Folder.PNG'),
+    'gradients=s=640x640:c0=0x1b1f4a:c1=0x8e3fd1:c2=0xf0a35b:nb_colors=3:x0=0:y0=640:x1=640:y1=0',
+  );
+  picture(join(music, 'Nexuiz/front.webp'), 'cellauto=s=640x640:rule=110:random_fill_ratio=0.5,negate');
+}
+
 if (!hasChromium) console.warn(`e2e browse test skipped: ${CHROMIUM} is not installed.`);
 
 describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () => {
+  let e2e: E2e;
   let dir: string;
   let music: string;
   let app: BrowserMode;
-  let browser: Browser;
   let page: Page;
   const coverKinds: string[] = [];
-  const problems: string[] = [];
+  let problems: string[];
 
   beforeAll(async () => {
-    if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new Error(`${rendererDir}/index.html is missing: run \`npm run build\` before this test`);
-    }
-    dir = mkdtempSync(join(tmpdir(), 'timbre-browse-'));
-    music = join(dir, 'Music');
-    for (const file of files(fixtureLibraryDir)) {
-      const to = join(music, relative(fixtureLibraryDir, file));
-      mkdirSync(dirname(to), { recursive: true });
-      if (!file.endsWith('Elveszett Lelkek.mp3')) copyFileSync(file, to);
-    }
-    // Embedded: the M.A.R.S. mp3 gets a picture in its ID3 tag.
-    const art = join(dir, 'mars.png');
-    picture(art, 'mandelbrot=s=640x640:maxiter=300:outer=normalized_iteration_count');
-    execFileSync('ffmpeg', [
-      ...['-v', 'error', '-i', join(fixtureLibraryDir, 'Obsidian Shell/M.A.R.S/Elveszett Lelkek.mp3')],
-      ...['-i', art, '-map', '0:a', '-map', '1:v', '-c', 'copy', '-id3v2_version', '3'],
-      ...[
-        '-metadata:s:v',
-        'comment=Cover (front)',
-        join(music, 'Obsidian Shell/M.A.R.S/Elveszett Lelkek.mp3'),
-      ],
-    ]);
-    // Folder images, in the three names and three formats people use.
-    for (const who of ['Gianmarco Leone', 'Mattias Westlund', 'Stephen Rozanc']) {
-      picture(
-        join(music, 'Wesnoth', who, 'cover.jpg'),
-        'gradients=s=640x640:c0=0x2b4a6f:c1=0xd9a441:c2=0x7a2f2f:x0=0:y0=0:x1=640:y1=640:nb_colors=3',
-      );
-    }
-    picture(
-      join(music, 'Maxstack/Singularity/Folder.PNG'),
-      'gradients=s=640x640:c0=0x1b1f4a:c1=0x8e3fd1:c2=0xf0a35b:nb_colors=3:x0=0:y0=640:x1=640:y1=0',
-    );
-    picture(join(music, 'Nexuiz/front.webp'), 'cellauto=s=640x640:rule=110:random_fill_ratio=0.5,negate');
-
-    app = await runBrowserMode({
-      home: join(dir, 'home'),
-      rendererDir,
-      open: false,
-      quiet: true,
-      autoAnalyze: false,
-      handleSignals: false,
+    e2e = await openE2e({
+      prefix: 'timbre-browse-',
+      fixtures: 'tree',
+      // Copied below with a picture in its tags.
+      skip: (rel) => rel.endsWith('Elveszett Lelkek.mp3'),
+      prepare: addCovers,
+      viewport: { width: 1360, height: 860 },
     });
-    mkdirSync(shots, { recursive: true });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    ({ dir, music, app, page, problems } = e2e);
     page.on('response', (res) => {
       if (new URL(res.url()).pathname.startsWith('/cover/'))
         coverKinds.push(res.headers()['x-timbre-cover'] ?? '?');
     });
-    page.on('pageerror', (err) => problems.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(msg.text());
-    });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await e2e?.close();
   });
 
   it('scans through the folder picker, browses covers, plays from an album page', async () => {
@@ -228,7 +191,7 @@ describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () 
     await page.click('[data-screen="artists"]');
     await expect.poll(() => page.locator('.artist-card').count()).toBeGreaterThanOrEqual(8);
     await shot(page, 'artists.png');
-    expect(problems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+    expect(realProblems(problems)).toEqual([]);
   }, 120_000);
 
   it('sorts the table by any header both ways, folds accents in search, suggests from the library', async () => {
@@ -313,29 +276,12 @@ describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () 
     expect(
       (await page.context().cookies()).some((c) => c.name === `timbre_token_${port}` && c.expires > 0),
     ).toBe(true);
-    await app.close();
-    app = await runBrowserMode({
-      home: join(dir, 'home'),
-      rendererDir,
-      open: false,
-      quiet: true,
-      autoAnalyze: false,
-      handleSignals: false,
-    });
+    app = await e2e.relaunch();
     expect(app.server.port).toBe(port);
     expect(app.server.token).toBe(token);
     await page.goto(`${app.server.origin}/#/albums`);
     await expect.poll(() => page.locator('.album-card').count(), { timeout: 10_000 }).toBe(7);
-    await app.close();
-    app = await runBrowserMode({
-      home: join(dir, 'home'),
-      rendererDir,
-      open: false,
-      quiet: true,
-      autoAnalyze: false,
-      handleSignals: false,
-      newAddress: true,
-    });
+    app = await e2e.relaunch({ newAddress: true });
     expect(app.server.token).not.toBe(token);
   }, 60_000);
 });

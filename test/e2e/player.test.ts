@@ -5,26 +5,15 @@
  * played through the ffmpeg transcode. Screenshots of each view go to test-results/.
  * Skipped only when /usr/bin/chromium is absent.
  */
-import { hasChromium, launchChromium } from '../helpers/chromium';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBrowserMode } from '../../src/main/browser/main';
 import type { BrowserMode } from '../../src/main/browser/main';
-import { projectRoot } from '../../src/main/project-root';
-import { fixtureLibraryDir } from '../helpers/shared';
+import { hasChromium } from '../helpers/chromium';
+import { audioState, openE2e, realProblems, shotsDir as shots } from '../helpers/e2e';
+import type { AudioLike, E2e } from '../helpers/e2e';
 
-interface AudioLike {
-  src: string;
-  paused: boolean;
-  currentTime: number;
-  readyState: number;
-}
-
-const rendererDir = join(projectRoot(), 'out', 'renderer');
-const shots = join(projectRoot(), 'test-results');
 const fixtures = [
   'Wesnoth/Mattias Westlund/Breaking the Chains.mp3',
   'Obsidian Shell/M.A.R.S/Farewell.ogg',
@@ -34,54 +23,25 @@ const fixtures = [
   'Wesnoth/Stephen Rozanc/Northerners.flac',
 ];
 
-const audio = (page: Page) =>
-  page.locator('#timbre-audio').evaluate((a: AudioLike) => ({
-    src: a.src,
-    paused: a.paused,
-    time: a.currentTime,
-    ready: a.readyState,
-  }));
+const audio = (page: Page) => audioState(page);
 const queueTitles = (page: Page) => page.locator('.queue-list li .q-title').allTextContents();
 const row = (page: Page, title: string) => page.locator('.table-body [data-track-id]', { hasText: title });
 
 describe.skipIf(!hasChromium)('player in browser mode', () => {
+  let e2e: E2e;
   let dir: string;
   let music: string;
   let app: BrowserMode;
-  let browser: Browser;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
 
   beforeAll(async () => {
-    if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new Error(`${rendererDir}/index.html is missing: run \`npm run build\` before this test`);
-    }
-    mkdirSync(shots, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'timbre-e2e-player-'));
-    music = join(dir, 'Music');
-    mkdirSync(music);
-    for (const rel of fixtures) copyFileSync(join(fixtureLibraryDir, rel), join(music, basename(rel)));
-    app = await runBrowserMode({
-      home: join(dir, 'home'),
-      rendererDir,
-      open: false,
-      quiet: true,
-      autoAnalyze: false,
-      handleSignals: false,
-    });
-    await app.service.invoke('library.scan', { roots: [music] });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (err) => problems.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(msg.text());
-    });
+    e2e = await openE2e({ prefix: 'timbre-e2e-player-', fixtures, scan: true });
+    ({ dir, music, app, page, problems } = e2e);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await e2e?.close();
   });
 
   it('plays with the keyboard, seeks, and Space is not swallowed by a focused button', async () => {
@@ -291,6 +251,6 @@ describe.skipIf(!hasChromium)('player in browser mode', () => {
       .toBe(true);
     expect((await queueTitles(page))[0]).toBe('Farewell');
     await page.screenshot({ path: join(shots, 'player-now-playing.png') });
-    expect(problems).toEqual([]);
+    expect(realProblems(problems)).toEqual([]);
   }, 180_000);
 });

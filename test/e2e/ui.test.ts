@@ -4,41 +4,17 @@
  * the tracks, play one and check the <audio> element plays through a 206 Range response.
  * Skipped only when /usr/bin/chromium is absent.
  */
-import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBrowserMode } from '../../src/main/browser/main';
-import { projectRoot } from '../../src/main/project-root';
 import type { BrowserMode } from '../../src/main/browser/main';
-import { fixtureLibraryDir, modelsRootDir } from '../helpers/shared';
+import { CHROMIUM, hasChromium } from '../helpers/chromium';
+import { join } from 'node:path';
+import { audioState, openE2e, realProblems, shotsDir } from '../helpers/e2e';
+import type { AudioLike, E2e } from '../helpers/e2e';
+import { modelsRootDir } from '../helpers/shared';
 
-/** The parts of HTMLAudioElement the test reads (this file compiles without the DOM lib). */
-interface AudioLike {
-  src: string;
-  paused: boolean;
-  seeking: boolean;
-  readyState: number;
-  currentTime: number;
-  duration: number;
-  error: { code: number } | null;
-}
-
-const audioState = (page: Page) =>
-  page.locator('#timbre-audio').evaluate((a: AudioLike) => ({
-    src: a.src,
-    paused: a.paused,
-    seeking: a.seeking,
-    readyState: a.readyState,
-    time: a.currentTime,
-    duration: a.duration,
-    error: a.error ? a.error.code : null,
-  }));
 if (!hasChromium) console.warn(`e2e UI test skipped: ${CHROMIUM} is not installed (apt install chromium).`);
 
-const rendererDir = join(projectRoot(), 'out', 'renderer');
 const fixtures = [
   'Wesnoth/Mattias Westlund/Breaking the Chains.mp3',
   'Obsidian Shell/M.A.R.S/Farewell.ogg',
@@ -48,47 +24,25 @@ const fixtures = [
 ];
 
 describe.skipIf(!hasChromium)('browser-mode UI', () => {
-  let dir: string;
+  let e2e: E2e;
   let music: string;
   let app: BrowserMode;
-  let browser: Browser;
   let page: Page;
+  let pageProblems: string[];
   const mediaStatuses: number[] = [];
-  const pageProblems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new Error(`${rendererDir}/index.html is missing: run \`npm run build\` before this test`);
-    }
-    dir = mkdtempSync(join(tmpdir(), 'timbre-e2e-'));
-    music = join(dir, 'Music');
-    mkdirSync(music);
-    for (const rel of fixtures) copyFileSync(join(fixtureLibraryDir, rel), join(music, basename(rel)));
     // The model manager converts the default model (EfficientAT) from the shared folder (no download).
     process.env.TIMBRE_MODELS_DIR = modelsRootDir;
-    app = await runBrowserMode({
-      home: join(dir, 'home'),
-      rendererDir,
-      open: false,
-      quiet: true,
-      autoAnalyze: false,
-      handleSignals: false,
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    e2e = await openE2e({ prefix: 'timbre-e2e-', fixtures });
+    ({ music, app, page, problems: pageProblems } = e2e);
     page.on('response', (res) => {
       if (new URL(res.url()).pathname.startsWith('/media/')) mediaStatuses.push(res.status());
     });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageProblems.push(msg.text());
-    });
-    page.on('pageerror', (err) => pageProblems.push(err.message));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await e2e?.close();
   });
 
   it('opens with the token, scans a folder, lists the tracks and plays one', async () => {
@@ -105,6 +59,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await page.click('button[type="submit"]');
     await page.waitForSelector('[data-phase="done"]', { timeout: 30_000 });
     const progressText = await page.textContent('[data-phase="done"]');
+    await page.screenshot({ path: join(shotsDir, 'scan.png') });
     expect(progressText).toContain('4 added');
 
     // The library lists them.
@@ -126,7 +81,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
       .poll(
         async () => {
           const a = await audioState(page);
-          return a.readyState >= 2 && a.time > 0.3 && !a.paused;
+          return a.ready >= 2 && a.time > 0.3 && !a.paused;
         },
         { timeout: 20_000 },
       )
@@ -149,7 +104,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await expect
       .poll(async () => {
         const a = await audioState(page);
-        return !a.seeking && a.readyState >= 2 && a.time > 20;
+        return !a.seeking && a.ready >= 2 && a.time > 20;
       })
       .toBe(true);
     expect(mediaStatuses.slice(before).every((s) => s === 206)).toBe(true);
@@ -168,10 +123,10 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
 
     await page.keyboard.press('Space');
     await page.waitForTimeout(600);
-    await page.screenshot({ path: '/tmp/timbre-ui.png' });
+    await page.screenshot({ path: join(shotsDir, 'ui-transcoded-playing.png') });
 
     // No CSP violations or script errors along the way.
-    expect(pageProblems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+    expect(realProblems(pageProblems)).toEqual([]);
   });
 
   it('analyses through the UI, then Play similar fills the queue and Similar explains', async () => {
@@ -181,7 +136,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await page.locator('.done-line').waitFor({ state: 'visible', timeout: 150_000 });
     expect(await page.textContent('.done-line')).toBe('Every track is analysed.');
     expect(await page.locator('.analysis .counters').first().textContent()).toMatch(/0 failed/);
-    await page.screenshot({ path: '/tmp/timbre-ui-analysis.png' });
+    await page.screenshot({ path: join(shotsDir, 'analysis.png') });
 
     await page.click('[data-screen="library"]');
     const row = page.locator('.table-body [data-track-id]', { hasText: 'Farewell' });
@@ -198,7 +153,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     expect(queued.length).toBeGreaterThanOrEqual(2);
     expect(new Set(queued).size).toBe(queued.length);
     expect(await page.locator('[data-screen="queue"] .badge').textContent()).toBe(String(queued.length));
-    await page.screenshot({ path: '/tmp/timbre-ui-queue.png' });
+    await page.screenshot({ path: join(shotsDir, 'now-playing-similar-queue.png') });
 
     // Radio tops the queue up through similar.radio with the history; Next before 30 s is a skip.
     const radioCalls: { seed: { id: string }; history: string[]; skipped: string[] }[] = [];
@@ -227,7 +182,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await page.locator('.similar-list li').first().click();
     await page.waitForSelector('.explain .summary', { timeout: 15_000 });
     expect((await page.textContent('.explain .summary'))?.length).toBeGreaterThan(10);
-    await page.screenshot({ path: '/tmp/timbre-ui-similar.png' });
+    await page.screenshot({ path: join(shotsDir, 'similar.png') });
 
     // Now playing: a song path to another track, and play similar from an album, an artist and
     // the whole queue; new queues hold back what was played (Farewell).
@@ -265,7 +220,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await page.getByRole('button', { name: /Add similar to queue/ }).click();
     await expect.poll(() => queueCalls.length, { timeout: 10_000 }).toBe(2);
     expect(queueCalls[1].seed.kind).toBe('tracks');
-    await page.screenshot({ path: '/tmp/timbre-ui-path.png' });
+    await page.screenshot({ path: join(shotsDir, 'now-playing-path.png') });
 
     // Settings round-trip through settings.get / settings.set.
     await page.click('[data-screen="settings"]');
@@ -274,7 +229,7 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor({ timeout: 10_000 });
     expect(((await app.service.invoke('settings.get', {})) as { workers: number }).workers).toBe(1);
-    await page.screenshot({ path: '/tmp/timbre-ui-settings.png' });
-    expect(pageProblems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+    await page.screenshot({ path: join(shotsDir, 'settings.png') });
+    expect(realProblems(pageProblems)).toEqual([]);
   }, 240_000);
 });

@@ -195,6 +195,8 @@ export class AnalysisEngine extends EventEmitter {
       total: 0,
       done: 0,
       failed: 0,
+      stored: 0,
+      storedFailed: 0,
       tracksPerMinute: 0,
       etaSeconds: null,
       current: [],

@@ -16,6 +16,8 @@ export interface ResultWriterOptions {
   flushIntervalMs?: number;
   /** These tracks' results are now in the database. */
   onWritten(trackIds: string[]): void;
+  /** A batch is in the database: how many results and failures it held (what a run reports). */
+  onStored?(results: number, failures: number): void;
   /** A write failed (its records are lost; the next run redoes those tracks). */
   onError(err: unknown): void;
   /** Time a write took (ms), whether it succeeded or not. */
@@ -58,6 +60,7 @@ export class ResultWriter {
       const t0 = performance.now();
       try {
         await this.options.store.write(results, errors);
+        this.options.onStored?.(results.length, errors.length);
         // What similarity answers changes only once results are in the database.
         const written = results.map((r) => r.trackId);
         if (written.length > 0) this.options.onWritten(written);

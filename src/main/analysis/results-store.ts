@@ -89,6 +89,11 @@ export class ResultsStore {
     return store;
   }
 
+  /** Where the results are written (the database folder), for messages. */
+  get location(): string {
+    return this.db.uri;
+  }
+
   /** Tag names of a model (stored when its first results were written). */
   tagNames(model: string): string[] {
     return parseJson<string[]>(this.db.getMeta(tagsKey(model)), []);

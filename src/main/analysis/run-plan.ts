@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Track } from '../../shared/types';
+import { isImported } from '../../shared/imported';
 import { FEATURES_VERSION } from './features/extract';
 import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from './models/embedder';
 import {
@@ -168,6 +169,8 @@ export async function pendingTracks(
   return tracks.filter(
     (t) =>
       t.status === 'ok' &&
+      // Imported from a feature table: there is no audio to analyse.
+      !isImported(t) &&
       !isCurrent(t, analysed.get(t.id), version, now) &&
       !isCurrent(t, failed.get(t.id), version, now),
   );

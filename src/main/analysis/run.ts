@@ -23,6 +23,7 @@ import {
 import type { AnalysisJob, TrackAnalysisResult } from './types';
 import type { WorkerHostFactory } from './worker-host';
 import { WorkerPool, type PoolEvents } from './worker-pool';
+import { writeProblem } from '../store/write-error';
 
 const RATE_WINDOW_MS = 60_000;
 
@@ -93,6 +94,11 @@ export class AnalysisRun {
   private total = 0;
   private done = 0;
   private failed = 0;
+  /** Results and failures of this run that are in the database (what it reports as done). */
+  private stored = 0;
+  private storedFailed = 0;
+  /** The first write that failed, in words: it stops the run, and later failures add nothing. */
+  private writeError: Error | null = null;
   private model: ResolvedModel | null = null;
   /** Excerpts per track for the model in use: patches (MusiCNN, waveform) or windows (EfficientAT). */
   private perTrack = 0;
@@ -115,7 +121,11 @@ export class AnalysisRun {
       batchSize: ctx.batchSize,
       flushIntervalMs: ctx.flushIntervalMs,
       onWritten: (ids) => ctx.written(ids),
-      onError: (err) => ctx.error(err),
+      onStored: (results, failures) => {
+        this.stored += results;
+        this.storedFailed += failures;
+      },
+      onError: (err) => this.writeFailed(err),
       onWriteTime: (ms) => (this.stats.writeMs += ms),
     });
   }
@@ -178,6 +188,8 @@ export class AnalysisRun {
       total: this.total,
       done: this.done,
       failed: this.failed,
+      stored: this.stored,
+      storedFailed: this.storedFailed,
       tracksPerMinute: Math.round(tracksPerMinute * 10) / 10,
       etaSeconds,
       current: this.pool?.current() ?? [],
@@ -361,11 +373,28 @@ export class AnalysisRun {
     void pool
       .stop(true)
       .then(() => this.writer.flush())
-      .then(() => this.ctx.store.optimize())
-      .catch((err: unknown) => this.ctx.error(err))
+      .then(() => (this.writeError ? undefined : this.ctx.store.optimize()))
+      .catch((err: unknown) => this.ctx.error(this.worded(err, 'compacting results in')))
       .finally(() => {
         if (!this.closed) this.toIdle();
       });
+  }
+
+  /** A failed write in words: why (a full disk, …) and where. */
+  private worded(err: unknown, doing: string): Error {
+    return new Error(`${writeProblem(err)} while ${doing} ${this.ctx.store.location}`, { cause: err });
+  }
+
+  /**
+   * A write that failed stops the run: its batch is lost (those tracks stay pending) and the next
+   * would most likely fail the same way (a full disk), so going on would only report work that is
+   * not stored. What was stored before stays, and the counts say how much that is.
+   */
+  private writeFailed(err: unknown): void {
+    if (this.writeError) return;
+    this.writeError = this.worded(err, 'writing results to');
+    if (this.closed) this.ctx.error(this.writeError);
+    else this.fail(this.writeError);
   }
 
   private fail(err: Error): void {

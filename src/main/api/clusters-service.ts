@@ -4,6 +4,10 @@
  * run, describes the active one, draws its map, and hands its clusters to the similarity engine
  * for `similar.clusterSuggestions`. A run whose tracks or vectors no longer match the library is
  * reported stale, never passed off as current.
+ *
+ * A run reports where it stands (`ClusterProgress`, pushed as `clusters.progress`) and can be
+ * cancelled; runs above the worker threshold execute in a child process, so the service keeps
+ * answering (and hears the cancel) meanwhile. Exports (CSV, M3U) are made from any stored run.
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from '../../shared/contract';
@@ -13,10 +17,15 @@ import type {
   ClusterInfo,
   ClusterList,
   ClusterMap,
+  ClusterProgress,
   ClusterRun,
   ClusterRunRecord,
+  ExportFile,
   SimilaritySource,
+  Track,
 } from '../../shared/types';
+import { clusterCsv, clusterPlaylists, playlistFile, type ExportRow } from '../clusters/export';
+import type { Progress } from '../clusters/matrix';
 import { type ClusterOutcome, type ClusterRequest, runClustering } from '../clusters/pipeline';
 import { runClusteringInWorker } from '../clusters/runner';
 import { pca } from '../clusters/reduce';
@@ -27,9 +36,54 @@ import type { Matrix } from '../clusters/matrix';
 import { SCALAR_WORDS, scalarTable } from '../clusters/words';
 import type { SimilarityEngine } from '../similarity/engine';
 import { packageVersion } from '../project-root';
+import type { FeatureDescriptor } from '../clusters/profiles';
+import { importedSpace, IMPORTED_WORDS } from '../clusters/imported-space';
+import type { ImportedFeatures } from '../library/imported-store';
+import { parseTrackQuery, QuerySyntaxError } from '../library/track-query';
 
-/** Above this many tracks a run goes to a child process, off the main thread. */
-export const WORKER_THRESHOLD = 5000;
+/**
+ * Above this many tracks a run goes to a child process, off the main thread: an in-process run
+ * blocks the service (no progress reaches clients, a cancel is heard only at the end), which is
+ * only acceptable for the second or so a small library takes.
+ */
+export const WORKER_THRESHOLD = 1000;
+
+export interface ClusterServiceOptions {
+  /** Where progress goes (the service emits it as `clusters.progress`). */
+  onProgress?: (progress: ClusterProgress) => void;
+  /** Catalogued tracks by id (unknown ids left out): exports and map labels. */
+  tracks?: (ids: string[]) => Track[];
+  workerThreshold?: number;
+}
+
+const IDLE: ClusterProgress = {
+  state: 'idle',
+  phase: '',
+  done: 0,
+  total: 0,
+  message: 'No clustering run in this session.',
+  algorithm: null,
+  space: null,
+  tracks: 0,
+  inWorker: false,
+  startedAt: null,
+  runId: null,
+};
+
+/** A pipeline step in words, for the progress bar. */
+const STEP_WORDS: Record<string, string> = {
+  neighbours: 'finding neighbours',
+  'spanning tree': 'HDBSCAN spanning tree',
+  kmeans: 'k-means',
+  'kmeans restarts': 'k-means restarts',
+  gmm: 'Gaussian mixture (EM)',
+  dbscan: 'DBSCAN',
+  ward: 'agglomerative (Ward)',
+};
+const stepWords = (step: string): string => STEP_WORDS[step] ?? step;
+
+const isAbort = (err: unknown): boolean =>
+  (err instanceof Error || err instanceof DOMException) && err.name === 'AbortError';
 
 type Space = ParsedRequest<'clusters.run'>['space'];
 
@@ -56,8 +110,47 @@ function sourceOf(space: Space): SimilaritySource | undefined {
   return space === 'default' ? undefined : space;
 }
 
+/** The tracks a run clusters, their vectors in the run's space, and what profiles describe. */
+export interface ClusteringInput {
+  /** The space resolved: a similarity source, or 'imported' (the feature-table space). */
+  source: SimilaritySource | 'imported';
+  tracks: Track[];
+  data: Float32Array;
+  dim: number;
+  features: { values: Matrix; descriptors: FeatureDescriptor[] };
+  tags: { names: string[]; data: Float32Array } | null;
+}
+
+/** The rows of an input the predicate keeps (the input itself when it keeps all). */
+function subsetOf(input: ClusteringInput, keep: ((t: Track) => boolean) | null): ClusteringInput {
+  if (!keep) return input;
+  const rows = input.tracks.flatMap((t, i) => (keep(t) ? [i] : []));
+  if (rows.length === input.tracks.length) return input;
+  const pick = (src: Float32Array, dim: number): Float32Array => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((r, j) => out.set(src.subarray(r * dim, (r + 1) * dim), j * dim));
+    return out;
+  };
+  const f = input.features.values;
+  const tagDim = input.tags?.names.length ?? 0;
+  return {
+    source: input.source,
+    tracks: rows.map((r) => input.tracks[r]),
+    data: pick(input.data, input.dim),
+    dim: input.dim,
+    features: {
+      values: { data: pick(f.data, f.dim), n: rows.length, dim: f.dim },
+      descriptors: input.features.descriptors,
+    },
+    tags: input.tags ? { names: input.tags.names, data: pick(input.tags.data, tagDim) } : null,
+  };
+}
+
+/** Imported tracks and their stored feature values (null: none imported). */
+export type ImportedSource = () => Promise<{ tracks: Track[]; features: ImportedFeatures } | null>;
+
 /** What identifies the clustered library: the space, the track ids and their vectors, in row order. */
-function fingerprint(source: SimilaritySource, ids: string[], data: Float32Array): string {
+function fingerprint(source: string, ids: string[], data: Float32Array): string {
   const h = createHash('sha256');
   h.update(source);
   for (const id of ids) h.update(id).update('\0');
@@ -74,50 +167,246 @@ interface Described {
 
 export class ClusterService {
   /** The described active run, rebuilt when the run or the engine changes. */
-  private cache: { runId: string; engine: SimilarityEngine; size: number; described: Described } | null =
-    null;
+  private cache: {
+    runId: string;
+    engine: SimilarityEngine | null;
+    size: number;
+    importedRevision: number;
+    described: Described;
+  } | null = null;
   private applied = new WeakMap<SimilarityEngine, { runId: string; size: number }>();
   private running: Promise<ClusterRun> | null = null;
+  private abort: AbortController | null = null;
+  private progress: ClusterProgress = IDLE;
+  private lastProgressAt = 0;
+
+  /** Bumped when imported tracks change (the engine does not see them). */
+  private importedRevision = 0;
 
   constructor(
     private readonly store: ClusterRunStore,
     private readonly engine: () => Promise<SimilarityEngine>,
+    private readonly imported: ImportedSource = async () => null,
+    private readonly options: ClusterServiceOptions = {},
   ) {}
+
+  /** The engine, or null while nothing is analysed (imported tracks can still be clustered). */
+  private async engineOrNull(): Promise<SimilarityEngine | null> {
+    try {
+      return await this.engine();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'unavailable') return null;
+      throw err;
+    }
+  }
+
+  /** Imported tracks changed: descriptions of the active run are rebuilt. */
+  importedChanged(): void {
+    this.importedRevision++;
+    this.cache = null;
+  }
+
+  /**
+   * The tracks a run in `space` over `subset` clusters. Analysed tracks come from the engine;
+   * imported tracks (no audio: another measurement) are clustered among themselves, in the
+   * 'features' space when the selection holds no analysed track (docs/clusters.md).
+   */
+  async inputFor(space: Space, subset: string, engine: SimilarityEngine | null): Promise<ClusteringInput> {
+    let keep: ((t: Track) => boolean) | null = null;
+    if (subset) {
+      try {
+        keep = parseTrackQuery(subset).matches;
+      } catch (err) {
+        if (err instanceof QuerySyntaxError) throw new ApiError('bad_request', `--where: ${err.message}`);
+        throw err;
+      }
+    }
+    const e = engine?.clusteringInput(sourceOf(space));
+    const analysed = subsetOf(
+      e
+        ? {
+            source: e.source,
+            tracks: e.tracks,
+            data: e.data,
+            dim: e.dim,
+            features: { values: scalarTable(e.scalars), descriptors: SCALAR_WORDS },
+            tags: e.tags,
+          }
+        : {
+            source: sourceOf(space) ?? 'blend',
+            tracks: [],
+            data: new Float32Array(0),
+            dim: 1,
+            features: { values: scalarTable([]), descriptors: SCALAR_WORDS },
+            tags: null,
+          },
+      keep,
+    );
+    if (space !== 'features' || analysed.tracks.length > 0) return analysed;
+    const imp = await this.imported();
+    if (!imp) return analysed;
+    const byId = new Map(imp.tracks.map((t) => [t.id, t]));
+    const dim = imp.features.values.length / Math.max(1, imp.features.ids.length);
+    const rows = imp.features.ids.flatMap((id, i) => {
+      const t = byId.get(id);
+      return t && (!keep || keep(t)) ? [i] : [];
+    });
+    const values = new Float32Array(rows.length * dim);
+    rows.forEach((r, j) => values.set(imp.features.values.subarray(r * dim, (r + 1) * dim), j * dim));
+    const sp = importedSpace(values, rows.length);
+    return {
+      source: 'imported',
+      tracks: rows.map((r) => byId.get(imp.features.ids[r]) as Track),
+      data: sp.space.data,
+      dim: sp.space.dim,
+      features: { values: sp.scalars, descriptors: IMPORTED_WORDS },
+      tags: null,
+    };
+  }
+
+  /** The option, else TIMBRE_CLUSTERS_WORKER_THRESHOLD (tests force the worker with 0), else the default. */
+  private workerThreshold(): number {
+    const env = Number(process.env.TIMBRE_CLUSTERS_WORKER_THRESHOLD);
+    return (
+      this.options.workerThreshold ??
+      (process.env.TIMBRE_CLUSTERS_WORKER_THRESHOLD && Number.isFinite(env) ? env : WORKER_THRESHOLD)
+    );
+  }
+
+  /** Where the latest run stands. */
+  status(): ClusterProgress {
+    return this.progress;
+  }
+
+  /** Updates the progress; step updates at most ~10 a second, state changes always. */
+  private report(patch: Partial<ClusterProgress>, force = false): void {
+    this.progress = { ...this.progress, ...patch };
+    const now = Date.now();
+    if (!force && now - this.lastProgressAt < 100) return;
+    this.lastProgressAt = now;
+    this.options.onProgress?.(this.progress);
+  }
 
   async run(req: ParsedRequest<'clusters.run'>): Promise<ClusterRun> {
     if (this.running) throw new ApiError('unavailable', 'a clustering run is already under way');
-    this.running = this.runNow(req);
+    this.abort = new AbortController();
+    this.running = this.runNow(req, this.abort.signal);
     try {
       return await this.running;
     } finally {
       this.running = null;
+      this.abort = null;
     }
   }
 
-  private async runNow(req: ParsedRequest<'clusters.run'>): Promise<ClusterRun> {
-    const engine = await this.engine();
-    const input = engine.clusteringInput(sourceOf(req.space));
+  /** Starts a run and answers at once with its first progress; the run's end comes as progress. */
+  start(req: ParsedRequest<'clusters.run'>): ClusterProgress {
+    if (this.running) throw new ApiError('unavailable', 'a clustering run is already under way');
+    // The run reports its own end (done, cancelled, failed): nothing is left to catch here.
+    this.run(req).catch(() => undefined);
+    return this.progress;
+  }
+
+  /** Asks the run under way to stop; its caller gets a `cancelled` error. */
+  cancel(): { cancelled: boolean } {
+    if (!this.abort || this.abort.signal.aborted) return { cancelled: false };
+    this.abort.abort(new DOMException('clustering cancelled', 'AbortError'));
+    this.report({ phase: 'cancelling', message: 'Cancelling…' }, true);
+    return { cancelled: true };
+  }
+
+  private async runNow(req: ParsedRequest<'clusters.run'>, signal: AbortSignal): Promise<ClusterRun> {
+    this.report(
+      {
+        ...IDLE,
+        state: 'running',
+        phase: 'preparing',
+        message: 'Reading the analysed tracks…',
+        algorithm: req.algorithm,
+        space: req.space,
+        startedAt: Date.now(),
+      },
+      true,
+    );
+    try {
+      const run = await this.runSteps(req, signal);
+      this.report(
+        {
+          state: 'done',
+          phase: 'done',
+          done: 1,
+          total: 1,
+          runId: run.id,
+          message: `${run.metrics.scores?.clusters ?? 0} clusters of ${run.trackCount} tracks in ${run.seconds.toFixed(1)} s.`,
+        },
+        true,
+      );
+      return run;
+    } catch (err) {
+      const cancelled = signal.aborted || (err instanceof ApiError && err.code === 'cancelled');
+      const message = cancelled
+        ? 'Clustering cancelled; the previous run is still the active one.'
+        : err instanceof Error
+          ? err.message
+          : String(err);
+      this.report({ state: cancelled ? 'cancelled' : 'failed', message }, true);
+      throw err;
+    }
+  }
+
+  private async runSteps(req: ParsedRequest<'clusters.run'>, signal: AbortSignal): Promise<ClusterRun> {
+    const engine = await this.engineOrNull();
+    const subset = req.where ?? '';
+    const input = await this.inputFor(req.space, subset, engine);
     const n = input.tracks.length;
-    if (n < 4) throw new ApiError('unavailable', `Clustering needs at least 4 analysed tracks (${n} now).`);
+    if (n < 4) {
+      const what = subset ? `tracks matching ${JSON.stringify(subset)}` : 'analysed tracks';
+      const hint =
+        req.space !== 'features' && (await this.imported()) !== null
+          ? ' Imported tracks (no audio) are clustered with --space features.'
+          : '';
+      throw new ApiError('unavailable', `Clustering needs at least 4 ${what} (${n} now).${hint}`);
+    }
     const m: Matrix = { data: input.data, n, dim: input.dim };
     const request: ClusterRequest = {
       algorithm: req.algorithm,
       ...(req.k !== undefined ? { params: { k: req.k } } : {}),
       map: 'umap',
     };
+    const inWorker = n > this.workerThreshold();
+    this.report(
+      {
+        phase: 'clustering',
+        tracks: n,
+        inWorker,
+        message: `Clustering ${n} tracks${inWorker ? ' in a worker process' : ''}…`,
+      },
+      true,
+    );
+    const onProgress = (p: Progress): void =>
+      this.report({ phase: stepWords(p.step), done: p.done, total: p.total });
+    // A macrotask first: the caller's answer and this progress leave before an in-process run
+    // holds the thread.
+    await new Promise((resolve) => setImmediate(resolve));
     const start = performance.now();
     let outcome: ClusterOutcome;
     try {
-      outcome =
-        n > WORKER_THRESHOLD ? await runClusteringInWorker(m, request) : await runClustering(m, request);
+      const control = { signal, onProgress };
+      outcome = inWorker
+        ? await runClusteringInWorker(m, request, control)
+        : await runClustering(m, request, control);
     } catch (err) {
+      if (isAbort(err) || signal.aborted) throw new ApiError('cancelled', 'Clustering cancelled.');
       throw new ApiError(
         'bad_request',
         `Clustering failed: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
+    if (signal.aborted) throw new ApiError('cancelled', 'Clustering cancelled.');
+    this.report({ phase: 'PCA map', done: 0, total: 0 }, true);
     // PCA 2-D is cheap: stored beside the UMAP map so either can be drawn without a re-run.
     const pcaMap = pca(m, { components: 2, seed: 1 }).data;
+    this.report({ phase: 'saving', message: 'Saving the run…' }, true);
     const seconds = (performance.now() - start) / 1000;
     const { clustering, scores } = outcome;
     const members: MemberRow[] = input.tracks.map((t, i) => ({
@@ -155,6 +444,7 @@ export class ClusterService {
         input.data,
       ),
       trackCount: n,
+      subset,
       members,
     });
     this.cache = null;
@@ -162,9 +452,8 @@ export class ClusterService {
   }
 
   /** Is the run still a clustering of the library as the engine sees it now? */
-  private isStale(run: ClusterRunRecord, engine: SimilarityEngine): boolean {
+  private isStale(run: ClusterRunRecord, input: ClusteringInput): boolean {
     const space = run.space.split(':')[0] as Space;
-    const input = engine.clusteringInput(sourceOf(space));
     if (`${space}:${input.source}` !== run.space) return true;
     return (
       fingerprint(
@@ -175,23 +464,33 @@ export class ClusterService {
     );
   }
 
-  private async describe(): Promise<Described | null> {
-    const run = await this.store.active();
-    if (!run) return null;
-    const engine = await this.engine();
+  private async describe(runId?: string): Promise<Described | null> {
+    const run = runId !== undefined ? await this.store.get(runId) : await this.store.active();
+    if (!run) {
+      if (runId !== undefined) throw new ApiError('not_found', `No clustering run ${runId}.`);
+      return null;
+    }
+    const engine = await this.engineOrNull();
     if (
       this.cache &&
       this.cache.runId === run.id &&
       this.cache.engine === engine &&
-      this.cache.size === engine.size
+      this.cache.size === (engine?.size ?? 0) &&
+      this.cache.importedRevision === this.importedRevision
     )
       return this.cache.described;
     const members = await this.store.members(run.id);
-    const stale = this.isStale(run, engine);
-    const active: ClusterRun = { ...run, stale };
-    // Profiles are measured on the tracks of the run that the engine still has, in its space.
+    // Profiles are measured on the tracks of the run that are still there, in its space.
     const space = run.space.split(':')[0] as Space;
-    const input = engine.clusteringInput(sourceOf(space));
+    let input: ClusteringInput;
+    try {
+      input = await this.inputFor(space, run.subset, engine);
+    } catch {
+      // A stored query this version cannot read: describe the run from nothing, as stale.
+      input = { ...(await this.inputFor(space, '', engine)), tracks: [], data: new Float32Array(0) };
+    }
+    const stale = this.isStale(run, input);
+    const active: ClusterRun = { ...run, stale };
     const rowOf = new Map(input.tracks.map((t, i) => [t.id, i]));
     const kept = members.filter((mr) => rowOf.has(mr.trackId));
     const rows = kept.map((mr) => rowOf.get(mr.trackId) as number);
@@ -202,14 +501,17 @@ export class ClusterService {
     };
     const labels = Int32Array.from(kept.map((mr) => mr.label));
     const spaceM: Matrix = { data: pick(input.data, input.dim), n: rows.length, dim: input.dim };
-    const scalars = scalarTable(rows.map((r) => input.scalars[r]));
+    const fv = input.features.values;
     const tagDim = input.tags?.names.length ?? 0;
     const profiles =
       rows.length > 0 && labels.some((l) => l >= 0)
         ? profileClusters({
             space: spaceM,
             labels,
-            features: { values: scalars, descriptors: SCALAR_WORDS },
+            features: {
+              values: { data: pick(fv.data, fv.dim), n: rows.length, dim: fv.dim },
+              descriptors: input.features.descriptors,
+            },
             ...(input.tags && tagDim > 0
               ? {
                   tags: {
@@ -251,7 +553,15 @@ export class ClusterService {
       exemplarIds: c.representatives.map((r) => r.id),
     }));
     const described: Described = { run: active, members, list, info };
-    this.cache = { runId: run.id, engine, size: engine.size, described };
+    // Only the active run is kept: an export of another run (--run) describes it once.
+    if (runId === undefined)
+      this.cache = {
+        runId: run.id,
+        engine,
+        size: engine?.size ?? 0,
+        importedRevision: this.importedRevision,
+        described,
+      };
     return described;
   }
 
@@ -263,17 +573,102 @@ export class ClusterService {
     const d = await this.describe();
     if (!d) return { runId: null, method: req.method, stale: false, points: [] };
     const umap = req.method === 'umap';
+    const known = new Map(
+      (this.options.tracks?.(d.members.map((mr) => mr.trackId)) ?? []).map((t) => [t.id, t]),
+    );
     return {
       runId: d.run.id,
       method: req.method,
       stale: d.run.stale,
-      points: d.members.map((mr) => ({
-        id: mr.trackId,
-        x: umap ? mr.x : mr.px,
-        y: umap ? mr.y : mr.py,
-        clusterId: mr.label,
-      })),
+      points: d.members.map((mr) => {
+        const t = known.get(mr.trackId);
+        return {
+          id: mr.trackId,
+          x: umap ? mr.x : mr.px,
+          y: umap ? mr.y : mr.py,
+          clusterId: mr.label,
+          ...(t ? { title: t.title || t.path, artist: t.artist } : {}),
+        };
+      }),
     };
+  }
+
+  /** A CSV of a run's tracks, or M3U playlists of its clusters or of any tracks. */
+  async export(req: ParsedRequest<'clusters.export'>): Promise<{ files: ExportFile[] }> {
+    const lookup = this.options.tracks ?? (() => []);
+    const m3u = (f: { fileName: string; content: string; tracks: number }): ExportFile => ({
+      ...f,
+      mimeType: 'audio/x-mpegurl',
+    });
+    if (req.kind === 'tracks') {
+      const tracks = lookup(req.ids);
+      if (tracks.length === 0) throw new ApiError('not_found', 'None of these tracks is in the library.');
+      return { files: [m3u(playlistFile(req.name ?? 'Timbre selection', tracks))] };
+    }
+    const d = await this.describe(req.runId);
+    if (!d) throw new ApiError('not_found', 'No clusters yet: run the clustering first.');
+    const names = new Map(d.list.clusters.map((c) => [c.id, c.name]));
+    if (req.kind === 'csv') {
+      const byId = new Map(lookup(d.members.map((mr) => mr.trackId)).map((t) => [t.id, t]));
+      const rows: ExportRow[] = [];
+      for (const mr of d.members) {
+        const track = byId.get(mr.trackId);
+        if (!track) continue;
+        rows.push({
+          track,
+          clusterId: mr.label,
+          clusterName: names.get(mr.label) ?? '',
+          strength: mr.strength,
+          x: mr.x,
+          y: mr.y,
+          pcaX: mr.px,
+          pcaY: mr.py,
+        });
+      }
+      // Cluster by cluster (noise last), strongest members first: reads like the Clusters screen.
+      rows.sort(
+        (a, b) =>
+          (a.clusterId < 0 ? 1 : 0) - (b.clusterId < 0 ? 1 : 0) ||
+          a.clusterId - b.clusterId ||
+          b.strength - a.strength,
+      );
+      const day = new Date(d.run.createdAt).toISOString().slice(0, 10);
+      return {
+        files: [
+          {
+            fileName: `timbre-clusters-${day}-${d.run.algorithm}.csv`,
+            mimeType: 'text/csv',
+            content: clusterCsv(rows),
+            tracks: rows.length,
+          },
+        ],
+      };
+    }
+    const ordered = (ids: string[]): Track[] => lookup(ids);
+    if (req.kind === 'cluster') {
+      const ids =
+        req.clusterId < 0 ? d.list.noiseIds : d.list.clusters.find((c) => c.id === req.clusterId)?.trackIds;
+      if (!ids) throw new ApiError('not_found', `The run has no cluster ${req.clusterId}.`);
+      const name =
+        req.clusterId < 0 ? 'In no cluster' : (names.get(req.clusterId) ?? `Cluster ${req.clusterId}`);
+      const tracks = ordered(this.byStrength(d, ids));
+      if (tracks.length === 0) throw new ApiError('not_found', 'None of these tracks is in the library.');
+      return { files: [m3u(playlistFile(name, tracks))] };
+    }
+    const files = clusterPlaylists(
+      d.list.clusters.map((c) => ({
+        id: c.id,
+        name: c.name,
+        tracks: ordered(this.byStrength(d, c.trackIds)),
+      })),
+    ).map(m3u);
+    return { files };
+  }
+
+  /** `ids` with the run's most typical members (highest membership strength) first. */
+  private byStrength(d: Described, ids: string[]): string[] {
+    const strength = new Map(d.members.map((mr) => [mr.trackId, mr.strength]));
+    return [...ids].sort((a, b) => (strength.get(b) ?? 0) - (strength.get(a) ?? 0));
   }
 
   /**

@@ -27,8 +27,9 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
+import { rendererCsp } from '../../shared/csp';
 import { isMethod } from '../../shared/contract';
 import type { EventName, Events } from '../../shared/contract';
 import {
@@ -79,20 +80,7 @@ export interface RunningHttpServer {
 
 export const TOKEN_HEADER = 'x-timbre-token';
 
-export const browserCsp = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "media-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export const browserCsp = rendererCsp('browser');
 
 const staticTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -306,16 +294,21 @@ export async function startHttpServer(
       sendText(res, answer.status, answer.text);
       return;
     }
+    // A player that seeks hangs up on requests all the time, often before the answer is ready:
+    // then nothing is opened or started (a stream piped into a closed response is never
+    // destroyed, and its descriptor waits for the garbage collector; an ffmpeg would run on).
+    if (res.destroyed || req.destroyed) {
+      await answer.release();
+      return;
+    }
     res.writeHead(answer.status, answer.headers);
     if (!answer.body) {
       res.end();
       return;
     }
     if (answer.kind === 'file') {
-      const stream = answer.open();
-      stream.on('error', () => res.destroy());
-      res.on('close', () => stream.destroy());
-      stream.pipe(res);
+      // pipeline destroys the file stream (closing its descriptor) however the response ends.
+      pipeline(answer.open(), res, () => undefined);
       return;
     }
     const child = answer.spawn();

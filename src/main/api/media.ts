@@ -20,7 +20,8 @@ import type { ChildProcessByStdio } from 'node:child_process';
 import { open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Settings } from '../../shared/types';
+import type { Settings, Track } from '../../shared/types';
+import { IMPORTED_NO_AUDIO, IMPORTED_PATH_PREFIX, isImported } from '../../shared/imported';
 import { resolveFfmpeg } from '../ffmpeg/resolve';
 import { spawnTranscoder, TRANSCODE_TYPE } from '../ffmpeg/transcode';
 import { fsPath } from '../store/raw-path';
@@ -121,6 +122,8 @@ export type MediaAnswer =
       path: string;
       /** The body: the verified file's range. Call once when `body` is true. */
       open(): Readable;
+      /** Closes the file when the body will not be sent after all (the client hung up first). */
+      release(): Promise<void>;
       /** Inclusive byte range to send; empty when `length` is 0. */
       start: number;
       end: number;
@@ -138,6 +141,8 @@ export type MediaAnswer =
       body: boolean;
       /** Starts ffmpeg on the verified file from `start`. Call once when `body` is true. */
       spawn(): ChildProcessByStdio<null, Readable, Readable>;
+      /** Closes the file when ffmpeg will not be started after all (the client hung up first). */
+      release(): Promise<void>;
     };
 
 /** Longest start accepted (a day): anything beyond is a bad request, not a long silence. */
@@ -181,7 +186,16 @@ export async function answerMedia(
     return text(400, 'bad track id');
   }
   const file = id ? await service.mediaFile(id) : null;
-  if (!file) return text(404, 'this track is not in the library');
+  if (!file) {
+    // A track made from a feature table is in the library but has no file: say so, do not look for one.
+    const track = id ? ((await service.invoke('library.track', { id })) as Track | null) : null;
+    if (track && isImported(track))
+      return text(
+        404,
+        `${IMPORTED_NO_AUDIO}: “${track.title}” was made from a feature table (${track.root.slice(IMPORTED_PATH_PREFIX.length)}); there is no file to play`,
+      );
+    return text(404, 'this track is not in the library');
+  }
   const path = file.path;
   let handle: FileHandle;
   try {
@@ -228,6 +242,8 @@ export async function answerMedia(
       );
     }
     if (!body) await handle.close();
+    // Until ffmpeg takes it, the descriptor is this answer's to close.
+    let taken = !body;
     const headers = { 'Content-Type': TRANSCODE_TYPE, 'Cache-Control': 'no-store', 'Accept-Ranges': 'none' };
     return {
       kind: 'transcode',
@@ -238,8 +254,14 @@ export async function answerMedia(
       start,
       body,
       spawn: () => {
-        if (!body) throw new Error('this media answer has no body');
+        if (!body || taken) throw new Error('this media answer has no body');
+        taken = true;
         return spawnTranscoder(bin, { path, handle }, start);
+      },
+      release: async () => {
+        if (taken) return;
+        taken = true;
+        await handle.close();
       },
     };
   }
@@ -266,6 +288,7 @@ export async function answerMedia(
       headers,
       path,
       open: noBody,
+      release: () => Promise.resolve(),
       start: 0,
       end: -1,
       length: 0,
@@ -280,13 +303,24 @@ export async function answerMedia(
   const status = range.kind === 'partial' ? 206 : 200;
   const sends = body && length > 0;
   if (!sends) await handle.close();
-  const openBody = (): Readable => handle.createReadStream({ start, end, autoClose: true });
+  // Until a stream owns it (and closes it when it ends or is destroyed), the answer does.
+  let taken = !sends;
+  const openBody = (): Readable => {
+    if (taken) throw new Error('this media answer has no body');
+    taken = true;
+    return handle.createReadStream({ start, end, autoClose: true });
+  };
   return {
     kind: 'file',
     status,
     headers,
     path,
     open: sends ? openBody : noBody,
+    release: async () => {
+      if (taken) return;
+      taken = true;
+      await handle.close();
+    },
     start,
     end,
     length,

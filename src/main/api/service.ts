@@ -28,6 +28,9 @@ import { vetFfmpegPath, type ConfirmFfmpegPath } from './ffmpeg-setting';
 import type { Handlers, TimbreService } from './service-types';
 import { ClusterService } from './clusters-service';
 import { ClusterRunStore } from '../clusters/run-store';
+import { ImportedFeatureStore } from '../library/imported-store';
+import { importFeatures } from '../library/import-features';
+import { IMPORTED_FORMAT, isImported } from '../../shared/imported';
 
 export interface ServiceOptions {
   home?: string;
@@ -54,15 +57,19 @@ export interface ServiceOptions {
 }
 
 /** Opens the catalog and the results tables; closes what it opened if the second part fails. */
-async function openStores(
-  home: string,
-): Promise<{ catalog: Catalog; results: ResultsStore; clusterRuns: ClusterRunStore }> {
+async function openStores(home: string): Promise<{
+  catalog: Catalog;
+  results: ResultsStore;
+  clusterRuns: ClusterRunStore;
+  importedFeatures: ImportedFeatureStore;
+}> {
   const catalog = await Catalog.open(home);
   try {
     return {
       catalog,
       results: await ResultsStore.open(catalog.db),
       clusterRuns: await ClusterRunStore.open(catalog.db),
+      importedFeatures: await ImportedFeatureStore.open(catalog.db),
     };
   } catch (err) {
     await catalog.close();
@@ -90,7 +97,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   const access = options.access ?? 'write';
   const command = options.command ?? `Timbre (${options.mode})`;
   const lock = await acquireHomeLock(home, { access, command });
-  const { catalog, results, clusterRuns } = await openStores(home).catch((err: unknown) => {
+  const { catalog, results, clusterRuns, importedFeatures } = await openStores(home).catch((err: unknown) => {
     lock.release();
     throw err;
   });
@@ -167,7 +174,20 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     () => startAnalysis({}),
     (err) => process.emitWarning(`analysis after a scan did not start: ${String(err)}`),
   );
-  const clusters = new ClusterService(clusterRuns, () => similarity.engine());
+  /** Catalogued tracks by id, in the order asked; unknown ids left out. */
+  const tracksById = (ids: string[]): Track[] => catalog.getMany(ids);
+  const clusters = new ClusterService(
+    clusterRuns,
+    () => similarity.engine(),
+    async () => {
+      const tracks = (await catalog.allTracks()).filter(isImported);
+      return tracks.length > 0 ? { tracks, features: await importedFeatures.loadAll() } : null;
+    },
+    {
+      onProgress: (p) => emit('clusters.progress', p),
+      tracks: tracksById,
+    },
+  );
 
   const browser = new LibraryBrowser(catalog);
   const covers = new CoverStore({
@@ -256,7 +276,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         albums: albums.total,
         analysed: counts.analysed,
         analysisFailed: counts.failed,
-        analysisPending: Math.max(0, stats.tracks - counts.analysed - counts.failed),
+        // Imported tracks (a feature table, no audio) are never analysed.
+        analysisPending: Math.max(
+          0,
+          stats.tracks - (stats.formats[IMPORTED_FORMAT] ?? 0) - counts.analysed - counts.failed,
+        ),
         analysisModel: target.model,
         ...(target.note ? { analysisModelNote: target.note } : {}),
         similarityModel: choice.model,
@@ -295,6 +319,21 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'clusters.run': (req) => clusters.run(req),
     'clusters.list': () => clusters.list(),
     'clusters.map': (req) => clusters.map(req),
+    'library.importFeatures': async (req) => {
+      try {
+        const summary = await importFeatures(catalog, importedFeatures, req.path);
+        clusters.importedChanged();
+        emit('library.changed', { reason: 'scan' });
+        return summary;
+      } catch (err) {
+        throw err instanceof ApiError ? err : new ApiError('bad_request', (err as Error).message);
+      }
+    },
+    'clusters.start': async (req) => clusters.start(req),
+    'clusters.cancel': async () => clusters.cancel(),
+    'clusters.status': async () => clusters.status(),
+    'clusters.export': (req) => clusters.export(req),
+    'library.tracksById': async (req) => tracksById(req.ids),
     'sound.find': async (req) =>
       findBySound((await similarity.engine()).soundLibrary(), req.query, req.limit),
     'settings.get': () => settings.get(),
@@ -376,7 +415,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     },
     async mediaFile(trackId) {
       const track = await catalog.get(trackId);
-      if (!track || track.status !== 'ok') return null;
+      if (!track || track.status !== 'ok' || isImported(track)) return null;
       const { path, pathBytes, size, mtimeMs, fingerprint } = track;
       return { path, pathBytes, size, mtimeMs, fingerprint };
     },

@@ -26,11 +26,15 @@ export async function analyzeCommand({ service, values, status }: CommandContext
   else {
     if (final.modelNote && final.modelNote !== started.modelNote)
       process.stderr.write(`note: ${final.modelNote}\n`);
-    if (!final.error || final.done > 0)
-      console.log(`Analysed ${final.done - final.failed} tracks, ${final.failed} failed.`);
-    if (final.failed > 0) console.log('See why with: timbre errors --analysis');
-    if (final.error) process.stderr.write(`timbre: analysis stopped: ${final.error}\n`);
+    // The counts are what is in the database: a run stopped by a failed write (a full disk)
+    // finished more than it could keep.
+    const failed = final.storedFailed > 0 ? `, ${final.storedFailed} failed` : '';
+    if (final.error && final.total > 0)
+      console.log(`Analysed ${final.stored} of ${final.total} tracks${failed}; stopped: ${final.error}`);
+    else if (!final.error) console.log(`Analysed ${final.stored} tracks, ${final.storedFailed} failed.`);
+    if (final.storedFailed > 0) console.log('See why with: timbre errors --analysis');
+    if (final.error && final.total === 0) process.stderr.write(`timbre: analysis stopped: ${final.error}\n`);
   }
   if (interrupted) return 130;
-  return final.error || (final.failed > 0 && final.done === final.failed) ? 1 : 0;
+  return final.error || (final.storedFailed > 0 && final.stored === 0) ? 1 : 0;
 }

@@ -10,14 +10,15 @@ export async function clusterCommand({ service, values, status }: CommandContext
     (k !== undefined ? 'kmeans' : 'auto')) as Request<'clusters.run'>['algorithm'];
   const space = values.space as Request<'clusters.run'>['space'];
   if (!values.json) status.show('clustering…');
-  const runResult = await call(service, 'clusters.run', { algorithm, space, k });
+  const where = values.where;
+  const runResult = await call(service, 'clusters.run', { algorithm, space, k, where });
   status.clear();
   if (values.json) printJson(runResult);
   else {
     const sc = runResult.metrics.scores;
     const fmt = (v: number | null | undefined, d: number) => (v == null ? '–' : v.toFixed(d));
     console.log(
-      `Run ${runResult.id}: ${runResult.algorithm} ${JSON.stringify(runResult.params)} on ${runResult.trackCount} tracks (${runResult.space}), ${runResult.seconds.toFixed(1)} s`,
+      `Run ${runResult.id}: ${runResult.algorithm} ${JSON.stringify(runResult.params)} on ${runResult.trackCount} tracks (${runResult.space}${runResult.subset ? `, where ${runResult.subset}` : ''}), ${runResult.seconds.toFixed(1)} s`,
     );
     if (sc)
       console.log(

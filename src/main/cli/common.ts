@@ -36,6 +36,10 @@ export const options = {
   algo: { type: 'string' },
   space: { type: 'string' },
   method: { type: 'string' },
+  where: { type: 'string' },
+  csv: { type: 'string' },
+  m3u: { type: 'string' },
+  run: { type: 'string' },
   'new-address': { type: 'boolean', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } satisfies ParseArgsConfig['options'];

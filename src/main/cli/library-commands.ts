@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { skipsLine } from '../library/skips';
+import { writeErrorCode, writeProblem } from '../store/write-error';
 import { call, intOption, onInterrupt, UsageError, type CommandContext } from './common';
 import { formatDuration, printJson, scanLine, similarFromLine, trackLine } from './output';
 
@@ -21,9 +22,23 @@ export async function scanCommand({ service, values, args, status }: CommandCont
     else status.show(scanLine(payload as Parameters<typeof scanLine>[0]));
   });
   const release = onInterrupt(() => void call(service, 'library.cancelScan', {}));
-  const summary = await call(service, 'library.scan', { roots, prune: values.prune });
-  release();
-  unsubscribe();
+  const before = service.catalog.size;
+  let summary;
+  try {
+    summary = await call(service, 'library.scan', { roots, prune: values.prune });
+  } catch (err) {
+    // A write that failed (a full disk): say what the library holds now, not what was read.
+    if (!writeErrorCode(err)) throw err;
+    status.clear();
+    console.log(
+      `Scan stopped: ${writeProblem(err)} while writing to ${service.catalog.db.uri}. ` +
+        `The library holds ${service.catalog.size} tracks (${before} before this scan); scan again once there is room.`,
+    );
+    return 1;
+  } finally {
+    release();
+    unsubscribe();
+  }
   status.clear();
   if (values.json) printJson(summary);
   else {

@@ -1,7 +1,9 @@
 /** Maintenance commands: doctor (checks and restores the database) and ffmpeg (shows or sets it). */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseRequest } from '../../shared/contract';
 import { resolveFfmpeg } from '../ffmpeg/resolve';
+import { homeLayout } from '../home/folder';
 import { acquireHomeLock } from '../home/lock';
 import { doctor, doctorLines } from '../store/doctor';
 import { UsageError, type CommandContext } from './common';
@@ -12,6 +14,12 @@ import { printJson } from './output';
  * A writer: it may restore. 1 when a table stays damaged.
  */
 export async function doctorCommand(home: string, json: boolean): Promise<number> {
+  // Nothing to check, and nothing to make: the lock would create the folder.
+  if (!existsSync(homeLayout(home).database)) {
+    if (json) printJson({ tables: [] });
+    else console.log(`No database in ${home} yet: nothing to check.`);
+    return 0;
+  }
   const lock = await acquireHomeLock(home, { access: 'write', command: 'timbre doctor' });
   try {
     const report = await doctor(home);
@@ -32,12 +40,16 @@ export async function ffmpegCommand({ service, values, args }: CommandContext): 
     // Validated like any call, but as the local user's choice: not the page's confirmation.
     await service.handlers['settings.set'](parseRequest('settings.set', { ffmpegPath }));
   }
-  const current = (await service.handlers['settings.get']({})).ffmpegPath;
+  return showFfmpeg((await service.handlers['settings.get']({})).ffmpegPath, values.json);
+}
+
+/** Prints the ffmpeg setting (`''`: auto) and the binary it resolves to. */
+export async function showFfmpeg(current: string, json: boolean): Promise<number> {
   const found = await resolveFfmpeg(current || undefined).then(
     (r) => `${r.path} (ffmpeg ${r.version}, ${r.source})`,
     (err: unknown) => `none usable: ${(err as Error).message}`,
   );
-  if (values.json) printJson({ ffmpegPath: current, resolved: found });
+  if (json) printJson({ ffmpegPath: current, resolved: found });
   else console.log(`ffmpeg setting: ${current || 'auto'}\nffmpeg used:    ${found}`);
   return 0;
 }

@@ -4,7 +4,7 @@
  * - `cluster_runs`: one row per run: id, algorithm, parameters (JSON), space, reduction (JSON),
  *   metrics (JSON: the winner's scores, the winner rule and every candidate the search scored),
  *   seconds, the Timbre version, the fingerprint of the analysed tracks it ran on, track count,
- *   created.
+ *   created, and (schema 2) the subset query that chose its tracks.
  * - `cluster_members`: one row per run and track: label (−1 noise), membership strength and the
  *   2-D map coordinates (UMAP x/y and PCA px/py).
  *
@@ -15,7 +15,15 @@ import { makeArrowTable } from '@lancedb/lancedb';
 import { Schema } from 'apache-arrow';
 import type { Database, Table } from '../store/db';
 import { sqlString } from '../store/db';
-import { float64Field, int32Field, parseJson, readNumber, readText, textField } from '../store/columns';
+import {
+  float64Field,
+  hasField,
+  int32Field,
+  parseJson,
+  readNumber,
+  readText,
+  textField,
+} from '../store/columns';
 import type { ClusterRunRecord, ClusterRunMetrics } from '../../shared/types';
 
 export const CLUSTER_RUNS = 'cluster_runs';
@@ -34,6 +42,8 @@ const runsSchema = new Schema([
   textField('fingerprint'),
   int32Field('trackCount'),
   float64Field('createdAt'),
+  // Version 2: the query that chose the clustered tracks ('' = all).
+  textField('subset'),
 ]);
 
 const membersSchema = new Schema([
@@ -76,6 +86,7 @@ function toRecord(row: Record<string, unknown>): ClusterRunRecord {
     fingerprint: readText(row.fingerprint),
     trackCount: readNumber(row.trackCount),
     createdAt: readNumber(row.createdAt),
+    subset: readText(row.subset),
   };
 }
 
@@ -89,7 +100,17 @@ export class ClusterRunStore {
   ) {}
 
   static async open(db: Database): Promise<ClusterRunStore> {
-    const runs = await db.registerTable({ name: CLUSTER_RUNS, schema: runsSchema, version: 1 });
+    const runs = await db.registerTable({
+      name: CLUSTER_RUNS,
+      schema: runsSchema,
+      version: 2,
+      migrations: {
+        1: async ({ table }) => {
+          if (!hasField(await table.schema(), 'subset'))
+            await table.addColumns([{ name: 'subset', valueSql: "CAST('' AS STRING)" }]);
+        },
+      },
+    });
     const members = await db.registerTable({ name: CLUSTER_MEMBERS, schema: membersSchema, version: 1 });
     return new ClusterRunStore(db, runs, members);
   }
@@ -134,6 +155,7 @@ export class ClusterRunStore {
             fingerprint: record.fingerprint,
             trackCount: record.trackCount,
             createdAt,
+            subset: record.subset,
           },
         ],
         { schema: runsSchema },

@@ -43,6 +43,11 @@ export async function answerMediaRequest(
   const init = { status: answer.status, headers: answer.headers };
   if (answer.kind === 'text') return new Response(answer.text, init);
   if (!answer.body) return new Response(null, init);
+  // Asked for and given up on before the answer was ready (a seek): open or start nothing.
+  if (request.signal.aborted) {
+    await answer.release();
+    return new Response(null, init);
+  }
   if (answer.kind === 'file') {
     const file = answer.open();
     return new Response(Readable.toWeb(file) as ReadableStream<Uint8Array>, init);

@@ -5,11 +5,10 @@
  * Range, which breaks seeking) and serves only what `service.mediaFile` resolves (and still is the catalogued file).
  */
 import { protocol } from 'electron';
+import { MEDIA_SCHEME } from '../../shared/csp';
 import { ffmpegForService } from '../api/media';
 import type { TimbreService } from '../api/service-types';
 import { answerMediaRequest } from './media-response';
-
-export const MEDIA_SCHEME = 'timbre-media';
 
 /** Must run before the app is ready. */
 export function registerMediaScheme(): void {

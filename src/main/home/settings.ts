@@ -1,12 +1,21 @@
-/** User settings: one JSON file in the data folder, written atomically, validated on read and write. */
+/**
+ * User settings: one JSON file in the data folder, written atomically, validated on read and write.
+ * The file holds only what the user chose (format 2); everything else is today's default, so a
+ * better default reaches every install instead of being frozen into files at their first save.
+ */
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Settings } from '../../shared/types';
 import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from '../analysis/models/embedder';
 import { DEFAULT_MODEL_ID } from '../analysis/models/manager';
+import { DEFAULT_SIMILARITY } from '../similarity/defaults';
 
+import { withoutLegacyDefaults } from './settings-legacy';
 import { salvageSettings, type SettingsPatch } from './settings-salvage';
+
+/** The file format: 2 = only the fields the user set (1, unmarked, held every field). */
+const FILE_FORMAT = 2;
 
 export type { SettingsPatch };
 
@@ -17,7 +26,7 @@ export function defaultSettings(): Settings {
     model: DEFAULT_MODEL_ID,
     patchesPerTrack: DEFAULT_PATCHES_PER_TRACK,
     windowsPerTrack: DEFAULT_WINDOWS_PER_TRACK,
-    similarity: { source: 'blend', embeddingWeight: 0.6, featureWeight: 0.4, hubnessReduction: true },
+    similarity: { ...DEFAULT_SIMILARITY },
     variety: {
       maxPerArtist: 2,
       artistWindow: 10,
@@ -25,7 +34,17 @@ export function defaultSettings(): Settings {
       collapseDuplicates: true,
       diversity: 0.2,
     },
+    playback: { transition: 'gapless', crossfadeSeconds: 4, albumGapless: true },
   };
+}
+
+/** Two patches as one: the later one's fields win, nested objects merge field by field. */
+export function mergePatches(base: SettingsPatch, patch: SettingsPatch): SettingsPatch {
+  const merged: SettingsPatch = { ...base, ...patch };
+  if (base.similarity || patch.similarity) merged.similarity = { ...base.similarity, ...patch.similarity };
+  if (base.variety || patch.variety) merged.variety = { ...base.variety, ...patch.variety };
+  if (base.playback || patch.playback) merged.playback = { ...base.playback, ...patch.playback };
+  return merged;
 }
 
 export function mergeSettings(base: Settings, patch: SettingsPatch): Settings {
@@ -34,6 +53,7 @@ export function mergeSettings(base: Settings, patch: SettingsPatch): Settings {
     ...patch,
     similarity: { ...base.similarity, ...(patch.similarity ?? {}) },
     variety: { ...base.variety, ...(patch.variety ?? {}) },
+    playback: { ...base.playback, ...(patch.playback ?? {}) },
   };
 }
 
@@ -44,6 +64,8 @@ export interface SettingsStoreOptions {
 
 export class SettingsStore {
   private current: Settings | null = null;
+  /** What the file holds: the fields the user set. */
+  private chosen: SettingsPatch = {};
   /** Set when the file exists but could not be read at all: saving would lose it. */
   private unreadable: string | null = null;
   private readonly warn: (message: string) => void;
@@ -76,7 +98,14 @@ export class SettingsStore {
       try {
         raw = JSON.parse(text);
         const salvaged = salvageSettings(raw);
-        loaded = mergeSettings(loaded, salvaged.patch);
+        const legacy = !(
+          typeof raw === 'object' &&
+          raw !== null &&
+          'format' in raw &&
+          raw.format === FILE_FORMAT
+        );
+        this.chosen = legacy ? withoutLegacyDefaults(salvaged.patch) : salvaged.patch;
+        loaded = mergeSettings(loaded, this.chosen);
         problems = salvaged.dropped;
       } catch (err) {
         problems = [`it is not valid JSON (${(err as Error).message})`];
@@ -109,7 +138,9 @@ export class SettingsStore {
   }
 
   async update(patch: SettingsPatch): Promise<Settings> {
-    const next = mergeSettings(await this.get(), patch);
+    await this.get();
+    const chosen = mergePatches(this.chosen, patch);
+    const next = mergeSettings(defaultSettings(), chosen);
     if (this.unreadable) {
       throw new Error(
         `settings file ${this.file} cannot be read (${this.unreadable}): fix its permissions before changing settings`,
@@ -118,13 +149,14 @@ export class SettingsStore {
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      await writeFile(tmp, JSON.stringify(next, null, 2) + '\n');
+      await writeFile(tmp, JSON.stringify({ format: FILE_FORMAT, ...chosen }, null, 2) + '\n');
       await rename(tmp, this.file);
     } catch (err) {
       // A full disk: the settings stay as they were, and no half-written file is left.
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
+    this.chosen = chosen;
     this.current = next;
     return next;
   }

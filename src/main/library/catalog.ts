@@ -31,6 +31,7 @@ import { parseSkips } from './skips';
 import { pathKey } from '../store/raw-path';
 import { damaged } from '../store/doctor';
 import { checkVersion, recordVersion } from '../store/watermark';
+import { IMPORTED_PATH_PREFIX, isImported } from '../../shared/imported';
 
 export type { ScanOptions } from './scan';
 
@@ -149,6 +150,11 @@ export class Catalog {
     this.changes++;
   }
 
+  /** Tracks in the catalog (missing ones included): what is stored, since writes go to the database first. */
+  get size(): number {
+    return this.tracks.size;
+  }
+
   /** Grows with every write to the tracks: lets derived views (albums, sorted lists) know when to rebuild. */
   get revision(): number {
     return this.changes;
@@ -208,6 +214,27 @@ export class Catalog {
     if (!t || t.status === 'missing' || this.scanning) return false;
     await this.upsertTracks([{ ...t, status: 'missing', updatedAt: Date.now() }], false);
     return true;
+  }
+
+  /**
+   * Puts the tracks of one imported feature table (`root` is its `imported:<path>`), replacing the
+   * tracks an earlier import of the same table made that it no longer has. Scans never touch
+   * them: their paths lie under no library folder. Returns the ids removed.
+   */
+  async replaceImported(root: string, tracks: Track[]): Promise<TrackId[]> {
+    if (!root.startsWith(IMPORTED_PATH_PREFIX)) throw new Error(`not an imported root: ${root}`);
+    if (tracks.some((t) => !isImported(t) || t.root !== root))
+      throw new Error('replaceImported takes imported tracks of that table only');
+    const keep = new Set(tracks.map((t) => t.id));
+    const gone = [...this.tracks.values()].filter((t) => t.root === root && !keep.has(t.id)).map((t) => t.id);
+    await this.deleteTracks(gone);
+    // A track imported before keeps the time it was first added.
+    const rows = tracks.map((t) => {
+      const old = this.tracks.get(t.id);
+      return old ? { ...t, addedAt: old.addedAt } : t;
+    });
+    await this.upsertTracks(rows, false);
+    return gone;
   }
 
   // ---------------------------------------------------------------- scan
@@ -303,6 +330,16 @@ export class Catalog {
 
   async get(id: TrackId): Promise<Track | null> {
     return this.tracks.get(id) ?? null;
+  }
+
+  /** Tracks by id in the order asked, unknown ids left out (the catalog is held in memory). */
+  getMany(ids: readonly TrackId[]): Track[] {
+    const out: Track[] = [];
+    for (const id of ids) {
+      const t = this.tracks.get(id);
+      if (t) out.push(t);
+    }
+    return out;
   }
 
   async getByPath(path: string): Promise<Track | null> {

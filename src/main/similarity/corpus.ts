@@ -17,6 +17,7 @@ import type { IvfOptions } from './ann';
 import type { HubStats } from './hubness';
 import { hubStats } from './hubness';
 import { normalize } from './vectors';
+import { DEFAULT_SIMILARITY } from './defaults';
 
 export interface SimilarityInput {
   /** Same order as the vectors. */
@@ -58,11 +59,8 @@ export interface EngineSettings {
 }
 
 export const defaultEngineSettings: EngineSettings = {
-  source: 'blend',
-  // Measured on the dev corpus (bench/quality.ts, docs/similarity.md): best style P@10.
-  embeddingWeight: 0.6,
-  featureWeight: 0.4,
-  hubnessReduction: true,
+  // Source, blend weights and hubness reduction: measured, see defaults.ts.
+  ...DEFAULT_SIMILARITY,
   centerEmbedding: true,
   annThreshold: 4000,
   probeFraction: 0.1,

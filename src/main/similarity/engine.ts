@@ -39,7 +39,7 @@ import { radioPicks } from './radio';
 import { seedRows } from './seeds';
 import { albumKey, artistKey, duplicateKey, makeFilter } from './rules';
 import type { GroupIds } from './rules';
-import { dotRows } from './vectors';
+import { dotRow } from './vectors';
 
 export type { SimilarityInput } from './corpus';
 export type { EngineConfig } from './engine-config';
@@ -205,7 +205,12 @@ export class SimilarityEngine {
   private calibration(sp: Space): ScoreCalibration {
     let c = this.calibrations.get(sp);
     if (!c) {
-      c = ScoreCalibration.build(sp, (a, b) => relOf(sp, rowQuery(sp, a), b, dotRows(sp.data, a, b, sp.dim)));
+      // dotRow, as the searches compute it: a pair reads the same percentile in a list of
+      // neighbours and in its explanation (dotRows sums in another order: last-bit differences
+      // put a pair on the other side of its own entry in the distribution).
+      c = ScoreCalibration.build(sp, (a, b) =>
+        relOf(sp, rowQuery(sp, a), b, dotRow(sp.data, b, sp.row(a), sp.dim)),
+      );
       this.calibrations.set(sp, c);
     }
     return c;
@@ -371,7 +376,7 @@ export class SimilarityEngine {
     source?: SimilaritySource,
   ): { cosine: number; score: number; percentile: number } {
     const sp = this.space(source);
-    const cos = dotRows(sp.data, a, b, sp.dim);
+    const cos = dotRow(sp.data, b, sp.row(a), sp.dim);
     const rel = relOf(sp, rowQuery(sp, a), b, cos);
     return { cosine: cos, score: display(sp, rel), percentile: this.calibration(sp).percentile(rel) };
   }

@@ -33,6 +33,10 @@ export function songPath(
   const picks: { i: number; score: number }[] = [{ i: a, score: 1 }];
   let prev = a;
   let lastProgress = progress(a);
+  // With centred vectors a track can be further along A→B than B itself (cos(c, A) < 0): such an
+  // overshoot is not a step towards B, and B would then be a step back.
+  const end = progress(b);
+  const goesForward = (p: number): boolean => p >= lastProgress && p <= end;
   for (let t = 1; t < steps && a !== b; t++) {
     const point = slerp(va, vb, t / steps);
     const pv = sp.row(prev);
@@ -45,7 +49,7 @@ export function songPath(
         // Close to the waypoint and to the previous pick. A step backwards (less far along A→B
         // than the previous pick) is taken only when no candidate goes forward: a path of the
         // length asked for beats a shorter one.
-        const ahead = progress(h.id) >= lastProgress;
+        const ahead = goesForward(progress(h.id));
         const v = 0.7 * h.score + 0.3 * dotRow(sp.data, h.id, pv, sp.dim);
         if ((ahead && !forward) || (ahead === forward && v > chosenV)) {
           chosenV = v;
@@ -54,6 +58,20 @@ export function songPath(
         }
       }
       if (forward) break;
+    }
+    if (!forward) {
+      // None of the waypoint's nearest goes forward: look for the waypoint's nearest among the
+      // tracks that do (a filtered search never returns short), before settling for a step back.
+      const ahead = (i: number): boolean => usable(i) && goesForward(progress(i));
+      const hits = sp.ivf ? sp.ivf.search(sp, point, 10, ahead) : exactSearch(sp, point, 10, ahead);
+      for (const h of hits) {
+        const v = 0.7 * h.score + 0.3 * dotRow(sp.data, h.id, pv, sp.dim);
+        if (!forward || v > chosenV) {
+          chosenV = v;
+          chosen = h.id;
+          forward = true;
+        }
+      }
     }
     if (chosen < 0) break; // the library has no track left to use
     used.add(chosen);

@@ -9,12 +9,15 @@ import { AppContext, useApp, useEvent } from './hooks';
 import type { AppApi, Notice, Route, Screen } from './hooks';
 import { PlayerProvider, usePlayer } from './player';
 import { useShortcuts } from './playback/shortcuts';
+import { countRender } from './render-count';
 import { parseHash, routeHash } from './routes';
 import { AlbumScreen } from './screens/Album';
 import { AlbumsScreen } from './screens/Albums';
 import { AnalysisScreen } from './screens/Analysis';
 import { ArtistScreen } from './screens/Artist';
 import { ArtistsScreen } from './screens/Artists';
+import { ClustersScreen } from './screens/Clusters';
+import { MapScreen } from './screens/Map';
 import { LibraryScreen } from './screens/Library';
 import { QueueScreen } from './screens/Queue';
 import { ScanScreen } from './screens/Scan';
@@ -27,6 +30,8 @@ const nav: { id: Screen; label: string; icon: string }[] = [
   { id: 'artists', label: 'Artists', icon: '◍' },
   { id: 'queue', label: 'Now playing', icon: '▶' },
   { id: 'similar', label: 'Similar', icon: '≈' },
+  { id: 'clusters', label: 'Clusters', icon: '⁂' },
+  { id: 'map', label: 'Map', icon: '◇' },
   { id: 'scan', label: 'Add music', icon: '+' },
   { id: 'analysis', label: 'Analysis', icon: '◔' },
   { id: 'settings', label: 'Settings', icon: '⚙' },
@@ -51,6 +56,7 @@ function Shell({
   analysis: AnalysisProgress | null;
   onAnalysis(progress: AnalysisProgress): void;
 }) {
+  countRender('Shell');
   const { go } = useApp();
   const player = usePlayer();
   const { screen } = route;
@@ -127,6 +133,8 @@ function Shell({
         {screen === 'artist' && route.param && <ArtistScreen key={route.param} name={route.param} />}
         {screen === 'queue' && <QueueScreen />}
         {screen === 'similar' && <SimilarScreen />}
+        {screen === 'clusters' && <ClustersScreen stats={stats} />}
+        {screen === 'map' && <MapScreen />}
         {screen === 'scan' && <ScanScreen progress={scan} />}
         {screen === 'analysis' && (
           <AnalysisScreen progress={analysis} stats={stats} onProgress={onAnalysis} />
@@ -139,6 +147,7 @@ function Shell({
 }
 
 export function App() {
+  countRender('App');
   // The hash holds the route, so a reload or a bookmark comes back to the same screen.
   const [route, setRoute] = useState<Route>(() => parseHash(window.location.hash));
   const routeRef = useRef(route);

@@ -4,6 +4,7 @@
  */
 import type { AlbumSummary, ArtistSummary } from '../../shared/browse-types';
 import type { Track } from '../../shared/types';
+import { MEDIA_SCHEME } from '../../shared/csp';
 import { mode } from './api/client';
 import { readToken } from './api/http-client';
 
@@ -20,7 +21,7 @@ export function coverUrl(item: HasCover, size: CoverSize = 'grid'): string {
   const [trackId, version] =
     'coverTrackId' in item ? [item.coverTrackId, item.coverVersion] : [item.id, item.updatedAt];
   const query = `size=${size}&v=${version}`;
-  if (mode === 'electron') return `timbre-media://cover/${encodeURIComponent(trackId)}?${query}`;
+  if (mode === 'electron') return `${MEDIA_SCHEME}://cover/${encodeURIComponent(trackId)}?${query}`;
   return `/cover/${encodeURIComponent(trackId)}?${query}&token=${encodeURIComponent(token)}`;
 }
 

@@ -14,6 +14,8 @@ export type Screen =
   | 'analysis'
   | 'queue'
   | 'similar'
+  | 'clusters'
+  | 'map'
   | 'settings';
 
 /** Where the window is: a screen and, for an album or artist page, which one. Kept in the URL hash. */

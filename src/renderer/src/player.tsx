@@ -8,11 +8,13 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { Seed, SimilaritySource, Track, TrackId } from '../../shared/types';
+import { IMPORTED_NO_AUDIO, isImported } from '../../shared/imported';
 import { client, errorMessage } from './api/client';
 import { absoluteCoverUrl } from './covers';
 import { useApp, useEvent } from './hooks';
 import { AudioEngine } from './playback/audio-engine';
 import type { SourceMode } from './playback/audio-engine';
+import { continuesAlbum } from './playback/continuity';
 import { describeFailure } from './playback/failure';
 import * as session from './playback/media-session';
 import { loadPlayer, loadVolume, saveHistory, saveQueue, saveVolume } from './playback/persistence';
@@ -100,7 +102,11 @@ const storage = (): Storage | null => {
 
 export function PlayerProvider({ children }: { children: ReactNode }) {
   const { notify } = useApp();
+  // Two elements: the engine plays one and loads the next track into the other (gapless, crossfade).
   const audioRef = useRef<HTMLAudioElement>(null);
+  const standbyRef = useRef<HTMLAudioElement>(null);
+  /** The entry the engine started by itself at a hand-over: loading it again would restart it. */
+  const adopted = useRef<string | null>(null);
   const engineRef = useRef<AudioEngine | null>(null);
   const [initial] = useState(() => {
     const store = storage();
@@ -158,7 +164,13 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       if (failure.retryTranscoded) {
         // A format this engine cannot decode (AIFF, WMA, tracker modules…): ffmpeg converts it.
         transcoded.current.add(track.id);
-        engine.load(url, { mode: 'transcode', autoplay: true, startAt: 0 });
+        engine.load(url, {
+          mode: 'transcode',
+          autoplay: true,
+          startAt: 0,
+          key: failed.key,
+          duration: track.duration,
+        });
         return;
       }
       setUnplayable((m) => new Map(m).set(track.id, failure.reason));
@@ -172,16 +184,33 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     [notify, skipFailed],
   );
 
+  /** A queued track imported from a feature table: marked unplayable and skipped, never fetched. */
+  const noAudio = useCallback(
+    (entry: QueueEntry) => {
+      setUnplayable((m) => new Map(m).set(entry.track.id, IMPORTED_NO_AUDIO));
+      const more = stateRef.current.index + 1 < stateRef.current.entries.length;
+      notify(
+        `Cannot play “${entry.track.title}”: ${IMPORTED_NO_AUDIO} (it came from a feature table)${more ? ' — skipping it.' : '.'}`,
+      );
+      setPlaying(false);
+      if (more) skipFailed(entry.key);
+    },
+    [notify, skipFailed],
+  );
+
   // The engine lives as long as the provider; its events reach React through refs and setters.
   const lastSaved = useRef(0);
   const onFailureRef = useRef(onFailure);
+  const noAudioRef = useRef(noAudio);
   useEffect(() => {
     onFailureRef.current = onFailure;
+    noAudioRef.current = noAudio;
   });
   useEffect(() => {
     const element = audioRef.current;
-    if (!element) return;
-    const engine = new AudioEngine(element, {
+    const standby = standbyRef.current;
+    if (!element || !standby) return;
+    const engine = new AudioEngine([element, standby], {
       playing: (on) => {
         setPlaying(on);
         session.showState(on ? 'playing' : 'paused');
@@ -198,6 +227,16 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         }
       },
       ended: () => setState((s) => Q.next(s)),
+      advanced: (key, mode) => {
+        setState((s) => {
+          const at = s.entries.findIndex((e) => e.key === key);
+          // The queue changed under the hand-over: load what the queue says instead.
+          if (at < 0) return { ...s, nonce: s.nonce + 1 };
+          if (mode === 'transcode') transcoded.current.add(s.entries[at].track.id);
+          adopted.current = key;
+          return at === s.index + 1 ? Q.next(s) : Q.jump(s, at);
+        });
+      },
       error: (code, mode) => void onFailureRef.current(code, mode),
     });
     engineRef.current = engine;
@@ -223,6 +262,22 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       progressStore.set(0, 0);
       return;
     }
+    if (isImported(now.track)) {
+      adopted.current = null;
+      // Made from a feature table: there is no file. Say so instead of asking for one.
+      engine.load(null, { mode: 'direct', autoplay: false });
+      progressStore.set(0, now.track.duration);
+      noAudioRef.current(now);
+      return;
+    }
+    if (adopted.current === now.key) {
+      // Already playing: the engine handed over to it.
+      adopted.current = null;
+      restore.current = null;
+      progressStore.set(engine.position, engine.duration || now.track.duration);
+      return;
+    }
+    adopted.current = null;
     const saved = restore.current;
     const restoring = saved !== null && saved.key === now.key && saved.nonce === stateRef.current.nonce;
     if (!restoring) restore.current = null;
@@ -231,9 +286,47 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       mode: transcoded.current.has(id) ? 'transcode' : 'direct',
       autoplay: !restoring,
       startAt: restoring ? saved.position : 0,
+      key: now.key,
+      duration: now.track.duration,
     });
     progressStore.set(restoring ? saved.position : 0, now.track.duration);
   }, [currentKey, state.nonce]);
+
+  // The engine loads what follows ahead of time (for gapless and crossfade hand-overs).
+  const following = state.index >= 0 ? (state.entries[state.index + 1] ?? null) : null;
+  const followingKey = following?.key ?? null;
+  useEffect(() => {
+    const engine = engineRef.current;
+    if (!engine) return;
+    const s = stateRef.current;
+    const now = Q.currentEntry(s);
+    const then = s.index >= 0 ? s.entries[s.index + 1] : undefined;
+    // A track made from a feature table has no file to hand over to.
+    if (!now || !then || isImported(then.track)) {
+      engine.setNext(null);
+      return;
+    }
+    const id = then.track.id;
+    engine.setNext({
+      key: then.key,
+      url: client.mediaUrl(id),
+      mode: transcoded.current.has(id) ? 'transcode' : 'direct',
+      duration: then.track.duration,
+      continuesAlbum: continuesAlbum(now.track, then.track),
+    });
+  }, [currentKey, followingKey, state.nonce]);
+
+  // How tracks hand over comes from the settings (and follows them when they are saved).
+  const applyPlayback = useCallback(() => {
+    client
+      .invoke('settings.get', {})
+      .then((s) => engineRef.current?.setTransition(s.playback))
+      .catch(() => undefined);
+  }, []);
+  useEffect(() => applyPlayback(), [applyPlayback]);
+  useEvent('library.changed', (e) => {
+    if (e.reason === 'settings') applyPlayback();
+  });
 
   useEffect(() => {
     engineRef.current?.setVolume(volume);
@@ -598,7 +691,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   return (
     <PlayerContext.Provider value={api}>
       {children}
-      <audio ref={audioRef} id="timbre-audio" preload="auto" />
+      {/* The engine names them: the playing one is always #timbre-audio. */}
+      <audio ref={audioRef} preload="auto" />
+      <audio ref={standbyRef} preload="auto" />
     </PlayerContext.Provider>
   );
 }

@@ -14,6 +14,8 @@ const screens: readonly Screen[] = [
   'analysis',
   'queue',
   'similar',
+  'clusters',
+  'map',
   'settings',
 ];
 const needsParam: readonly Screen[] = ['album', 'artist'];

@@ -1,6 +1,6 @@
 /** Usage errors and data folders that cannot be used: the same checks and words for every command, serve included. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,4 +58,23 @@ describe('timbre usage', () => {
       expect(serve.stderr.split('\n')[0]).toBe(list.stderr.split('\n')[0]);
     }
   });
+
+  it('a reading command on a data folder that does not exist says so and creates nothing', async () => {
+    const home = join(dir, 'typo', 'no-such-home');
+    for (const args of [['list'], ['stats'], ['errors'], ['similar', 'x'], ['clusters'], ['map']]) {
+      const r = await timbre([...args, '--home', home], 60_000);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/there is no Timbre library in .*no-such-home.*timbre scan DIR/s);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'typo')), args.join(' ')).toBe(false);
+    }
+    // Nothing to check or show there either, and nothing made.
+    const doctor = await timbre(['doctor', '--home', home], 60_000);
+    expect(doctor.code).toBe(0);
+    expect(doctor.stdout).toMatch(/nothing to check/);
+    const ffmpeg = await timbre(['ffmpeg', '--home', home], 60_000);
+    expect(ffmpeg.code).toBe(0);
+    expect(ffmpeg.stdout).toMatch(/ffmpeg setting: auto/);
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  }, 600_000);
 });

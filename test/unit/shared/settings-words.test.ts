@@ -21,6 +21,19 @@ describe('settings errors in words', () => {
     expect(problems({ similarity: { source: 'vibes' } })).toEqual([
       'Compare tracks by must be one of: embedding, features, blend',
     ]);
+    expect(problems({ playback: { crossfadeSeconds: 20 } })).toEqual([
+      'The crossfade length (seconds) must be at most 12',
+    ]);
+    expect(problems({ playback: { crossfadeSeconds: 0 } })).toEqual([
+      'The crossfade length (seconds) must be at least 1',
+    ]);
+    expect(problems({ playback: { transition: 'smooth' } })).toEqual([
+      'The transition between tracks must be one of: off, gapless, crossfade',
+    ]);
+    expect(problems({ playback: { albumGapless: 'yes' } })).toEqual([
+      'Gapless within an album must be on or off',
+    ]);
+    expect(problems({ playback: { transition: 'crossfade', crossfadeSeconds: 6.5 } })).toEqual([]);
     expect(problems({ workers: 2 })).toEqual([]);
   });
 

@@ -82,7 +82,8 @@ describe('exact k-NN', () => {
     const f = vectors.space('features');
     const b = vectors.space('blend');
     const dot = (sp: Space, i: number, j: number) => sp.row(i).reduce((s, v, d) => s + v * sp.row(j)[d], 0);
-    expect(dot(b, 3, 8)).toBeCloseTo(0.6 * dot(e, 3, 8) + 0.4 * dot(f, 3, 8), 5);
+    const { embeddingWeight: we, featureWeight: wf } = defaultEngineSettings;
+    expect(dot(b, 3, 8)).toBeCloseTo((we * dot(e, 3, 8) + wf * dot(f, 3, 8)) / (we + wf), 5);
   });
 });
 

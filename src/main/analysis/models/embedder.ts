@@ -36,7 +36,8 @@ export const DEFAULT_PATCHES_PER_TRACK = 8;
 /**
  * 10-s windows embedded per track by default with EfficientAT, spread over the track. Measured on a
  * larger labelled corpus by an independent pipeline: 3 windows scored style P@10 0.635 against
- * 0.641 for 10; on the dev corpus see docs/models.md (bench/analyze --windows).
+ * 0.641 for 10. On the dev corpus (bench/effat-windows.ts, default blend) 3 windows scored 0.498,
+ * 10: 0.485, every window 0.505 for 6.7× the model time (docs/benchmarks.md, similarity quality).
  */
 export const DEFAULT_WINDOWS_PER_TRACK = 3;
 

@@ -4,11 +4,13 @@
  */
 import { useApp } from '../hooks';
 import { usePlayer } from '../player';
+import { countRender } from '../render-count';
 import { Cover } from './Cover';
 import { SeekBar } from './SeekBar';
 import { NextIcon, PauseIcon, PlayIcon, PrevIcon, VolumeIcon } from './Icons';
 
 export function PlayerBar() {
+  countRender('PlayerBar');
   const player = usePlayer();
   const { go } = useApp();
   const { current } = player;

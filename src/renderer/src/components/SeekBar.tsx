@@ -6,8 +6,10 @@
 import { useState } from 'react';
 import { formatClock } from '../format';
 import { usePlayer, usePlayerProgress } from '../player';
+import { countRender } from '../render-count';
 
 export function SeekBar() {
+  countRender('SeekBar');
   const player = usePlayer();
   const { time, duration } = usePlayerProgress();
   const [dragging, setDragging] = useState<number | null>(null);

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { Request } from '../../../shared/contract';
 import type { LibraryStats, Track } from '../../../shared/types';
+import { IMPORTED_NO_AUDIO, isImported } from '../../../shared/imported';
 import { client } from '../api/client';
 import { formatDuration, nf } from '../format';
 import { useApp, useDebounced, useEvent, useKeyedLoad } from '../hooks';
@@ -217,7 +218,8 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
     if (selected?.id === t.id) classes.push('selected');
     if (player.current?.id === t.id) classes.push('playing');
     if (t.status === 'missing') classes.push('missing');
-    const failed = player.unplayable.get(t.id);
+    // Tracks made from a feature table say up front that they have no audio.
+    const failed = player.unplayable.get(t.id) ?? (isImported(t) ? IMPORTED_NO_AUDIO : undefined);
     if (failed) classes.push('unplayable');
     if (i === cursor) classes.push('cursor');
     rows.push(

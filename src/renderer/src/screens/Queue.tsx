@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import { client } from '../api/client';
+import { ClusterSuggestionsCard } from '../components/ClusterSuggestions';
 import { Cover } from '../components/Cover';
 import { PathPicker } from '../components/PathPicker';
 import { PlaylistTools } from '../components/PlaylistTools';
@@ -146,6 +147,8 @@ export function QueueScreen() {
       )}
 
       {current && pathOpen && <PathPicker onDone={() => setPathOpen(false)} />}
+
+      {current && <ClusterSuggestionsCard seedId={current.id} />}
 
       {player.queue.length > 0 && (
         <div className="card">

@@ -1,4 +1,4 @@
-/** Settings: analysis workers and model, similarity source and weights, queue variety rules. */
+/** Settings: analysis workers and model, similarity source and weights, queue variety rules, playback. */
 import { useEffect, useState } from 'react';
 import type { AppInfo, Settings } from '../../../shared/types';
 import { requestSchemas } from '../../../shared/contract';
@@ -18,6 +18,7 @@ function patchOf(draft: Settings): Request<'settings.set'> {
     windowsPerTrack: draft.windowsPerTrack,
     similarity: draft.similarity,
     variety,
+    playback: draft.playback,
   };
 }
 
@@ -67,6 +68,8 @@ export function SettingsScreen() {
     setDraft({ ...draft, similarity: { ...draft.similarity, ...patch } });
   const setVar = (patch: Partial<Settings['variety']>): void =>
     setDraft({ ...draft, variety: { ...draft.variety, ...patch } });
+  const setPlay = (patch: Partial<Settings['playback']>): void =>
+    setDraft({ ...draft, playback: { ...draft.playback, ...patch } });
 
   const save = async (): Promise<void> => {
     setSaving(true);
@@ -261,6 +264,53 @@ export function SettingsScreen() {
             onChange={(e) => setVar({ collapseDuplicates: e.target.checked })}
           />
           Skip duplicates (same recording in several places)
+        </label>
+      </div>
+
+      <div className="card form-grid">
+        <h2>Playback</h2>
+        <label className="field">
+          Between tracks
+          <select
+            value={draft.playback.transition}
+            onChange={(e) => setPlay({ transition: e.target.value as Settings['playback']['transition'] })}
+          >
+            <option value="off">A short pause</option>
+            <option value="gapless">Gapless</option>
+            <option value="crossfade">Crossfade</option>
+          </select>
+          <FieldProblem text={problemAt('playback.transition')} />
+          <span className="hint">
+            A short pause: the next track loads when one ends. Gapless: it is loaded ahead and starts exactly
+            as one ends. Crossfade: the end of one fades into the next. Formats the browser cannot decode
+            (AIFF, WMA, APE…) go through ffmpeg and may start a moment late.
+          </span>
+        </label>
+        <label className="field">
+          Crossfade length (seconds)
+          <input
+            type="number"
+            min={1}
+            max={12}
+            step={0.5}
+            disabled={draft.playback.transition !== 'crossfade'}
+            value={draft.playback.crossfadeSeconds}
+            onChange={(e) =>
+              setPlay({ crossfadeSeconds: num(e.target.value, draft.playback.crossfadeSeconds) })
+            }
+          />
+          <FieldProblem text={problemAt('playback.crossfadeSeconds')} />
+          <span className="hint">From 1 to 12 seconds; never more than half of a track.</span>
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            disabled={draft.playback.transition !== 'crossfade'}
+            checked={draft.playback.albumGapless}
+            onChange={(e) => setPlay({ albumGapless: e.target.checked })}
+          />
+          No crossfade inside an album: an album's next track (by track number) plays gaplessly, so live
+          albums and DJ mixes stay continuous
         </label>
       </div>
 

@@ -11,6 +11,7 @@ import { useTrackMenu } from '../components/TrackMenu';
 import { usePlayer } from '../player';
 import { notAnalysedHint } from './Library';
 import { SoundSearch } from '../components/SoundSearch';
+import { ClusterSuggestionsCard } from '../components/ClusterSuggestions';
 
 export function SimilarScreen() {
   const { selected, go } = useApp();
@@ -31,12 +32,6 @@ export function SimilarScreen() {
             k: 25,
             source: source === 'default' ? undefined : source,
           })
-      : null,
-  );
-  const clusters = useKeyedLoad(
-    `${seedId}`,
-    seedId
-      ? () => client.invoke('similar.clusterSuggestions', { id: seedId, sameCluster: 8, perOtherCluster: 3 })
       : null,
   );
   const explained = useKeyedLoad(
@@ -62,7 +57,6 @@ export function SimilarScreen() {
     );
   }
 
-  const suggestions = clusters?.value ?? null;
   const results = current?.value?.results ?? [];
 
   return (
@@ -150,33 +144,7 @@ export function SimilarScreen() {
             ) : null}
           </div>
 
-          <div className="card">
-            <h2>By cluster</h2>
-            {!suggestions ? (
-              <p className="muted">{clusters?.error ?? 'Loading…'}</p>
-            ) : !suggestions.clustersAvailable ? (
-              <p className="muted">
-                Clusters are not computed yet; they appear here once the library is clustered.
-              </p>
-            ) : (
-              <div className="clusters">
-                <ClusterGroup
-                  title={`Same cluster${suggestions.seedCluster ? `: ${suggestions.seedCluster.label}` : ''}`}
-                  tracks={suggestions.sameCluster}
-                  onPlay={(t) => player.playQueue([t], 0)}
-                />
-                {suggestions.otherClusters.map((g) => (
-                  <ClusterGroup
-                    key={g.cluster.id}
-                    title={g.cluster.label}
-                    subtitle={g.cluster.topTags.slice(0, 3).join(', ')}
-                    tracks={g.tracks}
-                    onPlay={(t) => player.playQueue([t], 0)}
-                  />
-                ))}
-              </div>
-            )}
-          </div>
+          <ClusterSuggestionsCard seedId={seed.id} />
         </div>
       </div>
       <SoundSearch />
@@ -271,34 +239,6 @@ function ExplanationView({ e }: { e: Explanation }) {
           </ul>
         </>
       )}
-    </div>
-  );
-}
-
-function ClusterGroup({
-  title,
-  subtitle,
-  tracks,
-  onPlay,
-}: {
-  title: string;
-  subtitle?: string;
-  tracks: SimilarTrack[];
-  onPlay(t: Track): void;
-}) {
-  if (tracks.length === 0) return null;
-  return (
-    <div className="cluster-group">
-      <div className="cluster-title">
-        {title} {subtitle && <span className="muted small">{subtitle}</span>}
-      </div>
-      <ul>
-        {tracks.map((s) => (
-          <li key={s.track.id} onDoubleClick={() => onPlay(s.track)}>
-            <span>{s.track.title || s.track.path}</span> <span className="muted">{s.track.artist}</span>
-          </li>
-        ))}
-      </ul>
     </div>
   );
 }
