@@ -2,15 +2,22 @@
  * Decode once: EfficientAT's 32 kHz decode halved in TypeScript gives the features the PCM a
  * direct 16 kHz decode would have, and the worker's kept buffers give the same PCM as fresh ones.
  */
-import { describe, expect, it } from 'vitest';
-import { readdirSync, statSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { analyzeTrack } from '../../../src/main/analysis/analyze-track';
+import { Embedder } from '../../../src/main/analysis/models/embedder';
+import { resolveModel } from '../../../src/main/analysis/models/manager';
 import { decodeAudio } from '../../../src/main/ffmpeg/decode';
 import { PcmBuffers } from '../../../src/main/ffmpeg/pcm-buffers';
 import { Decimator2 } from '../../../src/main/analysis/dsp/decimate';
 import { decodePlan } from '../../../src/main/analysis/decode-plan';
 import { FEATURE_NAMES, extractFeatures } from '../../../src/main/analysis/features/extract';
-import { fixtureLibraryDir } from '../../helpers/shared';
+import { fixtureLibraryDir, modelsRootDir } from '../../helpers/shared';
+
+const home = mkdtempSync(join(tmpdir(), 'timbre-decode-once-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -92,5 +99,32 @@ describe('decode once at 32 kHz', () => {
     }
     // The fixtures are all ~30 s: after the first, every decode reused the first one's memory.
     expect(buffers.bytes).toBeLessThan(2 * 32 * 32000 * 4);
+  });
+
+  it('analyses a track with mn04 from one 32 kHz decode: same embedding, features as from 16 kHz', async () => {
+    const model = await resolveModel('mn04', { home, modelsDir: modelsRootDir, allowDownload: false });
+    const embedder = await Embedder.load(model);
+    try {
+      const buffers = new PcmBuffers();
+      for (const file of library.slice(0, 2)) {
+        const result = await analyzeTrack(
+          { trackId: 't', path: file, durationHint: 0 },
+          { analysisVersion: 'v', embedder, patches: 3, buffers },
+        );
+        expect(result.timings.resampleMs).toBeGreaterThan(0);
+        const pcm32 = (await decodeAudio(file, { rates: [32000] })).pcm.get(32000)!;
+        const reference = await embedder.embed(pcm32, { patches: 3 });
+        expect(Array.from(result.embeddings[0].mean)).toEqual(Array.from(reference.mean));
+        const direct = extractFeatures((await decodeAudio(file, { rates: [16000] })).pcm.get(16000)!, 16000);
+        const got = result.features.vector;
+        for (let i = 0; i < got.length; i++) {
+          expect(Math.abs(got[i] - direct.vector[i]), `${file} ${FEATURE_NAMES[i]}`).toBeLessThanOrEqual(
+            0.01 * Math.abs(direct.vector[i]) + 0.02,
+          );
+        }
+      }
+    } finally {
+      await embedder.close();
+    }
   });
 });
