@@ -72,7 +72,8 @@ Clusters
 Other
   serve                  run the app in browser mode on 127.0.0.1 [--port N]
                          (same address every launch; --new-address makes a new port and token)
-  doctor                 check every database table; restore damaged ones to their newest readable version
+  doctor                 check every database table; restore damaged ones to their newest readable version,
+                         or rebuild them (the catalog by rescanning its folders, keeping every id)
   ffmpeg [PATH|auto]     show or set the ffmpeg Timbre runs (auto: PATH, then the bundled one)
 
 Global options
@@ -112,6 +113,9 @@ const READ_ONLY = new Set([
   'map',
   'export',
 ]);
+
+/** Writers with nothing to do without a library: they make no data folder either. */
+const NEEDS_LIBRARY = new Set(['analyze', 'analyse', 'cluster']);
 
 /** Every command that runs on an open service, by name. */
 const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
@@ -176,7 +180,7 @@ async function run(argv: string[]): Promise<number> {
   const noLibrary = !existsSync(homeLayout(home).database);
   if (!implementation) return doctorCommand(home, values.json);
   if (noLibrary && command === 'ffmpeg' && args.length === 0) return showFfmpeg('', values.json);
-  if (noLibrary && READ_ONLY.has(command)) throw new NoLibraryError(home);
+  if (noLibrary && (READ_ONLY.has(command) || NEEDS_LIBRARY.has(command))) throw new NoLibraryError(home);
 
   const service = await createService({
     home: values.home,

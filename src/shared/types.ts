@@ -401,6 +401,8 @@ export interface ClusterCandidateScores {
   clusters: number;
   noiseShare: number;
   adjustedSilhouette: number | null;
+  /** Davies–Bouldin and Calinski–Harabasz with noise rows attached to the nearest cluster (what the rule ranks). */
+  partition?: { daviesBouldin: number | null; calinskiHarabasz: number | null };
   eligible: boolean;
   reason?: string;
   meanRank?: number;

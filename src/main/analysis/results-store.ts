@@ -229,8 +229,7 @@ export class ResultsStore {
     } else if (listDim(await table.schema(), 'featureVector') !== dim) {
       // The feature extractor changed its vector length (a new FEATURES_VERSION): every stored
       // row is stale anyway and cannot live in the new schema, so the table starts over.
-      await this.db.connection.dropTable(ANALYSIS);
-      table = await this.db.connection.createEmptyTable(ANALYSIS, analysisSchema(dim));
+      table = await this.db.recreateTable(ANALYSIS, analysisSchema(dim));
     }
     this.analysis = table;
     if (this.db.getMeta(FEATURE_NAMES_KEY) !== JSON.stringify(names)) {
@@ -246,8 +245,7 @@ export class ResultsStore {
       const schema = await existing.schema();
       if (listDim(schema, 'vector') === dim && listDim(schema, 'tags') === tagCount) return existing;
       // Same model id, different shape (a new conversion): the old rows cannot be kept.
-      await this.db.connection.dropTable(name);
-      const table = await this.db.connection.createEmptyTable(name, embeddingsSchema(dim, tagCount));
+      const table = await this.db.recreateTable(name, embeddingsSchema(dim, tagCount));
       this.embeddings.set(name, table);
       return table;
     }
@@ -435,5 +433,7 @@ export class ResultsStore {
     for (const table of this.tables()) {
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     }
+    // Older versions are gone now: the newest is what a lost manifest must be measured against.
+    await this.db.markVersions();
   }
 }

@@ -5,6 +5,7 @@
 import { Schema } from 'apache-arrow';
 import type { Database, Migration, Table } from '../store/db';
 import { sqlString } from '../store/db';
+import { damaged } from '../store/doctor';
 import { float32ListField, float64Field, int32Field, hasField, textField } from '../store/columns';
 
 export const ANALYSIS = 'analysis';
@@ -70,9 +71,20 @@ export const embeddingsMigrations: Record<number, Migration> = {
   },
 };
 
+/** Opens a table to read its schema; one that cannot be opened is damage, said in words. */
+async function openExisting(db: Database, name: string): Promise<Table> {
+  try {
+    const table = await db.connection.openTable(name);
+    await table.schema();
+    return table;
+  } catch (e) {
+    throw damaged(name, e);
+  }
+}
+
 /** Registers an existing per-model table, migrating it to the current schema. */
 export async function registerEmbeddings(db: Database, name: string): Promise<Table> {
-  const existing = await db.connection.openTable(name);
+  const existing = await openExisting(db, name);
   const schema = await existing.schema();
   existing.close();
   return db.registerTable({
@@ -85,7 +97,7 @@ export async function registerEmbeddings(db: Database, name: string): Promise<Ta
 
 /** Registers a table that already exists, with the schema it has. */
 export async function registerExisting(db: Database, name: string): Promise<Table> {
-  const existing = await db.connection.openTable(name);
+  const existing = await openExisting(db, name);
   const schema = await existing.schema();
   existing.close();
   return db.registerTable({ name, schema, version: 1 });

@@ -27,7 +27,9 @@ import type {
 import { clusterCsv, clusterPlaylists, playlistFile, type ExportRow } from '../clusters/export';
 import type { Progress } from '../clusters/matrix';
 import { type ClusterOutcome, type ClusterRequest, runClustering } from '../clusters/pipeline';
-import { runClusteringInWorker } from '../clusters/runner';
+import { runClusteringInWorker, runTsneInWorker } from '../clusters/runner';
+import { TSNE_LIMIT, tsne } from '../clusters/tsne';
+import { Joiner } from '../clusters/join';
 import { pca } from '../clusters/reduce';
 import { profileClusters } from '../clusters/profiles';
 import type { ClusterRunStore, MemberRow } from '../clusters/run-store';
@@ -54,7 +56,12 @@ export interface ClusterServiceOptions {
   /** Catalogued tracks by id (unknown ids left out): exports and map labels. */
   tracks?: (ids: string[]) => Track[];
   workerThreshold?: number;
+  /** False when the service only reads the home: maps made on demand are then not stored. */
+  canWrite?: boolean;
 }
+
+/** t-SNE is slower per track than a clustering: above this many it goes to a worker process. */
+const TSNE_IN_PROCESS = 500;
 
 const IDLE: ClusterProgress = {
   state: 'idle',
@@ -99,6 +106,14 @@ function candidateScores(c: Candidate): ClusterCandidateScores {
     clusters: c.scores.clusters,
     noiseShare: c.scores.noiseShare,
     adjustedSilhouette: finite(c.adjustedSilhouette),
+    ...(c.partition
+      ? {
+          partition: {
+            daviesBouldin: finite(c.partition.daviesBouldin),
+            calinskiHarabasz: finite(c.partition.calinskiHarabasz),
+          },
+        }
+      : {}),
     eligible: c.eligible,
     ...(c.reason !== undefined ? { reason: c.reason } : {}),
     ...(c.meanRank !== undefined ? { meanRank: c.meanRank } : {}),
@@ -119,6 +134,12 @@ export interface ClusteringInput {
   dim: number;
   features: { values: Matrix; descriptors: FeatureDescriptor[] };
   tags: { names: string[]; data: Float32Array } | null;
+  /**
+   * The values the space is derived from, when the derivation depends on the other rows (the
+   * imported space standardises over them): fingerprints hash these, so that tracks joining
+   * later do not make the run's own tracks look changed.
+   */
+  raw?: { data: Float32Array; dim: number };
 }
 
 /** The rows of an input the predicate keeps (the input itself when it keeps all). */
@@ -143,6 +164,7 @@ function subsetOf(input: ClusteringInput, keep: ((t: Track) => boolean) | null):
       descriptors: input.features.descriptors,
     },
     tags: input.tags ? { names: input.tags.names, data: pick(input.tags.data, tagDim) } : null,
+    ...(input.raw ? { raw: { data: pick(input.raw.data, input.raw.dim), dim: input.raw.dim } } : {}),
   };
 }
 
@@ -156,6 +178,38 @@ function fingerprint(source: string, ids: string[], data: Float32Array): string 
   for (const id of ids) h.update(id).update('\0');
   h.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return h.digest('hex').slice(0, 32);
+}
+
+/** Version 2 fingerprints: over the run's own tracks, by id, so that tracks joining later leave it. */
+const FINGERPRINT_V2 = 'v2:';
+
+/**
+ * The fingerprint of the tracks `ids` as `input` has them now (sorted by id: order-free), or null
+ * when one of them is no longer there.
+ */
+function memberFingerprint(input: ClusteringInput, ids: string[], rowOf: Map<string, number>): string | null {
+  const h = createHash('sha256');
+  h.update(input.source);
+  for (const id of [...ids].sort()) {
+    const r = rowOf.get(id);
+    if (r === undefined) return null;
+    const { data, dim } = input.raw ?? input;
+    const v = data.subarray(r * dim, (r + 1) * dim);
+    h.update(id)
+      .update('\0')
+      .update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+  return FINGERPRINT_V2 + h.digest('hex').slice(0, 32);
+}
+
+/** A joined track's vector, hashed (to see a re-analysis change it). */
+function vectorHash(input: ClusteringInput, row: number): string {
+  const { data, dim } = input.raw ?? input;
+  const v = data.subarray(row * dim, (row + 1) * dim);
+  return createHash('sha256')
+    .update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 interface Described {
@@ -174,8 +228,13 @@ export class ClusterService {
     importedRevision: number;
     described: Described;
   } | null = null;
-  private applied = new WeakMap<SimilarityEngine, { runId: string; size: number }>();
+  private applied = new WeakMap<SimilarityEngine, { runId: string; size: number; joins: number }>();
+  /** Bumped when tracks join the active run (what the engine was given changes). */
+  private joins = 0;
   private running: Promise<ClusterRun> | null = null;
+  private joining: Promise<void> = Promise.resolve();
+  /** The joiner of the active run (its members' statistics), kept while run and engine stay. */
+  private joiner: { runId: string; engine: SimilarityEngine | null; joiner: Joiner } | null = null;
   private abort: AbortController | null = null;
   private progress: ClusterProgress = IDLE;
   private lastProgressAt = 0;
@@ -189,6 +248,15 @@ export class ClusterService {
     private readonly imported: ImportedSource = async () => null,
     private readonly options: ClusterServiceOptions = {},
   ) {}
+
+  /** The stored members of a run, kept for the active one: joins read them on every analysed batch. */
+  private memberCache: { runId: string; members: MemberRow[] } | null = null;
+
+  private async membersOf(runId: string): Promise<MemberRow[]> {
+    if (this.memberCache?.runId !== runId)
+      this.memberCache = { runId, members: await this.store.members(runId) };
+    return this.memberCache.members;
+  }
 
   /** The engine, or null while nothing is analysed (imported tracks can still be clustered). */
   private async engineOrNull(): Promise<SimilarityEngine | null> {
@@ -261,6 +329,7 @@ export class ClusterService {
       dim: sp.space.dim,
       features: { values: sp.scalars, descriptors: IMPORTED_WORDS },
       tags: null,
+      raw: { data: values, dim },
     };
   }
 
@@ -438,11 +507,11 @@ export class ClusterService {
       },
       seconds,
       libraryVersion: packageVersion(),
-      fingerprint: fingerprint(
-        input.source,
+      fingerprint: memberFingerprint(
+        input,
         input.tracks.map((t) => t.id),
-        input.data,
-      ),
+        new Map(input.tracks.map((t, i) => [t.id, i])),
+      ) as string,
       trackCount: n,
       subset,
       members,
@@ -451,17 +520,111 @@ export class ClusterService {
     return { ...record, stale: false };
   }
 
-  /** Is the run still a clustering of the library as the engine sees it now? */
-  private isStale(run: ClusterRunRecord, input: ClusteringInput): boolean {
+  /**
+   * Is the run still a clustering of the library as the engine sees it now? Stale when its own
+   * tracks changed (vectors, or gone), a track that joined it changed, or (unless `pending` is
+   * allowed) a track of its subset is in neither (analysed since and not joined yet).
+   */
+  private isStale(
+    run: ClusterRunRecord,
+    input: ClusteringInput,
+    members: MemberRow[],
+    options: { pending?: boolean } = {},
+  ): boolean {
     const space = run.space.split(':')[0] as Space;
     if (`${space}:${input.source}` !== run.space) return true;
-    return (
-      fingerprint(
-        input.source,
-        input.tracks.map((t) => t.id),
-        input.data,
-      ) !== run.fingerprint
+    if (!run.fingerprint.startsWith(FINGERPRINT_V2)) {
+      // Runs from before joining existed: their fingerprint covers the whole input in row order.
+      return (
+        fingerprint(
+          input.source,
+          input.tracks.map((t) => t.id),
+          input.data,
+        ) !== run.fingerprint
+      );
+    }
+    const rowOf = new Map(input.tracks.map((t, i) => [t.id, i]));
+    const own = members.filter((mr) => !mr.joined).map((mr) => mr.trackId);
+    if (memberFingerprint(input, own, rowOf) !== run.fingerprint) return true;
+    for (const mr of members) {
+      if (!mr.joined) continue;
+      const r = rowOf.get(mr.trackId);
+      if (r === undefined || vectorHash(input, r) !== mr.vhash) return true;
+    }
+    if (options.pending) return false;
+    const known = new Set(members.map((mr) => mr.trackId));
+    return input.tracks.some((t) => !known.has(t.id));
+  }
+
+  /**
+   * Tracks just analysed (`ids`) join the active run if they belong to its subset and it is
+   * still current (clusters/join.ts). Batches are serialised; returns how many joined.
+   */
+  join(ids: string[]): Promise<number> {
+    const job = this.joining.then(() => this.joinNow(ids));
+    this.joining = job.then(
+      () => undefined,
+      () => undefined,
     );
+    return job;
+  }
+
+  private async joinNow(ids: string[]): Promise<number> {
+    if (ids.length === 0 || this.running) return 0;
+    const run = await this.store.active();
+    if (!run) return 0;
+    const engine = await this.engineOrNull();
+    if (!engine && !run.space.endsWith(':imported')) return 0;
+    const space = run.space.split(':')[0] as Space;
+    const input = await this.inputFor(space, run.subset, engine).catch(() => null);
+    if (!input) return 0;
+    const members = await this.membersOf(run.id);
+    if (this.isStale(run, input, members, { pending: true })) return 0;
+    const rowOf = new Map(input.tracks.map((t, i) => [t.id, i]));
+    const known = new Set(members.map((mr) => mr.trackId));
+    const fresh = [...new Set(ids)].filter((id) => rowOf.has(id) && !known.has(id));
+    if (fresh.length === 0) return 0;
+    let joiner = this.joiner;
+    if (!joiner || joiner.runId !== run.id || joiner.engine !== engine) {
+      const own = members.filter((mr) => !mr.joined && rowOf.has(mr.trackId));
+      const data = new Float32Array(own.length * input.dim);
+      own.forEach((mr, j) => {
+        const r = rowOf.get(mr.trackId) as number;
+        data.set(input.data.subarray(r * input.dim, (r + 1) * input.dim), j * input.dim);
+      });
+      joiner = {
+        runId: run.id,
+        engine,
+        joiner: new Joiner({
+          algorithm: run.algorithm,
+          params: run.params,
+          members: { data, n: own.length, dim: input.dim },
+          labels: Int32Array.from(own, (mr) => mr.label),
+          strengths: Float32Array.from(own, (mr) => mr.strength),
+          umap: Float32Array.from(own.flatMap((mr) => [mr.x, mr.y])),
+          pca: Float32Array.from(own.flatMap((mr) => [mr.px, mr.py])),
+        }),
+      };
+      this.joiner = joiner;
+    }
+    const points = new Float32Array(fresh.length * input.dim);
+    fresh.forEach((id, j) => {
+      const r = rowOf.get(id) as number;
+      points.set(input.data.subarray(r * input.dim, (r + 1) * input.dim), j * input.dim);
+    });
+    const placed = joiner.joiner.join({ data: points, n: fresh.length, dim: input.dim });
+    const rows: MemberRow[] = fresh.map((id, j) => ({
+      trackId: id,
+      ...placed[j],
+      joined: true,
+      vhash: vectorHash(input, rowOf.get(id) as number),
+    }));
+    await this.store.addMembers(run.id, rows);
+    if (this.memberCache?.runId === run.id)
+      this.memberCache = { runId: run.id, members: [...members, ...rows] };
+    this.cache = null;
+    this.joins++;
+    return fresh.length;
   }
 
   private async describe(runId?: string): Promise<Described | null> {
@@ -479,7 +642,7 @@ export class ClusterService {
       this.cache.importedRevision === this.importedRevision
     )
       return this.cache.described;
-    const members = await this.store.members(run.id);
+    const members = await this.membersOf(run.id);
     // Profiles are measured on the tracks of the run that are still there, in its space.
     const space = run.space.split(':')[0] as Space;
     let input: ClusteringInput;
@@ -489,7 +652,7 @@ export class ClusterService {
       // A stored query this version cannot read: describe the run from nothing, as stale.
       input = { ...(await this.inputFor(space, '', engine)), tracks: [], data: new Float32Array(0) };
     }
-    const stale = this.isStale(run, input);
+    const stale = this.isStale(run, input, members);
     const active: ClusterRun = { ...run, stale };
     const rowOf = new Map(input.tracks.map((t, i) => [t.id, i]));
     const kept = members.filter((mr) => rowOf.has(mr.trackId));
@@ -572,6 +735,7 @@ export class ClusterService {
   async map(req: ParsedRequest<'clusters.map'>): Promise<ClusterMap> {
     const d = await this.describe();
     if (!d) return { runId: null, method: req.method, stale: false, points: [] };
+    if (req.method === 'tsne') return this.tsneMap(d);
     const umap = req.method === 'umap';
     const known = new Map(
       (this.options.tracks?.(d.members.map((mr) => mr.trackId)) ?? []).map((t) => [t.id, t]),
@@ -672,6 +836,52 @@ export class ClusterService {
   }
 
   /**
+   * The t-SNE map of the active run: made on first request (in a worker process) from the run's
+   * tracks in its space, then stored with the run (not when this service only reads the home).
+   */
+  private async tsneMap(d: Described): Promise<ClusterMap> {
+    const labelOf = new Map(d.members.map((mr) => [mr.trackId, mr.label]));
+    let rows = await this.store.map(d.run.id, 'tsne');
+    if (rows.length === 0) {
+      const n = d.members.length;
+      if (n > TSNE_LIMIT)
+        throw new ApiError(
+          'unavailable',
+          `The t-SNE map is limited to ${TSNE_LIMIT.toLocaleString('en')} tracks (this run has ${n.toLocaleString('en')}): it would take too long here. Use the UMAP map (--method umap).`,
+        );
+      const space = d.run.space.split(':')[0] as Space;
+      const input = await this.inputFor(space, d.run.subset, await this.engineOrNull());
+      const rowOf = new Map(input.tracks.map((t, i) => [t.id, i]));
+      const kept = d.members.filter((mr) => rowOf.has(mr.trackId));
+      const data = new Float32Array(kept.length * input.dim);
+      kept.forEach((mr, j) => {
+        const r = rowOf.get(mr.trackId) as number;
+        data.set(input.data.subarray(r * input.dim, (r + 1) * input.dim), j * input.dim);
+      });
+      const m: Matrix = { data, n: kept.length, dim: input.dim };
+      const coordinates = m.n > TSNE_IN_PROCESS ? await runTsneInWorker(m, 1) : tsne(m, { seed: 1 }).data;
+      rows = kept.map((mr, j) => ({ trackId: mr.trackId, x: coordinates[2 * j], y: coordinates[2 * j + 1] }));
+      if (this.options.canWrite !== false) await this.store.saveMap(d.run.id, 'tsne', rows);
+    }
+    const known = new Map((this.options.tracks?.(rows.map((r) => r.trackId)) ?? []).map((t) => [t.id, t]));
+    return {
+      runId: d.run.id,
+      method: 'tsne',
+      stale: d.run.stale,
+      points: rows.map((r) => {
+        const t = known.get(r.trackId);
+        return {
+          id: r.trackId,
+          x: r.x,
+          y: r.y,
+          clusterId: labelOf.get(r.trackId) ?? -1,
+          ...(t ? { title: t.title || t.path, artist: t.artist } : {}),
+        };
+      }),
+    };
+  }
+
+  /**
    * Gives the engine the active run's clusters (once per engine and run). Tracks the run does not
    * know (analysed after it) are left out of every cluster. Returns whether the run is stale.
    */
@@ -682,11 +892,11 @@ export class ClusterService {
       return { applied: false, stale: false };
     }
     const done = this.applied.get(engine);
-    if (!done || done.runId !== d.run.id || done.size !== engine.size) {
+    if (!done || done.runId !== d.run.id || done.size !== engine.size || done.joins !== this.joins) {
       const labelOf = new Map(d.members.map((mr) => [mr.trackId, mr.label]));
       const assignments = Int32Array.from(engine.rowIds().map((id) => labelOf.get(id) ?? -1));
       engine.setClusters({ assignments, info: d.info });
-      this.applied.set(engine, { runId: d.run.id, size: engine.size });
+      this.applied.set(engine, { runId: d.run.id, size: engine.size, joins: this.joins });
     }
     return { applied: true, stale: d.run.stale };
   }

@@ -30,7 +30,7 @@ import { ClusterService } from './clusters-service';
 import { ClusterRunStore } from '../clusters/run-store';
 import { ImportedFeatureStore } from '../library/imported-store';
 import { importFeatures } from '../library/import-features';
-import { IMPORTED_FORMAT, isImported } from '../../shared/imported';
+import { IMPORTED_FORMAT, IMPORTED_PATH_PREFIX, isImported } from '../../shared/imported';
 
 export interface ServiceOptions {
   home?: string;
@@ -132,8 +132,12 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   // Written results change what "similar" answers; tell clients at most every few seconds.
   let lastChangedAt = 0;
   engine.on('written', (ids: string[]) => {
-    // New tracks join the similarity engine at once; anything else waits for its rebuild.
-    void similarity.added(ids);
+    // New tracks join the similarity engine at once; anything else waits for its rebuild. Then
+    // they join the active clustering run (assigned, not re-run), off the analysis path.
+    void similarity
+      .added(ids)
+      .then(() => clusters.join(ids))
+      .catch((err: unknown) => process.emitWarning(`new tracks did not join the clusters: ${String(err)}`));
     const now = Date.now();
     if (now - lastChangedAt > 5000) {
       lastChangedAt = now;
@@ -186,6 +190,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     {
       onProgress: (p) => emit('clusters.progress', p),
       tracks: tracksById,
+      canWrite: access !== 'read',
     },
   );
 
@@ -323,6 +328,9 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       try {
         const summary = await importFeatures(catalog, importedFeatures, req.path);
         clusters.importedChanged();
+        // New rows join an active run on imported features, as analysed tracks join theirs.
+        const root = `${IMPORTED_PATH_PREFIX}${summary.path}`;
+        await clusters.join((await catalog.allTracks()).filter((t) => t.root === root).map((t) => t.id));
         emit('library.changed', { reason: 'scan' });
         return summary;
       } catch (err) {

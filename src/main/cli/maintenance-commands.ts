@@ -6,6 +6,8 @@ import { resolveFfmpeg } from '../ffmpeg/resolve';
 import { homeLayout } from '../home/folder';
 import { acquireHomeLock } from '../home/lock';
 import { doctor, doctorLines } from '../store/doctor';
+import { rebuildCatalog, rebuildLine } from '../library/rebuild';
+import { createService } from '../api/service';
 import { UsageError, type CommandContext } from './common';
 import { printJson } from './output';
 
@@ -23,9 +25,24 @@ export async function doctorCommand(home: string, json: boolean): Promise<number
   const lock = await acquireHomeLock(home, { access: 'write', command: 'timbre doctor' });
   try {
     const report = await doctor(home);
-    if (json) printJson(report);
-    else for (const line of doctorLines(report)) console.log(line);
-    return report.tables.some((t) => t.state === 'damaged') ? 1 : 0;
+    if (!json) for (const line of doctorLines(report)) console.log(line);
+    if (report.tables.some((t) => t.state === 'damaged')) {
+      if (json) printJson(report);
+      return 1;
+    }
+    // What was set aside is made anew now: the catalog by rescanning (ids kept), the other tables
+    // empty as every store opens them (results are redone by the next analysis).
+    const catalogLost = report.tables.some(
+      (t) => t.state === 'set-aside' && (t.name === 'tracks' || t.name === 'scan_errors'),
+    );
+    const rebuild = catalogLost ? await rebuildCatalog(home) : undefined;
+    if (rebuild && !json) console.log(rebuildLine(rebuild));
+    if (report.tables.some((t) => t.state === 'set-aside')) {
+      const service = await createService({ home, mode: 'cli', command: 'timbre doctor' });
+      await service.close();
+    }
+    if (json) printJson(rebuild ? { ...report, rebuild } : report);
+    return 0;
   } finally {
     lock.release();
   }

@@ -43,10 +43,24 @@ export const runMessageSchema = z
   })
   .refine((m) => m.data.length === m.n * m.dim, 'data length must be n × dim');
 
+/** A t-SNE map alone (asked for after a run, by `clusters.map`). */
+export const tsneMessageSchema = z
+  .object({
+    type: z.literal('tsne'),
+    data: z.instanceof(Float32Array),
+    n: z.number().int().min(0),
+    dim: z.number().int().min(1),
+    seed: z.number().int().optional(),
+  })
+  .refine((m) => m.data.length === m.n * m.dim, 'data length must be n × dim');
+
 export type HostToWorker =
-  { type: 'run'; data: Float32Array; n: number; dim: number; request: ClusterRequest } | { type: 'cancel' };
+  | { type: 'run'; data: Float32Array; n: number; dim: number; request: ClusterRequest }
+  | { type: 'tsne'; data: Float32Array; n: number; dim: number; seed?: number }
+  | { type: 'cancel' };
 
 export type WorkerToHost =
   | { type: 'progress'; progress: Progress }
   | { type: 'done'; outcome: ClusterOutcome }
+  | { type: 'map'; coordinates: Float32Array }
   | { type: 'error'; message: string; aborted: boolean };

@@ -7,6 +7,7 @@
  *   created, and (schema 2) the subset query that chose its tracks.
  * - `cluster_members`: one row per run and track: label (−1 noise), membership strength and the
  *   2-D map coordinates (UMAP x/y and PCA px/py).
+ * - `cluster_maps`: maps made after a run, on demand (t-SNE): one row per run, method and track.
  *
  * The active run is the one chosen in meta `clusters:active`, else the latest. Whether it is stale
  * is the caller's comparison of its fingerprint with the library's current one.
@@ -28,6 +29,7 @@ import type { ClusterRunRecord, ClusterRunMetrics } from '../../shared/types';
 
 export const CLUSTER_RUNS = 'cluster_runs';
 export const CLUSTER_MEMBERS = 'cluster_members';
+export const CLUSTER_MAPS = 'cluster_maps';
 const ACTIVE_KEY = 'clusters:active';
 
 const runsSchema = new Schema([
@@ -55,7 +57,25 @@ const membersSchema = new Schema([
   float64Field('y'),
   float64Field('px'),
   float64Field('py'),
+  // Version 2: 1 for a track that joined the run after it was made (clusters/join.ts), with the
+  // hash of its vector then (a re-analysis that changes it makes the run stale).
+  int32Field('joined'),
+  textField('vhash'),
 ]);
+
+const mapsSchema = new Schema([
+  textField('runId'),
+  textField('method'),
+  textField('trackId'),
+  float64Field('x'),
+  float64Field('y'),
+]);
+
+export interface MapRow {
+  trackId: string;
+  x: number;
+  y: number;
+}
 
 export interface MemberRow {
   trackId: string;
@@ -67,10 +87,29 @@ export interface MemberRow {
   /** PCA map coordinates. */
   px: number;
   py: number;
+  /** Joined after the run was made (not clustered with it). */
+  joined?: boolean;
+  /** The joined track's vector hash when it joined ('' for the run's own tracks). */
+  vhash?: string;
 }
 
 export interface NewRun extends Omit<ClusterRunRecord, 'id' | 'createdAt'> {
   members: MemberRow[];
+}
+
+function memberRow(runId: string, m: MemberRow): Record<string, unknown> {
+  return {
+    runId,
+    trackId: m.trackId,
+    label: m.label,
+    strength: m.strength,
+    x: m.x,
+    y: m.y,
+    px: m.px,
+    py: m.py,
+    joined: m.joined ? 1 : 0,
+    vhash: m.vhash ?? '',
+  };
 }
 
 function toRecord(row: Record<string, unknown>): ClusterRunRecord {
@@ -97,6 +136,7 @@ export class ClusterRunStore {
     private readonly db: Database,
     private readonly runs: Table,
     private readonly membersTable: Table,
+    private readonly mapsTable: Table,
   ) {}
 
   static async open(db: Database): Promise<ClusterRunStore> {
@@ -111,8 +151,22 @@ export class ClusterRunStore {
         },
       },
     });
-    const members = await db.registerTable({ name: CLUSTER_MEMBERS, schema: membersSchema, version: 1 });
-    return new ClusterRunStore(db, runs, members);
+    const members = await db.registerTable({
+      name: CLUSTER_MEMBERS,
+      schema: membersSchema,
+      version: 2,
+      migrations: {
+        1: async ({ table }) => {
+          const schema = await table.schema();
+          if (!hasField(schema, 'joined'))
+            await table.addColumns([{ name: 'joined', valueSql: 'CAST(0 AS INT)' }]);
+          if (!hasField(schema, 'vhash'))
+            await table.addColumns([{ name: 'vhash', valueSql: "CAST('' AS STRING)" }]);
+        },
+      },
+    });
+    const maps = await db.registerTable({ name: CLUSTER_MAPS, schema: mapsSchema, version: 1 });
+    return new ClusterRunStore(db, runs, members, maps);
   }
 
   /** Stores a run and makes it the active one. Writes are serialised. */
@@ -134,7 +188,7 @@ export class ClusterRunStore {
     if (members.length > 0) {
       await this.membersTable.add(
         makeArrowTable(
-          members.map((m) => ({ runId: id, ...m })),
+          members.map((m) => memberRow(id, m)),
           { schema: membersSchema },
         ),
       );
@@ -197,6 +251,34 @@ export class ClusterRunStore {
     return run;
   }
 
+  /** Stores a map made after the run (replacing one of the same method). */
+  saveMap(runId: string, method: string, points: MapRow[]): Promise<void> {
+    const job = this.writing.then(async () => {
+      await this.mapsTable.delete(`runId = ${sqlString(runId)} AND method = ${sqlString(method)}`);
+      if (points.length === 0) return;
+      await this.mapsTable.add(
+        makeArrowTable(
+          points.map((p) => ({ runId, method, ...p })),
+          { schema: mapsSchema },
+        ),
+      );
+    });
+    this.writing = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    return job;
+  }
+
+  /** A stored map of the run by that method (empty when none was made). */
+  async map(runId: string, method: string): Promise<MapRow[]> {
+    const rows = (await this.mapsTable
+      .query()
+      .where(`runId = ${sqlString(runId)} AND method = ${sqlString(method)}`)
+      .toArray()) as Record<string, unknown>[];
+    return rows.map((r) => ({ trackId: readText(r.trackId), x: readNumber(r.x), y: readNumber(r.y) }));
+  }
+
   async members(runId: string): Promise<MemberRow[]> {
     const rows = (await this.membersTable
       .query()
@@ -210,6 +292,26 @@ export class ClusterRunStore {
       y: readNumber(r.y),
       px: readNumber(r.px),
       py: readNumber(r.py),
+      joined: readNumber(r.joined) === 1,
+      vhash: readText(r.vhash),
     }));
+  }
+
+  /** Adds tracks that joined the run after it was made (ids not already members). */
+  addMembers(runId: string, members: MemberRow[]): Promise<void> {
+    const job = this.writing.then(async () => {
+      if (members.length === 0) return;
+      await this.membersTable.add(
+        makeArrowTable(
+          members.map((m) => memberRow(runId, { ...m, joined: true })),
+          { schema: membersSchema },
+        ),
+      );
+    });
+    this.writing = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    return job;
   }
 }

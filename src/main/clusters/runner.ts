@@ -27,8 +27,29 @@ export function runClusteringInWorker(
   request: ClusterRequest,
   control: RunControl = {},
 ): Promise<ClusterOutcome> {
+  return inWorker(
+    { type: 'run', data: m.data, n: m.n, dim: m.dim, request },
+    (message) => (message.type === 'done' ? message.outcome : undefined),
+    control,
+  );
+}
+
+/** A t-SNE map of `m` (n × 2 coordinates) computed in a worker process. */
+export function runTsneInWorker(m: Matrix, seed: number, control: RunControl = {}): Promise<Float32Array> {
+  return inWorker(
+    { type: 'tsne', data: m.data, n: m.n, dim: m.dim, seed },
+    (message) => (message.type === 'map' ? message.coordinates : undefined),
+    control,
+  );
+}
+
+function inWorker<T>(
+  job: HostToWorker,
+  answer: (message: WorkerToHost) => T | undefined,
+  control: RunControl,
+): Promise<T> {
   const entry = resolveClusterWorker();
-  return new Promise<ClusterOutcome>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     if (control.signal?.aborted) {
       reject(new DOMException('clustering cancelled', 'AbortError'));
       return;
@@ -55,9 +76,10 @@ export function runClusteringInWorker(
     };
     control.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('message', (message: WorkerToHost) => {
+      const result = answer(message);
       if (message.type === 'progress') control.onProgress?.(message.progress);
-      else if (message.type === 'done') settle(() => resolve(message.outcome));
-      else {
+      else if (result !== undefined) settle(() => resolve(result));
+      else if (message.type === 'error') {
         const err = message.aborted
           ? new DOMException(message.message, 'AbortError')
           : new Error(message.message);
@@ -74,6 +96,6 @@ export function runClusteringInWorker(
         ),
       );
     });
-    child.send({ type: 'run', data: m.data, n: m.n, dim: m.dim, request } satisfies HostToWorker);
+    child.send(job);
   });
 }

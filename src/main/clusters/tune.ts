@@ -6,7 +6,9 @@
  *   eligible: at least 2 clusters, at most half the rows noise, finite scores;
  *   silhouette is noise-adjusted (noise rows count 0: silhouette × (1 − noise share));
  *   each eligible candidate is ranked on adjusted silhouette (high), Davies–Bouldin (low) and
- *   Calinski–Harabasz (high); the lowest mean rank wins; ties go to the higher adjusted silhouette,
+ *   Calinski–Harabasz (high), the last two of the whole partition (noise rows attached to their
+ *   nearest cluster centre: scored on the clustered rows alone they reward giving rows up as
+ *   noise); the lowest mean rank wins; ties go to the higher adjusted silhouette,
  *   then to fewer clusters, then to the earlier grid position.
  * `auto` pools the candidates of all algorithms under the same rule.
  */
@@ -26,7 +28,7 @@ import { gmm } from './gmm';
 import { hdbscanFromHierarchy, hdbscanHierarchy, type HdbscanHierarchy } from './hdbscan';
 import { dbscan } from './dbscan';
 import { cutMerges, wardMerges, agglomerative, type Merge } from './agglomerative';
-import { type InternalScores, internalScores } from './metrics';
+import { type InternalScores, calinskiHarabasz, daviesBouldin, internalScores } from './metrics';
 
 export const ALGORITHMS = ['kmeans', 'gmm', 'hdbscan', 'dbscan', 'agglomerative'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
@@ -56,6 +58,11 @@ export interface Candidate {
   scores: InternalScores;
   /** Silhouette × (1 − noise share): what the rule ranks. */
   adjustedSilhouette: number;
+  /**
+   * Davies–Bouldin and Calinski–Harabasz of the whole partition: noise rows attached to their
+   * nearest cluster centre (equal to `scores` without noise). What the rule ranks.
+   */
+  partition?: { daviesBouldin: number; calinskiHarabasz: number };
   eligible: boolean;
   /** Why a candidate was not eligible. */
   reason?: string;
@@ -72,8 +79,9 @@ export interface TuneResult {
 
 export const WINNER_RULE =
   'eligible: ≥ 2 clusters, ≤ 50 % noise, finite scores; rank on silhouette × (1 − noise share) (high), ' +
-  'Davies–Bouldin (low), Calinski–Harabasz (high); lowest mean rank wins; ties: higher adjusted ' +
-  'silhouette, then fewer clusters, then earlier in the grid';
+  'Davies–Bouldin (low) and Calinski–Harabasz (high) of the whole partition (noise rows attached to ' +
+  'their nearest cluster centre); lowest mean rank wins; ties: higher adjusted silhouette, then fewer ' +
+  'clusters, then earlier in the grid';
 
 function requireInt(value: number | undefined, name: string, min: number): number {
   if (value === undefined || !Number.isInteger(value) || value < min) {
@@ -221,6 +229,8 @@ function candidatesOf(
     }
     const scores = internalScores(m, clustering.labels, { sampleSize: options.silhouetteSample ?? 1000 });
     const adjustedSilhouette = scores.silhouette * (1 - scores.noiseShare);
+    const partition =
+      scores.noiseShare > 0 && scores.clusters >= 2 ? partitionScores(m, clustering.labels) : undefined;
     const reason =
       scores.clusters < 2
         ? 'fewer than 2 clusters'
@@ -236,6 +246,7 @@ function candidatesOf(
         params,
         scores,
         adjustedSilhouette,
+        ...(partition ? { partition } : {}),
         eligible: reason === undefined,
         ...(reason ? { reason } : {}),
         seconds: (performance.now() - start) / 1000,
@@ -282,6 +293,34 @@ function ranks(values: number[], higherIsBetter: boolean): number[] {
   return out;
 }
 
+/**
+ * Davies–Bouldin and Calinski–Harabasz with every noise row attached to its nearest cluster
+ * centre. Measured on the clustered rows alone, both improve when a candidate gives its hardest
+ * rows up as noise; the silhouette already counts noise rows as 0, and these then judge the same
+ * thing: a partition of every row.
+ */
+function partitionScores(m: Matrix, labels: Int32Array): { daviesBouldin: number; calinskiHarabasz: number } {
+  const k = clusterCount(labels);
+  const { centres, counts } = centroids(m, labels, k);
+  const full = Int32Array.from(labels);
+  for (let i = 0; i < m.n; i++) {
+    if (full[i] >= 0) continue;
+    let best = -1;
+    let bestD = Infinity;
+    for (let c = 0; c < k; c++) {
+      if (counts[c] === 0) continue;
+      let d2 = 0;
+      for (let d = 0; d < m.dim; d++) d2 += (m.data[i * m.dim + d] - centres[c * m.dim + d]) ** 2;
+      if (d2 < bestD) {
+        bestD = d2;
+        best = c;
+      }
+    }
+    full[i] = best;
+  }
+  return { daviesBouldin: daviesBouldin(m, full), calinskiHarabasz: calinskiHarabasz(m, full) };
+}
+
 /** Applies WINNER_RULE; returns the index of the winner among `candidates` (−1 when none is eligible). */
 export function pickWinner(candidates: Candidate[]): number {
   const eligible = candidates.map((c, i) => (c.eligible ? i : -1)).filter((i) => i >= 0);
@@ -291,11 +330,11 @@ export function pickWinner(candidates: Candidate[]): number {
     true,
   );
   const db = ranks(
-    eligible.map((i) => candidates[i].scores.daviesBouldin),
+    eligible.map((i) => (candidates[i].partition ?? candidates[i].scores).daviesBouldin),
     false,
   );
   const ch = ranks(
-    eligible.map((i) => candidates[i].scores.calinskiHarabasz),
+    eligible.map((i) => (candidates[i].partition ?? candidates[i].scores).calinskiHarabasz),
     true,
   );
   eligible.forEach((i, e) => (candidates[i].meanRank = (sil[e] + db[e] + ch[e]) / 3));

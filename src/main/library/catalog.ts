@@ -30,7 +30,7 @@ import { runScan, type ScanOptions, type ScanTarget } from './scan';
 import { parseSkips } from './skips';
 import { pathKey } from '../store/raw-path';
 import { damaged } from '../store/doctor';
-import { checkVersion, recordVersion } from '../store/watermark';
+import { IdentityLedger } from './identities';
 import { IMPORTED_PATH_PREFIX, isImported } from '../../shared/imported';
 
 export type { ScanOptions } from './scan';
@@ -103,6 +103,8 @@ export class Catalog {
   private scanning = false;
   private changes = 0;
 
+  private ledger!: IdentityLedger;
+
   private constructor(
     readonly db: Database,
     private readonly tracksTable: Table,
@@ -115,8 +117,8 @@ export class Catalog {
       const tracksTable = await db.registerTable(tracksSpec);
       const errorsTable = await db.registerTable(scanErrorsSpec);
       const catalog = new Catalog(db, tracksTable, errorsTable);
-      checkVersion(db.uri, TRACKS, await tracksTable.version());
       await catalog.load();
+      catalog.ledger = await IdentityLedger.open(db, catalog.tracks);
       return catalog;
     } catch (e) {
       db.close();
@@ -150,6 +152,16 @@ export class Catalog {
     this.changes++;
   }
 
+  /** Ids of a lost catalog that the next scan can give back to their files (after a rebuild). */
+  get formerIds(): number {
+    return this.ledger.formerCount;
+  }
+
+  /** Ids given back to their files by scans since open. */
+  get idsGivenBack(): number {
+    return this.ledger.givenBack;
+  }
+
   /** Tracks in the catalog (missing ones included): what is stored, since writes go to the database first. */
   get size(): number {
     return this.tracks.size;
@@ -166,6 +178,7 @@ export class Catalog {
     if (fresh) await this.tracksTable.add(data);
     else
       await this.tracksTable.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    await this.ledger.put(rows, fresh);
     for (const t of rows) {
       const old = this.tracks.get(t.id);
       if (old && pathKey(old) !== pathKey(t) && this.byPath.get(pathKey(old)) === t.id)
@@ -180,6 +193,7 @@ export class Catalog {
     for (let i = 0; i < ids.length; i += DELETE_BATCH) {
       const chunk = ids.slice(i, i + DELETE_BATCH);
       await this.tracksTable.delete(`id IN (${chunk.map(sqlString).join(', ')})`);
+      await this.ledger.delete(chunk);
       for (const id of chunk) {
         const t = this.tracks.get(id);
         if (t && this.byPath.get(pathKey(t)) === id) this.byPath.delete(pathKey(t));
@@ -266,9 +280,11 @@ export class Catalog {
         const cleanupOlderThan = new Date(Date.now() - 60_000);
         await this.tracksTable.optimize({ cleanupOlderThan });
         await this.errorsTable.optimize({ cleanupOlderThan });
-        recordVersion(this.db.uri, TRACKS, await this.tracksTable.version());
+        await this.ledger.optimize(cleanupOlderThan);
+        await this.db.markVersions();
       },
       rememberSkips: (skipped) => this.db.setMeta(LAST_SKIPS_KEY, JSON.stringify(skipped)),
+      formerId: (file) => this.ledger.formerId(file),
     };
   }
 
@@ -414,6 +430,7 @@ export class Catalog {
   }
 
   async close(): Promise<void> {
+    await this.db.markVersions().catch(() => undefined);
     this.db.close();
   }
 }

@@ -12,7 +12,7 @@ import type { ScanErrorRecord, ScanProgress, ScanSummary, Track, TrackId } from 
 import { MoveMatcher } from './moves';
 import { ReadPool } from './read-pool';
 import type { ReadResult } from './reader';
-import { pathKey } from '../store/raw-path';
+import { pathKey, type PathRef } from '../store/raw-path';
 import { SkipTally } from './skips';
 import { walk, type WalkEntry } from './walker';
 
@@ -47,6 +47,8 @@ export interface ScanTarget {
   compact(): Promise<void>;
   /** Keeps the skips of a finished scan for the stats. */
   rememberSkips(skipped: ScanSummary['skipped']): Promise<void>;
+  /** The id a new file had before the catalog was lost and rebuilt (library/identities.ts). */
+  formerId(file: PathRef & { size: number; mtimeMs: number; fingerprint: string }): TrackId | undefined;
 }
 
 const WRITE_BATCH = 1000;
@@ -368,7 +370,12 @@ class LibraryScan {
       else p.moved++;
       return;
     }
-    const id = newId((candidate) => tracks.has(candidate) || this.issued.has(candidate));
+    // A catalog rebuilt after damage: the file gets back the id its analysis is stored under.
+    const former = this.target.formerId({ ...entry, ...res.info });
+    const id =
+      former && !tracks.has(former) && !this.issued.has(former)
+        ? former
+        : newId((candidate) => tracks.has(candidate) || this.issued.has(candidate));
     this.issued.add(id);
     this.pendingNew.push({ ...res.info, id, status: 'ok', addedAt: now, updatedAt: now });
     p.added++;

@@ -7,9 +7,10 @@
  * reported, never replaced by an empty one.
  */
 import * as lancedb from '@lancedb/lancedb';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { homeLayout } from '../home/folder';
-import { markedVersion, recordVersion } from './watermark';
+import { forgetVersion, markedVersion, recordVersion } from './watermark';
 
 type Table = lancedb.Table;
 
@@ -52,7 +53,12 @@ async function readProblem(table: Table): Promise<string | null> {
 
 export interface TableReport {
   name: string;
-  state: 'ok' | 'restored' | 'damaged';
+  /**
+   * 'restored': back to an older version; 'set-aside': no version could be read (or its folder is
+   * gone) and what it holds can be made again, so it was moved aside, to be rebuilt; 'damaged':
+   * neither (left as it is).
+   */
+  state: 'ok' | 'restored' | 'set-aside' | 'damaged';
   rows?: number;
   /** For 'restored': the version now current was this older one. */
   restoredVersion?: number;
@@ -97,31 +103,90 @@ async function heal(table: Table, name: string, uri: string): Promise<TableRepor
   return { name, state: 'damaged', problem };
 }
 
-/** Checks every table of a home's database and restores what it can. */
+const META = 'meta';
+const SCHEMA_KEY = 'schema_version:';
+
+/**
+ * What a table holds can be made again: the catalog and its errors by rescanning the folders (ids
+ * come back from the identity ledger), the ledger from the catalog, results by analysing again,
+ * cluster runs by clustering again. Only `meta` (the roots, every table's schema version) is not.
+ */
+const derivable = (name: string): boolean => name !== META;
+
+/** Where a damaged table is moved: beside the database, never deleted. */
+export const damagedFolder = (home: string): string => join(home, 'damaged');
+
+/**
+ * Moves a table that cannot be read out of the database (kept under `damaged/`) and forgets it,
+ * so the next open makes it anew (empty) and its owner rebuilds it.
+ */
+async function setAside(home: string, uri: string, meta: Table | null, name: string): Promise<void> {
+  const dir = join(uri, `${name}.lance`);
+  if (existsSync(dir)) {
+    mkdirSync(damagedFolder(home), { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    renameSync(dir, join(damagedFolder(home), `${name}-${stamp}.lance`));
+  }
+  await meta?.delete(`key = '${(SCHEMA_KEY + name).replace(/'/g, "''")}'`);
+  forgetVersion(uri, name);
+}
+
+/** Checks every table of a home's database (and every table it should have); restores what it can. */
 export async function doctor(home: string): Promise<DoctorReport> {
   const uri = homeLayout(home).database;
   if (!existsSync(uri)) return { tables: [] };
   const connection = await lancedb.connect(uri);
+  let meta: Table | null = null;
   try {
     const tables: TableReport[] = [];
-    for (const name of await connection.tableNames()) {
+    const names = await connection.tableNames();
+    // meta first: it names the tables that should be there.
+    const order = [...names.filter((n) => n === META), ...names.filter((n) => n !== META)];
+    for (const name of order) {
       let table: Table;
+      let report: TableReport;
       try {
         table = await connection.openTable(name);
       } catch (err) {
-        tables.push({ name, state: 'damaged', problem: lanceProblem(err) });
+        report = { name, state: 'damaged', problem: lanceProblem(err) };
+        tables.push(await settle(report));
         continue;
       }
       try {
-        tables.push(await heal(table, name, uri));
+        report = await heal(table, name, uri);
       } finally {
         table.close();
+      }
+      tables.push(await settle(report));
+      if (name === META && report.state !== 'damaged') meta = await connection.openTable(META);
+    }
+    // Tables meta knows that are gone altogether.
+    if (meta) {
+      const rows = (await meta.query().toArray()) as { key: string }[];
+      for (const { key } of rows) {
+        const name = key.startsWith(SCHEMA_KEY) ? key.slice(SCHEMA_KEY.length) : null;
+        if (!name || names.includes(name)) continue;
+        tables.push(await settle({ name, state: 'damaged', problem: 'its folder is missing' }));
       }
     }
     return { tables };
   } finally {
+    meta?.close();
     connection.close();
   }
+
+  async function settle(report: TableReport): Promise<TableReport> {
+    if (report.state !== 'damaged' || !derivable(report.name)) return report;
+    await setAside(home, uri, meta, report.name);
+    return { ...report, state: 'set-aside' };
+  }
+}
+
+function remedy(name: string): string {
+  if (name === 'tracks' || name === 'scan_errors') return 'rescanned from the library folders';
+  if (name === 'track_ids') return 'from the catalog';
+  if (name.startsWith('cluster')) return 'run timbre cluster again';
+  return 'its tracks will be analysed again by the next timbre analyze';
 }
 
 /** One line per table for people. */
@@ -131,6 +196,8 @@ export function doctorLines(report: DoctorReport): string[] {
     if (t.state === 'ok') return `ok        ${t.name} (${t.rows} rows)`;
     if (t.state === 'restored')
       return `restored  ${t.name}: ${t.problem}; back to version ${t.restoredVersion} (${t.rows} rows). Rescan and analyse to bring back what was newer.`;
+    if (t.state === 'set-aside')
+      return `rebuilt   ${t.name}: ${t.problem}, and no earlier version can be read; moved to the damaged/ folder and made anew (${remedy(t.name)}).`;
     return `damaged   ${t.name}: ${t.problem}, and no earlier version can be read. It was left as it is; move the data folder aside and rescan to start over.`;
   });
 }

@@ -49,6 +49,25 @@ export function recordVersion(dbUri: string, name: string, version: number, acce
   }
 }
 
+/** Forgets `name` (a damaged table set aside, to be made anew). */
+export function forgetVersion(dbUri: string, name: string): void {
+  const marks = read(dbUri);
+  if (!(name in marks)) return;
+  delete marks[name];
+  const file = join(dbUri, FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(marks) + '\n');
+    renameSync(tmp, file);
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never written
+    }
+  }
+}
+
 /** Throws when `name` is older than it has been: its newest manifest is lost. */
 export function checkVersion(dbUri: string, name: string, version: number): void {
   const mark = read(dbUri)[name];

@@ -80,7 +80,7 @@ describe('clusters through the service', () => {
     expect(km.space).toBe('features:features');
     expect(km.metrics.scores?.clusters).toBe(3);
     expect(Number.isFinite(km.metrics.scores?.silhouette)).toBe(true);
-    expect(km.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(km.fingerprint).toMatch(/^v2:[0-9a-f]{32}$/);
 
     // Both are in LanceDB, newest first; members one per track.
     const store = await ClusterRunStore.open(s.catalog.db);
@@ -196,7 +196,11 @@ describe('clusters from the CLI', () => {
     expect(map.code, map.stderr).toBe(0);
     expect((JSON.parse(map.stdout) as ClusterMap).points).toHaveLength(10);
 
-    const bad = await timbre(['map', '--method', 'tsne']);
+    const tsne = await timbre(['map', '--method', 'tsne', '--json']);
+    expect(tsne.code, tsne.stderr).toBe(0);
+    expect(JSON.parse(tsne.stdout) as ClusterMap).toMatchObject({ method: 'tsne', runId: parsed.id });
+    expect((JSON.parse(tsne.stdout) as ClusterMap).points).toHaveLength(10);
+    const bad = await timbre(['map', '--method', 'mds']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--method/);
   }, 300_000);

@@ -18,6 +18,7 @@ import { ClusterRunStore } from '../../../src/main/clusters/run-store';
 import { projectRoot } from '../../../src/main/project-root';
 import type {
   ClusterList,
+  ClusterMap,
   ClusterRun,
   FeatureImportSummary,
   LibraryStats,
@@ -220,6 +221,13 @@ describe('importing a feature table', () => {
     expect(words.some((w) => ['acoustic', 'electric', 'energetic', 'calm', 'danceable'].includes(w))).toBe(
       true,
     );
+    // The t-SNE map is made on first request, stored, and the same afterwards.
+    const tsne = (await s.invoke('clusters.map', { method: 'tsne' })) as ClusterMap;
+    expect(tsne).toMatchObject({ method: 'tsne', runId: run.id, stale: false });
+    expect(tsne.points).toHaveLength(36);
+    const clusterOfPoint = new Map(tsne.points.map((p) => [p.id, p.clusterId]));
+    for (const c of list.clusters) for (const id of c.trackIds) expect(clusterOfPoint.get(id)).toBe(c.id);
+    expect((await s.invoke('clusters.map', { method: 'tsne' })) as ClusterMap).toEqual(tsne);
     // The default space has no analysed track: the answer says how imported tracks are clustered.
     await expect(s.invoke('clusters.run', { algorithm: 'kmeans', k: 2 })).rejects.toThrow(/--space features/);
   });
@@ -261,6 +269,64 @@ describe('importing a feature table', () => {
     await writeFile(join(dir, 'table.csv'), `${TABLE}`);
     await s.invoke('library.importFeatures', { path: join(dir, 'table.csv') });
   });
+
+  it('lets new rows join the active run in their cluster; a changed value of its own makes it stale', async () => {
+    const s = service as CoreService;
+    const run = (await s.invoke('clusters.run', {
+      algorithm: 'kmeans',
+      space: 'features',
+      k: 3,
+    })) as ClusterRun;
+    const before = (await s.invoke('clusters.list', {})) as ClusterList;
+    const header = TABLE.split('\r\n')[0];
+    const rows = GROUPS.flatMap((g, gi) =>
+      [0, 1].map((i) =>
+        [
+          900 + gi * 2 + i,
+          `late ${g.genre} ${i}`,
+          `Late ${gi}`,
+          'Late',
+          g.danceability,
+          g.energy,
+          g.valence,
+          g.tempo,
+          g.loudness,
+          g.acousticness,
+          0.1,
+          0.05,
+          0.12,
+          200000,
+          5,
+          1,
+          50,
+          'x',
+          g.genre,
+        ].join(','),
+      ),
+    );
+    await writeFile(join(dir, 'more.csv'), [header, ...rows].join('\n'));
+    await s.invoke('library.importFeatures', { path: join(dir, 'more.csv') });
+    const after = (await s.invoke('clusters.list', {})) as ClusterList;
+    expect(after.run).toMatchObject({ id: run.id, stale: false });
+    const tracks = ((await s.invoke('library.list', { text: 'late', limit: 100 })) as TrackPage).tracks;
+    expect(tracks).toHaveLength(6);
+    const all = ((await s.invoke('library.list', { limit: 100 })) as TrackPage).tracks;
+    const genreOf = new Map(all.map((t) => [t.id, t.genres[0]]));
+    for (const t of tracks) {
+      const genre = t.genres[0];
+      // The cluster the group's earlier tracks are in.
+      const groupCluster = before.clusters.find((c) => c.trackIds.some((id) => genreOf.get(id) === genre));
+      expect(after.clusters.find((c) => c.trackIds.includes(t.id))?.id).toBe(groupCluster?.id);
+    }
+    const map = (await s.invoke('clusters.map', { method: 'pca' })) as ClusterMap;
+    expect(map.points).toHaveLength(42);
+    // A changed value of one of the run's own tracks: the run no longer describes the library.
+    await writeFile(join(dir, 'table.csv'), TABLE.replace('Album 0,0.', 'Album 0,0.9'));
+    await s.invoke('library.importFeatures', { path: join(dir, 'table.csv') });
+    expect(((await s.invoke('clusters.list', {})) as ClusterList).run?.stale).toBe(true);
+    await writeFile(join(dir, 'table.csv'), TABLE);
+    await s.invoke('library.importFeatures', { path: join(dir, 'table.csv') });
+  });
 });
 
 describe('import-features from the CLI', () => {
@@ -290,7 +356,7 @@ describe('import-features from the CLI', () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout) as ClusterRun).toMatchObject({
-      trackCount: PER_GROUP,
+      trackCount: PER_GROUP + 2,
       subset: 'genre:techno',
     });
     const bad = await timbre(['import-features']);

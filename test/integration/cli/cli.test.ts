@@ -99,7 +99,7 @@ describe('timbre CLI', () => {
 
     const stats = await timbre(['stats', '--json']);
     expect(JSON.parse(stats.stdout)).toMatchObject({ tracks: 4, artists: 3, errors: 0 });
-  });
+  }, 300_000); // several CLI processes one after another on a loaded machine
 
   it('analyses, then answers similar, queue, path and explain', async () => {
     // MusiCNN explicitly: the default (EfficientAT mn04) is not in this test's models folder.
@@ -129,7 +129,7 @@ describe('timbre CLI', () => {
     const missing = await timbre(['similar', 'No Such Song']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no track matches/);
-  });
+  }, 300_000);
 
   it('refuses option values the contract does not allow: one line, exit 2, no stack trace', async () => {
     const cases: [string[], RegExp][] = [
@@ -137,6 +137,9 @@ describe('timbre CLI', () => {
       [['similar', 'Farewell', '-k', '0'], /^timbre: -k: .*>=1/],
       [['similar', 'Farewell', '-k', ''], /^timbre: -k needs a whole number, got ""/],
       [['analyze', '--workers', '100000'], /^timbre: --workers: .*64/],
+      [['similar', 'Farewell', '-k', '1e308'], /^timbre: -k: .*1000/],
+      [['queue', 'Farewell', '--length', '0'], /^timbre: --length: /],
+      [['path', 'Farewell', 'Desert', '--steps', '0'], /^timbre: --steps: /],
     ];
     const runs = await Promise.all(cases.map(([args]) => timbre(args)));
     runs.forEach((run, i) => {
@@ -148,5 +151,5 @@ describe('timbre CLI', () => {
       // The reason and the usual pointer to --help: no stack trace, no RangeError.
       expect(lines.slice(1), args.join(' ')).toEqual(['Run "timbre --help" for usage.']);
     });
-  }, 180_000); // four CLI processes at once on a shared machine
+  }, 300_000); // seven CLI processes at once on a shared machine
 });

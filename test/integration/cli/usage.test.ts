@@ -61,7 +61,10 @@ describe('timbre usage', () => {
 
   it('a reading command on a data folder that does not exist says so and creates nothing', async () => {
     const home = join(dir, 'typo', 'no-such-home');
-    for (const args of [['list'], ['stats'], ['errors'], ['similar', 'x'], ['clusters'], ['map']]) {
+    const commands = [['list'], ['stats'], ['errors'], ['similar', 'x'], ['clusters'], ['map']];
+    // Writers that need a library to work on make no folder either.
+    commands.push(['analyze'], ['cluster']);
+    for (const args of commands) {
       const r = await timbre([...args, '--home', home], 60_000);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(/there is no Timbre library in .*no-such-home.*timbre scan DIR/s);

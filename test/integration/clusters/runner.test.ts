@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runClusteringInWorker } from '../../../src/main/clusters/runner';
+import { runClusteringInWorker, runTsneInWorker } from '../../../src/main/clusters/runner';
+import { kmeans } from '../../../src/main/clusters/kmeans';
 import { blobs } from '../../../src/main/clusters/synthetic';
 import { adjustedRandIndex } from '../../../src/main/clusters/metrics';
 import type { Progress } from '../../../src/main/clusters/matrix';
@@ -32,6 +33,15 @@ describe('clustering in a worker process', () => {
       },
     );
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('makes a t-SNE map in the worker, with progress', async () => {
+    const { matrix, labels } = blobs({ n: 300, dim: 8, clusters: 3, seed: 23, spread: 0.5 });
+    const progress: Progress[] = [];
+    const map = await runTsneInWorker(matrix, 1, { onProgress: (p) => progress.push(p) });
+    expect(map).toHaveLength(600);
+    expect(adjustedRandIndex(kmeans({ data: map, n: 300, dim: 2 }, { k: 3 }).labels, labels)).toBe(1);
+    expect(progress.some((p) => p.step === 'tsne')).toBe(true);
   });
 
   it('rejects a malformed request in the worker', async () => {

@@ -42,6 +42,31 @@ describe('the winner rule', () => {
     expect(pickWinner([noisy, candidate(0.4, 0.8, 20)])).toBe(1);
     expect(candidate(0.8, 0.1, 1, 3, 0.25).adjustedSilhouette).toBeCloseTo(0.6, 12);
   });
+  it('ranks Davies–Bouldin and Calinski–Harabasz of the whole partition, noise attached', () => {
+    // On its clustered rows the noisy one looks best on DB and CH; with its noise attached it is worse.
+    const noisy = {
+      ...candidate(0.7, 0.2, 900, 2, 0.2),
+      partition: { daviesBouldin: 1.4, calinskiHarabasz: 40 },
+    };
+    const whole = candidate(0.55, 0.6, 300, 4);
+    expect(pickWinner([noisy, whole])).toBe(1);
+    expect(pickWinner([{ ...noisy, partition: undefined }, whole])).toBe(0);
+  });
+  it('measures the partition scores with every noise row in its nearest cluster', () => {
+    // Two tight groups and a far row between-ish: density methods call it noise.
+    const rows = [
+      ...Array.from({ length: 30 }, (_, i) => [Math.cos(i) * 0.05, Math.sin(i) * 0.05]),
+      ...Array.from({ length: 30 }, (_, i) => [5 + Math.cos(i) * 0.05, Math.sin(i) * 0.05]),
+      [1.5, 2.5],
+    ];
+    const result = tune(fromRows(rows), 'dbscan');
+    const winner = result.candidates[result.winnerIndex];
+    expect(winner.scores.noiseShare).toBeGreaterThan(0);
+    expect(winner.partition).toBeDefined();
+    // Attaching the far row makes its cluster looser: DB grows, CH falls.
+    expect(winner.partition?.daviesBouldin).toBeGreaterThan(winner.scores.daviesBouldin);
+    expect(winner.partition?.calinskiHarabasz).toBeLessThan(winner.scores.calinskiHarabasz);
+  });
 });
 
 describe('tuning', () => {
