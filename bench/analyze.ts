@@ -13,7 +13,9 @@
  * Decode baseline (same run, before the analysis): ffmpeg alone decoding every track to mono
  * float32 at 16 kHz (the mono mix the analysis uses), `--workers` files in parallel, its PCM read
  * by this process and thrown away; the analysis wall time is then also printed as a multiple of it
- * (the floor: ≤ 3.4×). A second baseline decodes at the rates the analysis asks for (16 + 32 kHz).
+ * (the floor: ≤ 3.4×). When the analysis decodes at another rate (32 kHz for EfficientAT, halved
+ * to 16 kHz in the worker), a second baseline decodes at that rate, and the ratio to it is printed
+ * too. The load average is printed beside each timed step (the machine is shared).
  *
  * Quality (labels.csv: path,source,artist,style,duration_s): each track ranks all others by cosine
  * distance, for the mean embedding, the z-scored feature vector and a random ranking.
@@ -38,6 +40,8 @@ import { DEFAULT_MODEL_ID, resolveModel } from '../src/main/analysis/models/mana
 import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from '../src/main/analysis/models/embedder';
 import { resolveFfmpeg } from '../src/main/ffmpeg/resolve';
 import { monoMixFilter } from '../src/main/ffmpeg/decode';
+import { decodePlan } from '../src/main/analysis/decode-plan';
+import { loadavg } from 'node:os';
 import type { Track } from '../src/shared/types';
 import { modelsRootDir } from '../test/helpers/shared';
 
@@ -150,8 +154,14 @@ interface RunOutcome {
   failures: { path: string; reason: string }[];
   /** ffmpeg alone, same tracks, same parallelism, measured just before the analysis (ms). */
   decode16kMs: number | null;
-  decodeBothMs: number | null;
+  /** ffmpeg alone at the rates the analysis decodes, when they are not 16 kHz alone. */
+  decodeRatesMs: number | null;
+  decodeRates: number[];
+  /** Load average (1 min) before the baselines, before the analysis and after it. */
+  load: number[];
 }
+
+const load1 = (): number => loadavg()[0];
 
 async function analyse(label: string, runPatches: number, runWindows: number): Promise<RunOutcome> {
   const home = mkdtempSync(join(tmpdir(), 'timbre-bench-'));
@@ -160,9 +170,10 @@ async function analyse(label: string, runPatches: number, runWindows: number): P
     const scan = await catalog.scan([corpus]);
     const tracks = await catalog.allTracks();
     const paths = new Map(tracks.map((t) => [t.id, relative(corpus, t.path)]));
+    let modelRate: number | null = null;
     if (model !== 'none') {
       const t0 = performance.now();
-      await resolveModel(model, { home, modelsDir, allowDownload: false });
+      modelRate = (await resolveModel(model, { home, modelsDir, allowDownload: false })).sampleRate;
       console.log(
         `[${label}] model ${model} ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (not timed)`,
       );
@@ -171,16 +182,24 @@ async function analyse(label: string, runPatches: number, runWindows: number): P
       `[${label}] scanned ${scan.processed} files (${tracks.length} tracks) in ${(scan.elapsedMs / 1000).toFixed(1)} s`,
     );
     let decode16kMs: number | null = null;
-    let decodeBothMs: number | null = null;
+    let decodeRatesMs: number | null = null;
+    const decodeRates = decodePlan(modelRate).rates;
+    const load = [load1()];
     if (!args['no-decode-baseline']) {
       const ok = tracks.filter((t) => t.status === 'ok');
       decode16kMs = await decodeBaseline(ok, [16000], workers);
-      console.log(`[${label}] ffmpeg alone, 16 kHz mono: ${(decode16kMs / 1000).toFixed(1)} s`);
-      if (model !== 'none') {
-        decodeBothMs = await decodeBaseline(ok, [16000, 32000], workers);
-        console.log(`[${label}] ffmpeg alone, 16 + 32 kHz mono: ${(decodeBothMs / 1000).toFixed(1)} s`);
+      console.log(
+        `[${label}] ffmpeg alone, 16 kHz mono: ${(decode16kMs / 1000).toFixed(1)} s (load ${load1().toFixed(1)})`,
+      );
+      if (decodeRates.length !== 1 || decodeRates[0] !== 16000) {
+        decodeRatesMs = await decodeBaseline(ok, decodeRates, workers);
+        console.log(
+          `[${label}] ffmpeg alone, ${decodeRates.map((r) => r / 1000).join(' + ')} kHz mono (what the analysis decodes): ` +
+            `${(decodeRatesMs / 1000).toFixed(1)} s (load ${load1().toFixed(1)})`,
+        );
       }
     }
+    load.push(load1());
     const store = await ResultsStore.open(catalog.db);
     const engine = new AnalysisEngine({
       home,
@@ -204,6 +223,7 @@ async function analyse(label: string, runPatches: number, runWindows: number): P
     engine.start();
     const end = await engine.whenIdle();
     const wallMs = performance.now() - t0;
+    load.push(load1());
     if (engine.lastError) console.log(`[${label}] engine error: ${engine.lastError.message}`);
     if (end.modelNote) console.log(`[${label}] ${end.modelNote}`);
     const data = await store.loadAll();
@@ -220,7 +240,9 @@ async function analyse(label: string, runPatches: number, runWindows: number): P
       tracks: tracks.length,
       failures,
       decode16kMs,
-      decodeBothMs,
+      decodeRatesMs,
+      decodeRates,
+      load,
     };
   } finally {
     if (!args.keep) rmSync(home, { recursive: true, force: true });
@@ -231,7 +253,7 @@ async function analyse(label: string, runPatches: number, runWindows: number): P
 function printThroughput(label: string, r: RunOutcome): void {
   const s = r.stats;
   const wall = r.wallMs / 1000;
-  const busy = s.decodeMs + s.featuresMs + s.embeddingMs;
+  const busy = s.decodeMs + s.resampleMs + s.featuresMs + s.embeddingMs;
   const pct = (ms: number) => `${((100 * ms) / Math.max(1, busy)).toFixed(0)}%`;
   console.log(`\n== ${label}: throughput (machine shared with other jobs: figures are noisy)`);
   console.log(`tracks          ${s.analysed} analysed, ${s.failed} failed (of ${r.tracks})`);
@@ -243,19 +265,36 @@ function printThroughput(label: string, r: RunOutcome): void {
     console.log(
       `decode only     ${d.toFixed(1)} s (ffmpeg alone, 16 kHz mono, ${workers} in parallel, ${(s.audioSeconds / d).toFixed(0)} × realtime)`,
     );
-    console.log(`ratio           ${(wall / d).toFixed(2)} × the decode-only time (floor: ≤ 3.4)`);
+    console.log(`ratio           ${(wall / d).toFixed(2)} × the 16 kHz decode-only time (floor: ≤ 3.4)`);
   }
-  if (r.decodeBothMs !== null) {
-    const d = r.decodeBothMs / 1000;
+  if (r.decodeRatesMs !== null) {
+    const d = r.decodeRatesMs / 1000;
+    const rates = r.decodeRates.map((x) => x / 1000).join(' + ');
     console.log(
-      `decode 16+32k   ${d.toFixed(1)} s (ffmpeg alone at both rates); analysis = ${(wall / d).toFixed(2)} × that`,
+      `decode ${rates} kHz ${d.toFixed(1)} s (ffmpeg alone at the rate(s) the analysis decodes); ratio ${(wall / d).toFixed(2)} ×`,
     );
   }
+  console.log(
+    `load average    ${r.load.map((l) => l.toFixed(1)).join(' → ')} (before the baselines → before the analysis → after it)`,
+  );
   const rss = Object.values(s.workerPeakRssKb).map((kb) => `${(kb / 1024).toFixed(0)} MB`);
   console.log(`peak RSS        ${rss.join(', ')} (per worker process)`);
   console.log(
-    `worker time     decode ${(s.decodeMs / 1000).toFixed(1)} s (${pct(s.decodeMs)}), features ${(s.featuresMs / 1000).toFixed(1)} s (${pct(s.featuresMs)}), ` +
+    `worker time     decode ${(s.decodeMs / 1000).toFixed(1)} s (${pct(s.decodeMs)}), ` +
+      (s.resampleMs > 0
+        ? `halving to 16 kHz ${(s.resampleMs / 1000).toFixed(1)} s (${pct(s.resampleMs)}), `
+        : '') +
+      `features ${(s.featuresMs / 1000).toFixed(1)} s (${pct(s.featuresMs)}), ` +
       `model ${(s.embeddingMs / 1000).toFixed(1)} s (${pct(s.embeddingMs)}); per track ${(busy / Math.max(1, s.analysed)).toFixed(0)} ms`,
+  );
+  const c = s.cpu;
+  const cpuBusy = c.decodeMs + c.ffmpegMs + c.resampleMs + c.featuresMs + c.embeddingMs;
+  const cpct = (ms: number) => `${((100 * ms) / Math.max(1, cpuBusy)).toFixed(0)}%`;
+  const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(
+    `CPU time        ffmpeg ${sec(c.ffmpegMs)} (${cpct(c.ffmpegMs)}), reading its PCM ${sec(c.decodeMs)} (${cpct(c.decodeMs)}), ` +
+      `halving ${sec(c.resampleMs)} (${cpct(c.resampleMs)}), features ${sec(c.featuresMs)} (${cpct(c.featuresMs)}), ` +
+      `model ${sec(c.embeddingMs)} (${cpct(c.embeddingMs)}); total ${sec(cpuBusy)} = ${(cpuBusy / 1000 / workers).toFixed(1)} s per core`,
   );
   console.log(
     `writing (main)  ${(s.writeMs / 1000).toFixed(2)} s; model load per worker ${s.workerLoadMs.map((m) => m.toFixed(0)).join(', ')} ms`,

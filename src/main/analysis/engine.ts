@@ -220,6 +220,7 @@ export class AnalysisEngine extends EventEmitter {
       ...stats,
       workerPeakRssKb: { ...stats.workerPeakRssKb },
       workerLoadMs: [...stats.workerLoadMs],
+      cpu: { ...stats.cpu },
     };
   }
 

@@ -36,8 +36,12 @@ export interface RunStats {
   /** Seconds of audio (catalog durations) of the tracks analysed. */
   audioSeconds: number;
   decodeMs: number;
+  /** Halving the decoded rate for the features (TypeScript), worker time. */
+  resampleMs: number;
   featuresMs: number;
   embeddingMs: number;
+  /** CPU time summed over tracks (ms): workers' own per step, and their ffmpeg children's. */
+  cpu: { decodeMs: number; ffmpegMs: number; resampleMs: number; featuresMs: number; embeddingMs: number };
   /** Time spent in database writes (main process). */
   writeMs: number;
   /** Peak resident set size reported by each worker process (KiB), by pid. */
@@ -323,6 +327,16 @@ export class AnalysisRun {
     this.stats.analysed++;
     this.stats.audioSeconds += job.durationHint;
     this.stats.decodeMs += result.timings.decodeMs;
+    this.stats.resampleMs += result.timings.resampleMs ?? 0;
+    const cpu = result.timings.cpu;
+    if (cpu) {
+      const sum = this.stats.cpu;
+      sum.decodeMs += cpu.decodeMs;
+      sum.ffmpegMs += cpu.ffmpegMs ?? 0;
+      sum.resampleMs += cpu.resampleMs;
+      sum.featuresMs += cpu.featuresMs;
+      sum.embeddingMs += cpu.embeddingMs;
+    }
     this.stats.featuresMs += result.timings.featuresMs;
     this.stats.embeddingMs += result.timings.embeddingMs;
     this.completed();
@@ -408,6 +422,8 @@ export function emptyStats(): RunStats {
     failed: 0,
     audioSeconds: 0,
     decodeMs: 0,
+    resampleMs: 0,
+    cpu: { decodeMs: 0, ffmpegMs: 0, resampleMs: 0, featuresMs: 0, embeddingMs: 0 },
     featuresMs: 0,
     embeddingMs: 0,
     writeMs: 0,

@@ -38,8 +38,18 @@ export interface AnalysisJob {
 
 export interface AnalysisTimings {
   decodeMs: number;
+  /** Making the features' rate from the decoded one in TypeScript (absent when ffmpeg made it). */
+  resampleMs?: number;
   featuresMs: number;
   embeddingMs: number;
+  /** CPU time per step (ms): the worker's own, and ffmpeg's (null where it cannot be read). */
+  cpu?: {
+    decodeMs: number;
+    ffmpegMs: number | null;
+    resampleMs: number;
+    featuresMs: number;
+    embeddingMs: number;
+  };
 }
 
 export interface TrackAnalysisResult {

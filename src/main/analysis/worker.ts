@@ -11,6 +11,7 @@
  * - TIMBRE_WORKER_HANG_ON=<substring>: a job whose path contains it never answers (per-track timeout).
  */
 import { analyzeTrack, type AnalyzeContext, type TrackEmbedder } from './analyze-track';
+import { PcmBuffers } from '../ffmpeg/pcm-buffers';
 import { describeError, type HostMessage, type WorkerInit, type WorkerMessage } from './worker-host';
 import type { AnalysisJob } from './types';
 
@@ -78,6 +79,8 @@ function main(): void {
         embedder,
         patches: message.patches,
         ffmpegPath: message.ffmpegPath || undefined,
+        // One set of PCM buffers for the worker's life: each track decodes into the last one's.
+        buffers: new PcmBuffers(),
       };
       port.send({
         type: 'ready',

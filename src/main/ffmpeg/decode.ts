@@ -22,6 +22,8 @@ import { ffmpegFileInput, type FfmpegFileInput } from './file-input';
 import type { Readable } from 'node:stream';
 import { resolveFfmpeg } from './resolve';
 import { channelsFromStreamLine, durationFromLine, ffmpegReason } from './stderr';
+import { PcmSink, type PcmBuffers } from './pcm-buffers';
+import { PcmSpool } from './pcm-spool';
 
 /** Mono float32 PCM decoded by ffmpeg, one buffer per requested sample rate. */
 export interface DecodedAudio {
@@ -50,6 +52,11 @@ export interface DecodeOptions {
   channelsHint?: number;
   /** Aborts the decode (the child is killed, the promise rejects). */
   signal?: AbortSignal;
+  /**
+   * Buffers kept between decodes (see pcm-buffers.ts): the PCM returned is then a view into them,
+   * valid until the next decode with the same buffers. Without: fresh buffers the caller owns.
+   */
+  buffers?: PcmBuffers;
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -175,16 +182,21 @@ function runOnce(
   signal: AbortSignal | undefined,
   wantRestart: (h: StreamHeader) => boolean,
   expectedSeconds: number,
+  buffers: PcmBuffers | undefined,
 ): Promise<RunOutcome | RunRestart> {
   return new Promise((resolvePromise, reject) => {
     const path = file.path;
-    const pipes: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
-    for (let i = 1; i < rates.length; i++) pipes.push('pipe');
+    // Each output goes to a tmpfs spool file where there is one, else to a pipe (pcm-spool.ts).
+    const spool = PcmSpool.open(rates.length);
+    const out = (i: number): number | 'pipe' => (spool ? spool.fds[i] : 'pipe');
+    const pipes: (number | 'ignore' | 'pipe')[] = ['ignore', out(0), 'pipe'];
+    for (let i = 1; i < rates.length; i++) pipes.push(out(i));
     // A name that is not UTF-8 reaches ffmpeg as an inherited descriptor (see store/raw-path.ts).
     let input: FfmpegFileInput;
     try {
       input = ffmpegFileInput(file, pipes);
     } catch (err) {
+      spool?.close();
       reject(new DecodeError(`cannot open the file: ${(err as Error).message}`, path, ''));
       return;
     }
@@ -192,11 +204,19 @@ function runOnce(
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(bin, args, { stdio: input.stdio, windowsHide: true });
+    } catch (err) {
+      spool?.close();
+      throw err;
     } finally {
       input.close();
     }
     const sinks = rates.map(
-      (r) => new PcmSink(Math.ceil((expectedSeconds + 2) * r) * 4, Math.ceil((max + 5) * r) * 4),
+      (r, slot) =>
+        new PcmSink(
+          Math.ceil((expectedSeconds + 2) * r) * 4,
+          Math.ceil((max + 5) * r) * 4,
+          buffers ? { buffers, slot } : undefined,
+        ),
     );
     const header: StreamHeader = { duration: null, channels: null };
     let headerDone = false;
@@ -213,9 +233,12 @@ function runOnce(
     const kill = (): void => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
+    let spoolWatch: NodeJS.Timeout | null = null;
     const cleanup = (): void => {
       if (stallTimer) clearTimeout(stallTimer);
       stallTimer = null;
+      if (spoolWatch) clearInterval(spoolWatch);
+      spoolWatch = null;
       signal?.removeEventListener('abort', onAbort);
     };
     const fail = (err: Error): void => {
@@ -241,16 +264,29 @@ function runOnce(
     signal?.addEventListener('abort', onAbort);
     armStall();
 
-    rates.forEach((_, i) => {
-      const stream = child.stdio[i === 0 ? 1 : i + 2] as Readable;
-      stream.on('data', (buf: Buffer) => {
-        armStall();
-        sinks[i].push(buf);
+    if (spool) {
+      // No data events from a file: its growth is what tells ffmpeg is still producing.
+      let written = 0;
+      spoolWatch = setInterval(
+        () => {
+          const now = spool.size(0);
+          if (now > written) armStall();
+          written = now;
+        },
+        Math.min(1000, Math.max(10, stallTimeoutMs / 4)),
+      );
+    }
+    if (!spool)
+      rates.forEach((_, i) => {
+        const stream = child.stdio[i === 0 ? 1 : i + 2] as Readable;
+        stream.on('data', (buf: Buffer) => {
+          armStall();
+          sinks[i].push(buf);
+        });
+        stream.on('error', () => {
+          /* the exit code tells */
+        });
       });
-      stream.on('error', () => {
-        /* the exit code tells */
-      });
-    });
 
     const onHeaderLine = (line: string): void => {
       if (headerDone) return;
@@ -292,6 +328,7 @@ function runOnce(
       if (child.pid === undefined && !settled) {
         settled = true;
         cleanup();
+        spool?.close();
         reject(failure);
       }
     });
@@ -300,6 +337,15 @@ function runOnce(
       settled = true;
       cleanup();
       if (stderrTail) onHeaderLine(stderrTail);
+      try {
+        if (spool && !failure && !restart && code === 0) {
+          sinks.forEach((sink, i) => sink.fill(spool.size(i), (into, n) => spool.read(i, into, n)));
+        }
+      } catch (err) {
+        failure = new DecodeError(`cannot read the decoded audio: ${(err as Error).message}`, path, stderr);
+      } finally {
+        spool?.close();
+      }
       if (failure) reject(failure);
       else if (restart) resolvePromise({ kind: 'restart', header });
       else resolvePromise({ kind: 'done', sinks, header, code, signal: sig, stderr });
@@ -309,45 +355,6 @@ function runOnce(
 
 /** Samples per frame written to the pipe (see buildArgs). */
 const PIPE_FRAME_SAMPLES = 16384;
-
-/**
- * Collects one PCM pipe straight into a growing buffer sized from the expected length, instead of
- * keeping every pipe chunk and copying them at the end: the peak memory of a decode is then about
- * the PCM itself, not twice it (a 10-minute track at 16 + 32 kHz holds 115 MB of PCM).
- */
-class PcmSink {
-  private buf: Uint8Array;
-  private bytes = 0;
-
-  constructor(
-    initialBytes: number,
-    private readonly capBytes: number,
-  ) {
-    this.buf = new Uint8Array(Math.max(4096, Math.min(initialBytes, capBytes)));
-  }
-
-  push(chunk: Uint8Array): void {
-    const room = this.capBytes - this.bytes;
-    if (room <= 0) return;
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    if (this.bytes + part.length > this.buf.length) {
-      const grown = new Uint8Array(
-        Math.min(this.capBytes, Math.max(this.bytes + part.length, Math.ceil(this.buf.length * 1.5))),
-      );
-      grown.set(this.buf.subarray(0, this.bytes));
-      this.buf = grown;
-    }
-    this.buf.set(part, this.bytes);
-    this.bytes += part.length;
-  }
-
-  /** The samples received (a copy only when the buffer is much larger than what it holds). */
-  toFloat32(): Float32Array {
-    const n = Math.floor(this.bytes / 4);
-    if (this.buf.length > n * 4 * 1.25 + 65536) return new Float32Array(this.buf.buffer.slice(0, n * 4));
-    return new Float32Array(this.buf.buffer, 0, n);
-  }
-}
 
 /**
  * Decodes `path` to mono float32 PCM at each rate in `opts.rates`, in one ffmpeg run. Rejects with
@@ -394,6 +401,7 @@ export async function decodeAudio(file: string | PathRef, opts: DecodeOptions): 
         return true;
       },
       expected,
+      opts.buffers,
     );
     if (outcome.kind === 'done') break;
   }

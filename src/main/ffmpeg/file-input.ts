@@ -16,7 +16,7 @@ export interface FfmpegFileInput {
  * descriptor, which it opens again as `/dev/fd/N` (a regular file: seeking works). Raw names occur
  * on Linux and other Unix systems, where `/dev/fd` exists; Windows and macOS names are Unicode.
  */
-export function ffmpegFileInput(ref: PathRef, stdio: ('ignore' | 'pipe')[]): FfmpegFileInput {
+export function ffmpegFileInput(ref: PathRef, stdio: (number | 'ignore' | 'pipe')[]): FfmpegFileInput {
   if (!ref.pathBytes) return { arg: ref.path, stdio, close: () => undefined };
   const fd = openSync(fsPath(ref), 'r');
   let open = true;
