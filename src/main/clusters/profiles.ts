@@ -189,10 +189,16 @@ export function profileClusters(input: ProfileInput, options: ProfileOptions = {
       name: '',
       cohesion: librarySpread > 0 ? 1 - meanToCentre / librarySpread : 1,
     });
-    const words = distinctive
+    let words = distinctive
       .filter((x) => Math.abs(x.effect) >= nameThreshold)
       .slice(0, 2)
       .map((x) => x.word);
+    // A big cluster sits near the library's mean on every feature: name it by what it leans
+    // towards (its clearest differences, at half the threshold) rather than by a number.
+    const leaning = distinctive.filter((x) => Math.abs(x.effect) >= nameThreshold / 2).slice(0, 2);
+    if (words.length === 0 && leaning.length > 0) {
+      words = [`leaning ${leaning.map((x) => x.word).join(' · ')}`];
+    }
     // The tag that most marks the cluster among its five most likely.
     const tag = [...topTags.slice(0, 5)].sort((a, b) => b.lift - a.lift)[0];
     if (tag && tag.lift > 1) words.push(tag.tag);

@@ -148,6 +148,23 @@ describe('profiles', () => {
     expect(loud.cohesion).toBeGreaterThan(0.9);
   });
 
+  it('names a big cluster near the library mean by what it leans towards, not by a number', () => {
+    // Nine tracks a little slower than the mean (125 vs 130, sd 15: effect −1/3) and one far faster.
+    const bpm = [125, 125, 125, 125, 125, 125, 125, 125, 125, 175];
+    const [most, outlier] = profileClusters({
+      space: fromRows(bpm.map((b) => [b / 100])),
+      labels: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+      features: {
+        values: fromRows(bpm.map((b) => [b])),
+        descriptors: [{ name: 'bpm', high: 'fast', low: 'slow' }],
+      },
+      tags: { names: ['metal'], probabilities: fromRows(bpm.map(() => [0.5])) },
+    });
+    expect(Math.abs(most.distinctive[0].effect)).toBeLessThan(0.5);
+    expect(most.name).toBe('leaning slow');
+    expect(outlier.name).toBe('fast');
+  });
+
   it('explains a membership as weight × (value − mean), summing to the score', () => {
     const e = explainMembership(features, labels, 4);
     // w_bpm = (160 − 130) / 900; contribution = w × 30 = 1; same for loudness: (−10 + 15) / 25 × 5 = 1.
