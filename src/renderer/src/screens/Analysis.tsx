@@ -137,7 +137,13 @@ export function AnalysisScreen({
           Model: <strong>{model ?? 'none (features only)'}</strong>
           {modelNote && <div className="note">{modelNote}</div>}
         </div>
-        {progress?.error && <p className="error-text">The last analysis run stopped: {progress.error}</p>}
+        {progress?.error && (
+          <p className="error-text">
+            The last analysis run stopped: {progress.error}. Stored before it stopped:{' '}
+            {nf.format(progress.stored)} of {nf.format(progress.total)} tracks
+            {progress.storedFailed > 0 ? ` (and ${nf.format(progress.storedFailed)} failures)` : ''}.
+          </p>
+        )}
         {progress && progress.current.length > 0 && (
           <div className="current">
             <div className="muted small">Now analysing</div>
