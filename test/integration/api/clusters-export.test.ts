@@ -4,14 +4,13 @@
  * and follow its `clusters.progress` events, cancel one, export CSV and M3U through the contract,
  * then `timbre export` from the CLI (files written, usage errors exit 2).
  */
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTimbre, type CliResult } from '../../helpers/cli';
 import { createService, type CoreService } from '../../../src/main/api/service';
 import { parseM3u } from '../../../src/main/library/playlist';
-import { projectRoot } from '../../../src/main/project-root';
 import type { Response } from '../../../src/shared/contract';
 import type { ClusterList, ClusterMap, ClusterProgress, Track } from '../../../src/shared/types';
 import { fixtureLibraryDir } from '../../helpers/shared';
@@ -46,20 +45,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function timbre(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'timbre.mjs'), ...args], {
-      env: { ...process.env, TIMBRE_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const timbre = (args: string[]): Promise<CliResult> => runTimbre(args, { home });
 
 const untilEnded = async (): Promise<ClusterProgress> => {
   const s = service as CoreService;

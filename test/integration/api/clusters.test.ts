@@ -3,14 +3,13 @@
  * the contract, read the stored runs, profiles and map back, see a run go stale when the analysed
  * tracks change, get cluster suggestions from the active run, and drive the same from the CLI.
  */
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTimbre, type CliResult } from '../../helpers/cli';
 import { createService, type CoreService } from '../../../src/main/api/service';
 import { ClusterRunStore } from '../../../src/main/clusters/run-store';
-import { projectRoot } from '../../../src/main/project-root';
 import type { ClusterSuggestions } from '../../../src/shared/contract';
 import type { ClusterList, ClusterMap, ClusterRun } from '../../../src/shared/types';
 import { fixtureLibraryDir } from '../../helpers/shared';
@@ -38,20 +37,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function timbre(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'timbre.mjs'), ...args], {
-      env: { ...process.env, TIMBRE_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const timbre = (args: string[]): Promise<CliResult> => runTimbre(args, { home });
 
 describe('clusters through the service', () => {
   let analysed: string[] = [];

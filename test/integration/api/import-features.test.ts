@@ -6,16 +6,15 @@
  * 'features' space, also as a --where subset that the stored run records. Then the same through
  * the CLI.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTimbre, type CliResult } from '../../helpers/cli';
 import { createService, type CoreService } from '../../../src/main/api/service';
 import { answerMedia } from '../../../src/main/api/media';
 import { adjustedRandIndex } from '../../../src/main/clusters/metrics';
 import { ClusterRunStore } from '../../../src/main/clusters/run-store';
-import { projectRoot } from '../../../src/main/project-root';
 import type {
   ClusterList,
   ClusterMap,
@@ -130,20 +129,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function timbre(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'timbre.mjs'), ...args], {
-      env: { ...process.env, TIMBRE_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const timbre = (args: string[]): Promise<CliResult> => runTimbre(args, { home });
 
 describe('importing a feature table', () => {
   let summary: FeatureImportSummary;

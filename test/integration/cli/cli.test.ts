@@ -1,35 +1,16 @@
 /** The command line as a shell user runs it: real processes, real files, exit codes. */
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTimbre, type CliResult } from '../../helpers/cli';
 import { fixtureLibraryDir, musicnnDir } from '../../helpers/shared';
-import { projectRoot } from '../../../src/main/project-root';
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let home: string;
 let music: string;
 
-function timbre(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'timbre.mjs'), ...args], {
-      env: { ...process.env, TIMBRE_HOME: home, TIMBRE_MODELS_DIR: musicnnDir, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const timbre = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  runTimbre(args, { home, env: { TIMBRE_MODELS_DIR: musicnnDir, ...env } });
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'timbre-cli-'));

@@ -5,15 +5,10 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTimbre, type CliResult } from '../../helpers/cli';
 import { homeLockFile, readHomeLock } from '../../../src/main/home/lock';
 import { projectRoot } from '../../../src/main/project-root';
 import { fixtureLibraryDir, musicnnDir } from '../../helpers/shared';
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dir: string;
 let home: string;
@@ -23,17 +18,8 @@ let server: ChildProcessWithoutNullStreams | undefined;
 const bin = join(projectRoot(), 'bin', 'timbre.mjs');
 const env = () => ({ ...process.env, TIMBRE_HOME: home, TIMBRE_MODELS_DIR: musicnnDir });
 
-function timbre(args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const timbre = (args: string[]): Promise<CliResult> =>
+  runTimbre(args, { home, env: { TIMBRE_MODELS_DIR: musicnnDir } });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'timbre-cli-lock-'));

@@ -1,35 +1,16 @@
 /** Usage errors and data folders that cannot be used: the same checks and words for every command, serve included. */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTimbre, type CliResult } from '../../helpers/cli';
 import { projectRoot } from '../../../src/main/project-root';
 
 const dir = mkdtempSync(join(tmpdir(), 'timbre-usage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function timbre(
-  args: string[],
-  timeoutMs = 20_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'timbre.mjs'), ...args], {
-      env: { ...process.env, TIMBRE_HOME: join(dir, 'home') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const timbre = (args: string[], timeoutMs = 20_000): Promise<CliResult> =>
+  runTimbre(args, { home: join(dir, 'home'), timeoutMs });
 
 describe('timbre usage', () => {
   it('--version prints the version', async () => {

@@ -7,41 +7,20 @@
  *   the doctor reports every table;
  * - versions.json (the watermarks) exists from the first open, before any scan.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTimbre, type CliResult } from '../../helpers/cli';
 import { createService, type CoreService } from '../../../src/main/api/service';
 import { Catalog } from '../../../src/main/library/catalog';
-import { projectRoot } from '../../../src/main/project-root';
 import { DatabaseDamagedError, doctor } from '../../../src/main/store/doctor';
 import { fixtureLibraryDir } from '../../helpers/shared';
 
 const base = mkdtempSync(join(tmpdir(), 'timbre-rebuild-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-function timbre(
-  home: string,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'timbre.mjs'), ...args], {
-      env: { ...process.env, TIMBRE_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const timbre = (home: string, args: string[]): Promise<CliResult> => runTimbre(args, { home });
 
 /** A scanned, analysed (features only: quick) and clustered home. */
 async function analysedHome(name: string): Promise<{ home: string; ids: Map<string, string> }> {
