@@ -80,7 +80,7 @@ try {
     const tuned = tune(s, 'kmeans', { params: [3, 4, 5, 6, 7, 8].map((k) => ({ k })) }).winner;
     const fixed = runAlgorithm(s, 'kmeans', { k: styles.length, seed: 1 });
     // No eligible HDBSCAN candidate (e.g. everything noise) is reported as '–', not as a score.
-    let h: { labels: ArrayLike<number>; clusters: number } | null = null;
+    let h: { labels: ArrayLike<number>; clusters: number } | null;
     try {
       h = tune(s, 'hdbscan').winner;
     } catch {
