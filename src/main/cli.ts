@@ -64,6 +64,7 @@ Clusters
       --where QUERY      cluster a subset: genre:jazz artist:"Kevin MacLeod" album:… title:…
                          folder:/music/x year:1990-1999 source:imported|audio, free words = search
   clusters               the active run's clusters: size, name, tags, features, tracks
+  clusters TRACK         why TRACK is in its cluster (the features that put it there)
   map                    2-D map coordinates of every track [--method umap|pca|tsne]
   export --csv FILE      the run's tracks with cluster, strength and map coordinates as CSV
   export --m3u DIR       one M3U playlist per cluster, named after it, in DIR

@@ -12,6 +12,7 @@ import type {
   ClusterInfo,
   ClusterList,
   ClusterMap,
+  ClusterMembershipWhy,
   ClusterProgress,
   ClusterRun,
   Explanation,
@@ -212,6 +213,8 @@ export const requestSchemas = {
   'clusters.run': clusterRunSchema,
   /** The active run with a profile per cluster. */
   'clusters.list': empty,
+  /** Why a track is in its cluster of the active run (the features that put it there). */
+  'clusters.why': z.object({ id }),
   /** 2-D coordinates per track of the active run. */
   'clusters.map': z.object({ method: z.enum(['umap', 'pca', 'tsne']).default('umap') }),
   /** Makes tracks without audio from a Spotify-style feature table (CSV at an absolute path). */
@@ -303,6 +306,7 @@ export interface Responses {
   'clusters.run': ClusterRun;
   'clusters.list': ClusterList;
   'clusters.map': ClusterMap;
+  'clusters.why': ClusterMembershipWhy;
   'clusters.start': ClusterProgress;
   'clusters.cancel': { cancelled: boolean };
   'clusters.status': ClusterProgress;

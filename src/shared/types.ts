@@ -470,6 +470,19 @@ export interface ClusterList {
   noiseIds: TrackId[];
 }
 
+/** Why a track is in its cluster: the per-feature terms of a linear surrogate, in listener words. */
+export interface ClusterMembershipWhy {
+  runId: string;
+  trackId: TrackId;
+  /** -1: the run left the track as noise (no reasons then). */
+  clusterId: number;
+  clusterName: string | null;
+  /** Σ contributions: the surrogate's score for the track belonging to its cluster. */
+  score: number;
+  /** Largest first; weight × (value − library mean), weight = (cluster mean − library mean) / variance. */
+  reasons: { feature: string; phrase: string; contribution: number }[];
+}
+
 export interface ClusterMap {
   runId: string | null;
   method: 'umap' | 'pca' | 'tsne';

@@ -17,6 +17,7 @@ import type {
   ClusterInfo,
   ClusterList,
   ClusterMap,
+  ClusterMembershipWhy,
   ClusterProgress,
   ClusterRun,
   ClusterRunRecord,
@@ -30,7 +31,7 @@ import { type ClusterOutcome, type ClusterRequest, runClustering } from '../clus
 import { runClusteringInWorker, runTsneInWorker } from '../clusters/runner';
 import { TSNE_LIMIT, tsne } from '../clusters/tsne';
 import { Joiner } from '../clusters/join';
-import { profileClusters } from '../clusters/profiles';
+import { explainMembership, profileClusters, type FeatureTable } from '../clusters/profiles';
 import type { ClusterRunStore, MemberRow } from '../clusters/run-store';
 import type { Candidate } from '../clusters/tune';
 import type { Matrix } from '../clusters/matrix';
@@ -216,6 +217,8 @@ interface Described {
   members: MemberRow[];
   list: ClusterList;
   info: ClusterInfo[];
+  /** The run's tracks still there, with their features and labels: what `why` explains from. */
+  explain: { features: FeatureTable; labels: Int32Array; rowOf: Map<string, number> };
 }
 
 export class ClusterService {
@@ -663,15 +666,16 @@ export class ClusterService {
     const spaceM: Matrix = { data: pick(input.data, input.dim), n: rows.length, dim: input.dim };
     const fv = input.features.values;
     const tagDim = input.tags?.names.length ?? 0;
+    const features: FeatureTable = {
+      values: { data: pick(fv.data, fv.dim), n: rows.length, dim: fv.dim },
+      descriptors: input.features.descriptors,
+    };
     const profiles =
       rows.length > 0 && labels.some((l) => l >= 0)
         ? profileClusters({
             space: spaceM,
             labels,
-            features: {
-              values: { data: pick(fv.data, fv.dim), n: rows.length, dim: fv.dim },
-              descriptors: input.features.descriptors,
-            },
+            features,
             ...(input.tags && tagDim > 0
               ? {
                   tags: {
@@ -712,7 +716,13 @@ export class ClusterService {
       topTags: c.topTags.map((t) => t.tag),
       exemplarIds: c.representatives.map((r) => r.id),
     }));
-    const described: Described = { run: active, members, list, info };
+    const described: Described = {
+      run: active,
+      members,
+      list,
+      info,
+      explain: { features, labels, rowOf: new Map(kept.map((mr, j) => [mr.trackId, j])) },
+    };
     // Only the active run is kept: an export of another run (--run) describes it once.
     if (runId === undefined)
       this.cache = {
@@ -723,6 +733,36 @@ export class ClusterService {
         described,
       };
     return described;
+  }
+
+  /** Why a track is in its cluster of the active run: the features that put it there, largest first. */
+  async why(trackId: string): Promise<ClusterMembershipWhy> {
+    const d = await this.describe();
+    if (!d)
+      throw new ApiError(
+        'unavailable',
+        'No clustering yet: run one first (Clusters screen or `timbre cluster`).',
+      );
+    const row = d.explain.rowOf.get(trackId);
+    if (row === undefined) {
+      throw new ApiError(
+        'not_found',
+        `Track ${trackId} is not in the active clustering run (not analysed when it ran, or gone).`,
+      );
+    }
+    const e = explainMembership(d.explain.features, d.explain.labels, row);
+    const name = e.label >= 0 ? (d.list.clusters.find((c) => c.id === e.label)?.name ?? null) : null;
+    return {
+      runId: d.run.id,
+      trackId,
+      clusterId: e.label,
+      clusterName: name,
+      score: e.score,
+      reasons: e.contributions
+        .filter((c) => c.contribution > 0)
+        .slice(0, 6)
+        .map((c) => ({ feature: c.feature, phrase: c.phrase, contribution: c.contribution })),
+    };
   }
 
   async list(): Promise<ClusterList> {

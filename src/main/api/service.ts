@@ -324,6 +324,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     'clusters.run': (req) => clusters.run(req),
     'clusters.list': () => clusters.list(),
     'clusters.map': (req) => clusters.map(req),
+    'clusters.why': (req) => clusters.why(req.id),
     'library.importFeatures': async (req) => {
       try {
         const summary = await importFeatures(catalog, importedFeatures, req.path);

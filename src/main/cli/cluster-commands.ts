@@ -1,6 +1,6 @@
 /** Cluster commands: cluster, clusters, map. */
 import type { Request } from '../../shared/contract';
-import { call, intOption, type CommandContext } from './common';
+import { call, intOption, resolveTrack, UsageError, type CommandContext } from './common';
 import { printJson } from './output';
 
 /** `timbre cluster`: group the analysed library by sound. */
@@ -32,7 +32,9 @@ export async function clusterCommand({ service, values, status }: CommandContext
 }
 
 /** `timbre clusters`: the active run's clusters. */
-export async function clustersCommand({ service, values }: CommandContext): Promise<number> {
+export async function clustersCommand({ service, values, args }: CommandContext): Promise<number> {
+  if (args.length > 1) throw new UsageError('clusters takes at most one track (why it is in its cluster)');
+  if (args.length === 1) return whyCommand(service, args[0], values.json === true);
   const list = await call(service, 'clusters.list', {});
   if (values.json) printJson(list);
   else if (!list.run) console.log('No clusters yet: run `timbre cluster`.');
@@ -50,6 +52,24 @@ export async function clustersCommand({ service, values }: CommandContext): Prom
       for (const r of c.representatives) console.log(`  - ${r.artist} – ${r.title}  [${r.id}]`);
     }
     if (list.noiseIds.length) console.log(`\n${list.noiseIds.length} tracks in no cluster (noise)`);
+  }
+  return 0;
+}
+
+/** `timbre clusters TRACK`: why the track is in its cluster, feature by feature. */
+async function whyCommand(service: CommandContext['service'], ref: string, json: boolean): Promise<number> {
+  const track = await resolveTrack(service, ref);
+  const why = await call(service, 'clusters.why', { id: track.id });
+  if (json) printJson(why);
+  else if (why.clusterId < 0)
+    console.log(`${track.artist} – ${track.title} is in no cluster (noise) of run ${why.runId}.`);
+  else {
+    console.log(
+      `${track.artist} – ${track.title} is in #${why.clusterId} ${why.clusterName ?? ''} because it is:`,
+    );
+    for (const r of why.reasons) console.log(`  - ${r.phrase}  (+${r.contribution.toFixed(2)})`);
+    if (why.reasons.length === 0)
+      console.log('  (no feature stands out: it sits near the middle of the cluster and the library)');
   }
   return 0;
 }

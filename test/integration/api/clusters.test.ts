@@ -11,7 +11,7 @@ import { runTimbre, type CliResult } from '../../helpers/cli';
 import { createService, type CoreService } from '../../../src/main/api/service';
 import { ClusterRunStore } from '../../../src/main/clusters/run-store';
 import type { ClusterSuggestions } from '../../../src/shared/contract';
-import type { ClusterList, ClusterMap, ClusterRun } from '../../../src/shared/types';
+import type { ClusterList, ClusterMap, ClusterMembershipWhy, ClusterRun } from '../../../src/shared/types';
 import { fixtureLibraryDir } from '../../helpers/shared';
 
 let dir: string;
@@ -97,6 +97,25 @@ describe('clusters through the service', () => {
     }
   });
 
+  it('says why a track is in its cluster, in words, with the terms adding up', async () => {
+    const s = service as CoreService;
+    const list = (await s.invoke('clusters.list', {})) as ClusterList;
+    const cluster = list.clusters[0];
+    const why = (await s.invoke('clusters.why', { id: cluster.trackIds[0] })) as ClusterMembershipWhy;
+    expect(why).toMatchObject({ runId: list.run?.id, clusterId: cluster.id, clusterName: cluster.name });
+    expect(why.reasons.length).toBeGreaterThan(0);
+    for (const r of why.reasons) {
+      expect(r.contribution).toBeGreaterThan(0);
+      expect(r.phrase).toMatch(/ against .* in the library\)$/);
+    }
+    // Largest first; the positive terms shown cannot exceed what the whole sum needs to explain.
+    const shown = why.reasons.map((r) => r.contribution);
+    expect(shown).toEqual([...shown].sort((a, b) => b - a));
+    await expect(s.invoke('clusters.why', { id: 'no-such-track' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
   it('draws the map by umap and by pca', async () => {
     const s = service as CoreService;
     for (const method of ['umap', 'pca'] as const) {
@@ -177,6 +196,12 @@ describe('clusters from the CLI', () => {
     const text = await timbre(['clusters']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`Run ${parsed.id}`);
+
+    const member = profiles.clusters[0].trackIds[0];
+    const why = await timbre(['clusters', member]);
+    expect(why.code, why.stderr).toBe(0);
+    expect(why.stdout).toMatch(new RegExp(`is in #${profiles.clusters[0].id} .* because it is:`));
+    expect(why.stdout).toMatch(/in the library\)/);
 
     const map = await timbre(['map', '--method', 'pca', '--json']);
     expect(map.code, map.stderr).toBe(0);
