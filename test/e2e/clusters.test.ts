@@ -119,7 +119,13 @@ describe.skipIf(!hasChromium)('clusters and map in browser mode', () => {
     await first.locator('.rep-list li').first().click({ button: 'right' });
     await page.locator('.track-menu').waitFor({ timeout: 5_000 });
     expect(await page.locator('.track-menu [role="menuitem"]').first().textContent()).toBe('Play');
-    await page.keyboard.press('Escape');
+    // Why this track? says, once clustered, what put it in its cluster.
+    await page.locator('.track-menu [role="menuitem"]', { hasText: 'Why this track?' }).click();
+    const why = page.locator('[role="dialog"][aria-label="Why this track?"] .cluster-why');
+    await why.waitFor({ timeout: 10_000 });
+    expect(await why.textContent()).toContain(`In the cluster “${list.clusters[0].name}” because it is:`);
+    expect(await why.locator('li').count()).toBeGreaterThan(0);
+    await page.locator('[role="dialog"] button[aria-label="Close"]').click();
 
     // Exports arrive as downloads.
     const [csv] = await Promise.all([

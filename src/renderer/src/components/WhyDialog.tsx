@@ -1,6 +1,7 @@
 /**
  * "Why this track?": the track against the one it was chosen from (a similar queue, radio, a song
- * path: its queue entry says which), else against the playing track, in words (similar.explain).
+ * path: its queue entry says which), else against the playing track, in words (similar.explain);
+ * and, once the library is clustered, why the track is in its cluster (clusters.why).
  */
 import type { Track } from '../../../shared/types';
 import { client } from '../api/client';
@@ -32,6 +33,10 @@ export function WhyDialog({ track, entry, onClose }: { track: Track; entry?: Que
     seed && seed.id !== track.id ? () => client.invoke('similar.explain', { a: seed.id, b: track.id }) : null,
   );
   const e = explained?.value;
+  // No clustering yet, or the track was not in the run: the section is left out, not an error.
+  const inCluster = useKeyedLoad(`cluster|${track.id}`, () =>
+    client.invoke('clusters.why', { id: track.id }),
+  )?.value;
   return (
     <div className="modal-backdrop" onClick={onClose}>
       <div
@@ -90,6 +95,18 @@ export function WhyDialog({ track, entry, onClose }: { track: Track; entry?: Que
               </div>
             )}
           </>
+        )}
+        {inCluster && inCluster.clusterId >= 0 && inCluster.reasons.length > 0 && (
+          <div className="explain cluster-why">
+            <p className="muted small">
+              In the cluster “{inCluster.clusterName ?? `#${inCluster.clusterId}`}” because it is:
+            </p>
+            <ul className="why-list">
+              {inCluster.reasons.slice(0, 4).map((r) => (
+                <li key={r.feature}>{r.phrase}</li>
+              ))}
+            </ul>
+          </div>
         )}
       </div>
     </div>
