@@ -560,6 +560,13 @@ export class ClusterService {
    * Tracks just analysed (`ids`) join the active run if they belong to its subset and it is
    * still current (clusters/join.ts). Batches are serialised; returns how many joined.
    */
+  /** Before the database closes: cancels a run under way and waits for it and for the joins. */
+  async close(): Promise<void> {
+    this.abort?.abort();
+    await this.running?.catch(() => undefined);
+    await this.joining;
+  }
+
   join(ids: string[]): Promise<number> {
     const job = this.joining.then(() => this.joinNow(ids));
     this.joining = job.then(

@@ -131,13 +131,21 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   });
   // Written results change what "similar" answers; tell clients at most every few seconds.
   let lastChangedAt = 0;
+  // Joins still under way: close() waits for them before the database goes (native handles used
+  // after close can take the process down).
+  const joinsInFlight = new Set<Promise<void>>();
   engine.on('written', (ids: string[]) => {
     // New tracks join the similarity engine at once; anything else waits for its rebuild. Then
     // they join the active clustering run (assigned, not re-run), off the analysis path.
-    void similarity
+    const job = similarity
       .added(ids)
       .then(() => clusters.join(ids))
-      .catch((err: unknown) => process.emitWarning(`new tracks did not join the clusters: ${String(err)}`));
+      .then(
+        () => undefined,
+        (err: unknown) => process.emitWarning(`new tracks did not join the clusters: ${String(err)}`),
+      );
+    joinsInFlight.add(job);
+    void job.finally(() => joinsInFlight.delete(job));
     const now = Date.now();
     if (now - lastChangedAt > 5000) {
       lastChangedAt = now;
@@ -440,6 +448,9 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       scanAbort?.abort();
       try {
         await engine.close();
+        // Nothing may touch a table once the database is closed: finish the joins, stop a run.
+        await Promise.allSettled([...joinsInFlight]);
+        await clusters.close();
         await catalog.close();
       } finally {
         lock.release();
