@@ -38,11 +38,15 @@ export const CSV_COLUMNS = [
   'pca_y',
 ] as const;
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line end. */
-export function csvField(value: string | number): string {
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line end. `key` marks a
+ * field written verbatim: a track id is a machine key (base64url, may begin with "-") that must
+ * read back as it is, never a formula a tag could smuggle in.
+ */
+export function csvField(value: string | number, key = false): string {
   const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
   // A leading = + - @ makes spreadsheets run the cell as a formula: a tag is never one.
-  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  const safe = !key && /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
@@ -71,7 +75,7 @@ export function clusterCsv(rows: ExportRow[]): string {
         round(r.pcaX, 5),
         round(r.pcaY, 5),
       ]
-        .map(csvField)
+        .map((value, column) => csvField(value, column === 0))
         .join(','),
     );
   }

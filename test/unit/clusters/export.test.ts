@@ -59,10 +59,13 @@ describe('clusterCsv', () => {
       artist: 'Crosby, Stills & Nash',
       album: '=SUM(A1)',
     });
-    const text = clusterCsv([tricky, row('b', -1)]);
+    const text = clusterCsv([tricky, row('b', -1), row('-dashId', 0, { title: '-1 dB' })]);
     const rows = parseCsv(text);
     expect(rows[0]).toEqual([...CSV_COLUMNS]);
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
+    // A track id reads back as it is (ids may begin with "-"); a title beginning so is made text.
+    expect(rows[3][CSV_COLUMNS.indexOf('track_id')]).toBe('-dashId');
+    expect(rows[3][CSV_COLUMNS.indexOf('title')]).toBe("'-1 dB");
     const a = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, rows[1][i]]));
     expect(a).toMatchObject({
       track_id: 'a',
