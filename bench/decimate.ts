@@ -1,0 +1,221 @@
+/**
+ * CPU cost of the 2:1 halving (32 → 16 kHz, dsp/decimate.ts) on real decoded tracks.
+ *
+ *   nice -n 10 npx tsx bench/decimate.ts [--corpus /work/corpus] [--limit N] [--reps 3]
+ *
+ * Decodes each track of the corpus (labels.csv; a spread of them with --limit) with ffmpeg to
+ * 32 kHz mono float32, as the analysis worker does, then runs every candidate on it `--reps` times
+ * in turn (interleaved, so a change of load hits all alike) and prints, per candidate, CPU seconds
+ * per hour of audio (process CPU, median of the reps summed over tracks), the speed-up over the
+ * scalar reference (the code before the SIMD kernel, test/helpers/decimate-reference.ts), and the
+ * largest absolute difference from the reference over every output. The load average is printed
+ * before and after.
+ *
+ * Candidates: the reference; JavaScript restructurings (float32 taps; four outputs per pass;
+ * polyphase with four outputs per pass) — the fallback where WebAssembly SIMD is missing is the
+ * best of them; the WebAssembly SIMD kernel with one or two vectors per pass and several block
+ * sizes; and the block copies alone (what moving the samples into and out of the kernel's memory
+ * costs), and what Decimator2 picks.
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Decimator2, decimateScalar, decimationTaps } from '../src/main/analysis/dsp/decimate';
+import { SimdDecimator } from '../src/main/analysis/dsp/decimate-simd';
+import { decodeAudio } from '../src/main/ffmpeg/decode';
+import { PcmBuffers } from '../src/main/ffmpeg/pcm-buffers';
+import { decimateReference } from '../test/helpers/decimate-reference';
+
+const { values: args } = parseArgs({
+  options: {
+    corpus: { type: 'string', default: '/work/corpus' },
+    limit: { type: 'string' },
+    reps: { type: 'string', default: '3' },
+  },
+});
+const corpus = resolve(args.corpus!);
+const reps = Math.max(1, Number(args.reps));
+const RATE = 32000;
+
+const taps = decimationTaps();
+const taps32 = Float32Array.from(taps);
+
+/** Today's loop with float32 taps (the float64 → float32 tap load was one suspect). */
+function jsFloat32Taps(x: Float32Array, y: Float32Array): Float32Array {
+  const h = taps32;
+  const n = x.length;
+  const m = Math.ceil(n / 2);
+  const reach = h.length - 1;
+  const first = Math.min(m, Math.ceil(reach / 2));
+  const last = Math.max(first, Math.floor((n - 1 - reach) / 2) + 1);
+  for (let k = 0; k < first; k++) y[k] = edgeRef(x, k);
+  let k = first;
+  for (; k + 1 < last; k += 2) {
+    const c = 2 * k;
+    const e = c + 2;
+    let a = h[0] * x[c];
+    let b = h[0] * x[e];
+    for (let d = 1; d <= reach; d++) {
+      const hd = h[d];
+      a += hd * (x[c - d] + x[c + d]);
+      b += hd * (x[e - d] + x[e + d]);
+    }
+    y[k] = a;
+    y[k + 1] = b;
+  }
+  for (; k < m; k++) y[k] = edgeRef(x, k);
+  return y.subarray(0, m);
+}
+
+function edgeRef(x: Float32Array, k: number): number {
+  const n = x.length;
+  const c = 2 * k;
+  let acc = taps[0] * x[c];
+  for (let d = 1; d < taps.length; d++) {
+    const a = c - d;
+    const b = c + d;
+    acc += taps[d] * ((a >= 0 ? x[a] : 0) + (b < n ? x[b] : 0));
+  }
+  return acc;
+}
+
+/** Four outputs per pass over the same taps (float64), edges as the reference. */
+function jsFour(x: Float32Array, y: Float32Array): Float32Array {
+  const h = taps;
+  const n = x.length;
+  const m = Math.ceil(n / 2);
+  const reach = h.length - 1;
+  const first = Math.min(m, Math.ceil(reach / 2));
+  const last = Math.max(first, Math.floor((n - 1 - reach) / 2) + 1);
+  for (let k = 0; k < first; k++) y[k] = edgeRef(x, k);
+  let k = first;
+  for (; k + 3 < last; k += 4) {
+    const c = 2 * k;
+    let a = h[0] * x[c];
+    let b = h[0] * x[c + 2];
+    let e = h[0] * x[c + 4];
+    let g = h[0] * x[c + 6];
+    for (let d = 1; d <= reach; d++) {
+      const hd = h[d];
+      a += hd * (x[c - d] + x[c + d]);
+      b += hd * (x[c + 2 - d] + x[c + 2 + d]);
+      e += hd * (x[c + 4 - d] + x[c + 4 + d]);
+      g += hd * (x[c + 6 - d] + x[c + 6 + d]);
+    }
+    y[k] = a;
+    y[k + 1] = b;
+    y[k + 2] = e;
+    y[k + 3] = g;
+  }
+  for (; k < m; k++) y[k] = edgeRef(x, k);
+  return y.subarray(0, m);
+}
+
+/** What moving the samples into and out of the kernel's memory costs: the copies, no filtering. */
+function copiesOnly(block: number): (x: Float32Array, y: Float32Array) => Float32Array {
+  const seg = new Float32Array(2 * (block + 40));
+  const out = new Float32Array(block);
+  return (x, y) => {
+    const m = Math.ceil(x.length / 2);
+    for (let k0 = 0; k0 < m; k0 += block) {
+      const count = Math.min(block, m - k0);
+      const a = Math.max(0, 2 * (k0 - 16));
+      const b = Math.min(x.length, a + 2 * (count + 32));
+      seg.set(x.subarray(a, b));
+      y.set(count === block ? out : out.subarray(0, count), k0);
+    }
+    return y.subarray(0, m);
+  };
+}
+
+type Run = (x: Float32Array, y: Float32Array) => Float32Array;
+const simd = (blockOutputs: number, passOutputs: 4 | 8): Run | null => {
+  const s = SimdDecimator.create(taps, { blockOutputs, passOutputs });
+  return s ? (x, y) => s.decimate(x, y) : null;
+};
+const chosen = new Decimator2();
+const candidates: [string, Run | null, boolean][] = [
+  ['reference (scalar, before)', (x, y) => decimateReference(taps, x, y), true],
+  ['JS float32 taps, 2 per pass', jsFloat32Taps, true],
+  ['JS float64 taps, 4 per pass', jsFour, true],
+  ['JS fallback (decimateScalar)', (x, y) => decimateScalar(taps, x, y), true],
+  ['WASM SIMD 1 vector/pass, 4096', simd(4096, 4), true],
+  ['WASM SIMD 2 vectors/pass, 1024', simd(1024, 8), true],
+  ['WASM SIMD 2 vectors/pass, 4096', simd(4096, 8), true],
+  ['WASM SIMD 2 vectors/pass, 16384', simd(16384, 8), true],
+  ['block copies alone (4096)', copiesOnly(4096), false],
+  [`Decimator2 (${chosen.kernel})`, (x, y) => chosen.decimate(x, y), true],
+];
+
+interface Tally {
+  cpuMs: number;
+  maxDiff: number;
+}
+const tallies = new Map<string, Tally>(candidates.map(([name]) => [name, { cpuMs: 0, maxDiff: 0 }]));
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+const rows = readFileSync(join(corpus, 'labels.csv'), 'utf8').trim().split('\n').slice(1);
+let paths = rows.map((r) => join(corpus, r.split(',')[0]));
+if (args.limit) {
+  const limit = Number(args.limit);
+  const step = paths.length / limit;
+  paths = Array.from({ length: Math.min(limit, paths.length) }, (_, i) => paths[Math.floor(i * step)]);
+}
+
+const load = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(', ');
+console.log(`${paths.length} tracks from ${corpus}, ${reps} reps; load average ${load()}`);
+const buffers = new PcmBuffers();
+const refOut = new Float32Array(1);
+let refBuf = refOut;
+let outBuf = new Float32Array(1);
+let seconds = 0;
+for (const path of paths) {
+  const decoded = await decodeAudio({ path }, { rates: [RATE], buffers });
+  const x = decoded.pcm.get(RATE)!;
+  seconds += x.length / RATE;
+  const m = Math.ceil(x.length / 2);
+  if (refBuf.length < m) refBuf = new Float32Array(m);
+  if (outBuf.length < m) outBuf = new Float32Array(m);
+  const reference = decimateReference(taps, x, refBuf);
+  for (const [name, run, check] of candidates) {
+    if (!run) continue;
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const c0 = cpuMs();
+      run(x, outBuf);
+      times.push(cpuMs() - c0);
+    }
+    times.sort((a, b) => a - b);
+    const t = tallies.get(name)!;
+    t.cpuMs += times[Math.floor(times.length / 2)];
+    if (check) {
+      for (let i = 0; i < m; i++) {
+        const d = Math.abs(outBuf[i] - reference[i]);
+        if (d > t.maxDiff) t.maxDiff = d;
+      }
+    }
+  }
+}
+const hours = seconds / 3600;
+const refCost = tallies.get(candidates[0][0])!.cpuMs;
+console.log(`${hours.toFixed(2)} h of audio at 32 kHz; load average after ${load()}\n`);
+console.log('candidate                              CPU s per hour   speed-up   max |Δ| vs reference');
+for (const [name, run, check] of candidates) {
+  if (!run) {
+    console.log(`${name.padEnd(38)} unavailable`);
+    continue;
+  }
+  const t = tallies.get(name)!;
+  console.log(
+    `${name.padEnd(38)} ${(t.cpuMs / 1000 / hours).toFixed(3).padStart(10)}   ${(refCost / t.cpuMs).toFixed(2).padStart(8)}×   ` +
+      (check ? t.maxDiff.toExponential(2) : '—'),
+  );
+}
