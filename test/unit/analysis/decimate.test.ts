@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   Decimator2,
   SWR_DEFAULT_DESIGN,
+  decimateScalar,
   decimationResponse,
   decimationTaps,
 } from '../../../src/main/analysis/dsp/decimate';
+import { SIMD_BLOCK_OUTPUTS, SimdDecimator } from '../../../src/main/analysis/dsp/decimate-simd';
+import { decimateReference } from '../../helpers/decimate-reference';
 
 const IN_RATE = 32000;
 
@@ -106,5 +109,138 @@ describe('Decimator2', () => {
     expect(y.buffer).toBe(buffer.buffer);
     expect(y.length).toBe(1600);
     expect(Array.from(y)).toEqual(Array.from(dec.decimate(x)));
+  });
+});
+
+/** Deterministic noise in [−amp, amp] (xorshift32). */
+function noise(length: number, amp: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const x = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    x[i] = amp * ((s >>> 0) / 2 ** 31 - 1);
+  }
+  return x;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+describe('the faster paths against the scalar code they replaced', () => {
+  const taps = decimationTaps();
+  const simd = new Decimator2();
+  const scalar = new Decimator2(SWR_DEFAULT_DESIGN, { kernel: 'scalar' });
+  const B = SIMD_BLOCK_OUTPUTS;
+  // Empty, single samples, shorter than the filter, odd and even, around the kernel's vector
+  // width, pass width and block size, several blocks.
+  const lengths = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    7,
+    8,
+    9,
+    15,
+    16,
+    17,
+    31,
+    33,
+    63,
+    64,
+    65,
+    66,
+    67,
+    97,
+    128,
+    129,
+    130,
+    131,
+    1001,
+    2 * B - 2,
+    2 * B - 1,
+    2 * B,
+    2 * B + 1,
+    2 * B + 2,
+    2 * B + 16,
+    4 * B + 7,
+    6 * B - 64,
+    10 * B + 3,
+  ];
+
+  it('uses the WebAssembly SIMD kernel on this Node', () => {
+    expect(simd.kernel).toBe('wasm-simd');
+    expect(scalar.kernel).toBe('scalar');
+  });
+
+  it('SIMD: equal to the float64 scalar sums within float32 rounding (≤ 1e-6) at every length', () => {
+    for (const len of lengths) {
+      for (const [amp, seed] of [
+        [1, 7],
+        [0.01, 11],
+      ] as const) {
+        const x = noise(len, amp, seed + len);
+        const y = simd.decimate(x);
+        expect(y.length, `${len}`).toBe(Math.ceil(len / 2));
+        expect(maxAbsDiff(y, decimateReference(taps, x)), `${len}`).toBeLessThanOrEqual(1e-6 * amp);
+      }
+    }
+  });
+
+  it('SIMD: full-scale square waves and near-silence stay within float32 rounding', () => {
+    const n = 3 * 2 * B + 5;
+    const square = Float32Array.from({ length: n }, (_, i) => (Math.floor(i / 37) % 2 ? 1 : -1));
+    expect(maxAbsDiff(simd.decimate(square), decimateReference(taps, square))).toBeLessThanOrEqual(1e-6);
+    // A −300 dB signal (float32 subnormals): no flush to zero in the kernel.
+    const quiet = noise(n, 1e-38, 3);
+    const ref = decimateReference(taps, quiet);
+    expect(maxAbsDiff(simd.decimate(quiet), ref)).toBeLessThanOrEqual(1e-44);
+    expect(ref.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('SIMD: the same for every block size and pass width (one kernel is not luckier than another)', () => {
+    const x = noise(5 * 2 * 512 + 77, 1, 5);
+    const ref = decimateReference(taps, x);
+    for (const blockOutputs of [8, 16, 24, 512, 4096])
+      for (const passOutputs of [4, 8] as const) {
+        const k = SimdDecimator.create(taps, { blockOutputs, passOutputs })!;
+        expect(k, `${blockOutputs}/${passOutputs}`).not.toBeNull();
+        const y = k.decimate(x, new Float32Array(ref.length));
+        expect(maxAbsDiff(y, ref), `${blockOutputs}/${passOutputs}`).toBeLessThanOrEqual(1e-6);
+      }
+  });
+
+  it('TypeScript fallback: identical to the scalar code (same float64 sums in the same order)', () => {
+    for (const len of lengths) {
+      const x = noise(len, 1, 13 + len);
+      expect(Array.from(scalar.decimate(x)), `${len}`).toEqual(Array.from(decimateReference(taps, x)));
+      const out = new Float32Array(Math.ceil(len / 2));
+      expect(decimateScalar(taps, x, out).buffer).toBe(out.buffer);
+    }
+  });
+
+  it("writes only the outputs' part of a longer buffer, and gives the same results on reuse", () => {
+    for (const dec of [simd, scalar]) {
+      const buffer = new Float32Array(3 * B).fill(7);
+      const long = noise(2 * B + 11, 1, 17);
+      const first = Array.from(dec.decimate(long, buffer));
+      const short = noise(2 * B - 9, 1, 19);
+      const y = dec.decimate(short, buffer);
+      expect(y.buffer).toBe(buffer.buffer);
+      expect(y.length).toBe(B - 4);
+      expect(maxAbsDiff(y, decimateReference(taps, short))).toBeLessThanOrEqual(1e-6);
+      // Past this call's outputs the buffer still holds the previous call's, then the fill.
+      expect(buffer[B - 4]).toBe(first[B - 4]);
+      expect(buffer[B + 6]).toBe(7);
+      expect(Array.from(dec.decimate(long, buffer))).toEqual(first);
+    }
   });
 });
