@@ -36,7 +36,7 @@ export interface RunStats {
   /** Seconds of audio (catalog durations) of the tracks analysed. */
   audioSeconds: number;
   decodeMs: number;
-  /** Halving the decoded rate for the features (TypeScript), worker time. */
+  /** Halving the decoded rate for the features (dsp/decimate.ts), worker time. */
   resampleMs: number;
   featuresMs: number;
   embeddingMs: number;
