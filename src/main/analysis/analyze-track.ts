@@ -10,7 +10,8 @@
  * 16 kHz) shares the one stream; any other rate gets a second output of the same ffmpeg run.
  *
  * The PCM lands in buffers kept by the worker from track to track (see ffmpeg/pcm-buffers.ts), so
- * it is only valid until the next track starts.
+ * it is only valid until the next track starts. The model runs before the features, so that the
+ * halving can overwrite the decoded 32 kHz PCM with the 16 kHz PCM in place.
  */
 import { decodeAudio } from '../ffmpeg/decode';
 import { PcmBuffers } from '../ffmpeg/pcm-buffers';
@@ -40,8 +41,6 @@ export interface AnalyzeContext {
 }
 
 const decimator = new Decimator2();
-/** The buffer slot of the halved PCM (after the decoder's own slots). */
-const HALVED_SLOT = 8;
 
 export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promise<TrackAnalysisResult> {
   const plan = decodePlan(ctx.embedder ? ctx.embedder.sampleRate : null);
@@ -62,30 +61,31 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
       buffers,
     },
   );
-  let featurePcm: Float32Array | undefined;
   const t1 = performance.now();
   const c1 = processCpuMs();
   const f1 = childrenCpuMs();
-  if (plan.halve) {
-    const src = decoded.pcm.get(plan.rates[0])!;
-    featurePcm = decimator.decimate(src, buffers.floats(HALVED_SLOT, Decimator2.outputLength(src.length)));
-  } else {
-    featurePcm = decoded.pcm.get(FEATURE_SAMPLE_RATE);
-  }
-  if (!featurePcm || featurePcm.length === 0) throw new Error('decoded no audio');
+  const decodedPcm = decoded.pcm.get(plan.rates[0]);
+  if (!decodedPcm || decodedPcm.length === 0) throw new Error('decoded no audio');
 
-  const t2 = performance.now();
-  const c2 = processCpuMs();
-  const features = await extractFeatures(featurePcm, FEATURE_SAMPLE_RATE);
-
-  const t3 = performance.now();
-  const c3 = processCpuMs();
+  // The model before the features: the halving then writes the features' PCM over the decoded
+  // PCM it no longer needs (fresh or kept buffers cost page faults, see Decimator2.decimateInPlace).
   const embeddings: EmbeddingResult[] = [];
   if (ctx.embedder) {
     const pcm = decoded.pcm.get(ctx.embedder.sampleRate);
     if (!pcm) throw new Error(`decoder returned no ${ctx.embedder.sampleRate} Hz audio for the model`);
     embeddings.push(await ctx.embedder.embed(pcm, { patches: ctx.patches }));
   }
+  const t2 = performance.now();
+  const c2 = processCpuMs();
+
+  const featurePcm = plan.halve
+    ? decimator.decimateInPlace(decodedPcm)
+    : decoded.pcm.get(FEATURE_SAMPLE_RATE);
+  if (!featurePcm || featurePcm.length === 0) throw new Error('decoded no audio');
+  const t3 = performance.now();
+  const c3 = processCpuMs();
+
+  const features = await extractFeatures(featurePcm, FEATURE_SAMPLE_RATE);
   const t4 = performance.now();
   const c4 = processCpuMs();
 
@@ -96,15 +96,15 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
     embeddings,
     timings: {
       decodeMs: t1 - t0,
-      resampleMs: t2 - t1,
-      featuresMs: t3 - t2,
-      embeddingMs: t4 - t3,
+      embeddingMs: t2 - t1,
+      resampleMs: t3 - t2,
+      featuresMs: t4 - t3,
       cpu: {
         decodeMs: c1 - c0,
         ffmpegMs: f0 !== null && f1 !== null ? f1 - f0 : null,
-        resampleMs: c2 - c1,
-        featuresMs: c3 - c2,
-        embeddingMs: c4 - c3,
+        embeddingMs: c2 - c1,
+        resampleMs: c3 - c2,
+        featuresMs: c4 - c3,
       },
     },
   };

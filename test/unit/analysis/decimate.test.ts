@@ -227,6 +227,32 @@ describe('the faster paths against the scalar code they replaced', () => {
     }
   });
 
+  it('in place (into the input itself): the same outputs, for both paths, at every length', () => {
+    for (const len of lengths) {
+      const x = noise(len, 1, 23 + len);
+      const ref = decimateReference(taps, x);
+      const a = x.slice();
+      const ya = simd.decimateInPlace(a);
+      expect(ya.buffer).toBe(a.buffer);
+      expect(ya.length).toBe(ref.length);
+      expect(maxAbsDiff(ya, ref), `${len}`).toBeLessThanOrEqual(1e-6);
+      const b = x.slice();
+      expect(Array.from(scalar.decimateInPlace(b)), `${len}`).toEqual(Array.from(ref));
+    }
+    // Small blocks too (the kernel keeps them at least twice the filter's half-reach for this).
+    const x = noise(5 * 2 * 512 + 77, 1, 29);
+    const ref = decimateReference(taps, x);
+    for (const blockOutputs of [8, 16, 32, 40, 512]) {
+      const k = SimdDecimator.create(taps, { blockOutputs, passOutputs: 4 })!;
+      const a = x.slice();
+      expect(maxAbsDiff(k.decimate(a, a), ref), `${blockOutputs}`).toBeLessThanOrEqual(1e-6);
+    }
+    // Any other overlap with the input is refused, not computed wrong.
+    const c = x.slice();
+    expect(() => simd.decimate(c.subarray(10), c)).toThrow(/overlaps/);
+    expect(() => scalar.decimate(c, c.subarray(5))).toThrow(/overlaps/);
+  });
+
   it("writes only the outputs' part of a longer buffer, and gives the same results on reuse", () => {
     for (const dec of [simd, scalar]) {
       const buffer = new Float32Array(3 * B).fill(7);

@@ -166,10 +166,10 @@ export class SimdDecimator {
 
   private constructor(taps: Float64Array, options: SimdKernelOptions) {
     this.passOutputs = options.passOutputs ?? 8;
-    const block = Math.max(
-      this.passOutputs,
-      Math.ceil((options.blockOutputs ?? SIMD_BLOCK_OUTPUTS) / this.passOutputs) * this.passOutputs,
-    );
+    // At least twice the halo, so that in place (y = x) a block's outputs land only on input that
+    // the blocks after it no longer read: block k0 ≥ B reads from 2(k0 − halo) ≥ k0.
+    const wanted = Math.max(options.blockOutputs ?? SIMD_BLOCK_OUTPUTS, 2 * Math.ceil((taps.length - 1) / 2));
+    const block = Math.ceil(wanted / this.passOutputs) * this.passOutputs;
     this.lay = layout(taps.length - 1, block);
     const bytes = emit(taps, this.lay, this.passOutputs as 4 | 8);
     const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
@@ -192,7 +192,11 @@ export class SimdDecimator {
     }
   }
 
-  /** Writes the `ceil(x.length / 2)` outputs into `y` (at least that long) and returns the filled part. */
+  /**
+   * Writes the `ceil(x.length / 2)` outputs into `y` (at least that long) and returns the filled
+   * part. `y` may start where `x` does (in place): each block's input is copied into the kernel's
+   * memory before its outputs are written back.
+   */
   decimate(x: Float32Array, y: Float32Array): Float32Array {
     const n = x.length;
     const m = Math.ceil(n / 2);
