@@ -14,13 +14,15 @@
  * 9.3 kHz; what lies between 8 and 9.3 kHz folds into the top 1.2 kHz of the output, attenuated,
  * as it does in ffmpeg's own 16 kHz output.
  *
- * Cost (bench/decimate.ts, real corpus tracks decoded at 32 kHz, CPU per hour of audio): ~0.44 s
- * with the WebAssembly SIMD kernel (decimate-simd.ts: f32x4, polyphase, four or eight outputs per
- * pass), against 2.5–3.6 s for the scalar TypeScript it replaced (float64 sums, two outputs per
- * pass) — 6–8× less; the kernel's block copies in and out of its memory are ~0.04 s of that. Its
- * outputs differ from the float64 sums by float32 rounding only (≤ 1.2e-7 on the corpus). Without
- * WebAssembly SIMD the TypeScript path (decimateScalar, identical outputs to the old code) costs
- * ~2–2.8 s. Either is less than what a second ffmpeg output costs.
+ * Cost (bench/decimate.ts, real corpus tracks decoded at 32 kHz, CPU per hour of audio): the
+ * WebAssembly SIMD kernel (decimate-simd.ts: f32x4, polyphase, eight outputs per pass) 0.47–0.51 s,
+ * against 2.9 s for the scalar TypeScript it replaced (float64 sums, two outputs per pass); its
+ * block copies in and out of its memory are ~0.05–0.07 s of that. In the worker, the first write
+ * to an output buffer after each ffmpeg spawn page-faults (see decimateInPlace): into a kept
+ * buffer the old code cost 4.1 s and the kernel 1.7 s, in place 0.52 s (7.8× less than before).
+ * Its outputs differ from the float64 sums by float32 rounding only (≤ 2.4e-7 over the corpus).
+ * Without WebAssembly SIMD the TypeScript path (decimateScalar: identical outputs to the old code)
+ * costs 2.0–2.3 s. Either is less than what a second ffmpeg output costs.
  *
  * Zero-phase: output k is centred on input 2k, input beyond either end counts as silence, so the
  * output lines up sample for sample with ffmpeg's direct decode at the lower rate.
