@@ -7,7 +7,7 @@ import { makeTrack } from '../../helpers/synthetic';
 let n = 0;
 function track(p: Partial<Track>): Track {
   n++;
-  // Numbered ids and add times (sorting by date added is tested); no album unless given.
+  // Numbered ids and add times (each track distinct, in the order made); no album unless given.
   return makeTrack(`t${n}`, {
     path: `/music/${p.album ?? 'x'}/${n}.flac`,
     fingerprint: `f${n}`,
