@@ -101,7 +101,8 @@ export async function analyzeTrack(job: AnalysisJob, ctx: AnalyzeContext): Promi
       embeddingMs: t4 - t3,
       cpu: {
         decodeMs: c1 - c0,
-        ffmpegMs: f0 !== null && f1 !== null ? f1 - f0 : null,
+        // Under the launcher shell ffmpeg is not our child: the decoder reports its CPU instead.
+        ffmpegMs: decoded.ffmpegCpuMs ?? (f0 !== null && f1 !== null ? f1 - f0 : null),
         resampleMs: c2 - c1,
         featuresMs: c3 - c2,
         embeddingMs: c4 - c3,
