@@ -15,6 +15,10 @@
  *   bounded by maxDecodedSeconds in every case (a run without excerpts is capped with `-t`).
  * - Failures (ffmpeg error exit, stall, < 0.5 s of audio) reject with ffmpeg's reason: its last
  *   meaningful stderr lines; the whole stderr (bounded) is kept on the error as `stderr`.
+ * - Where the PCM goes through tmpfs spool files (Linux, pcm-spool.ts), ffmpeg is started by a
+ *   shell kept for the process (launcher.ts), not forked from it: a fork of a large process made
+ *   its next write to every page a fault, ~150 ms of worker CPU per track here. With pipes, or if
+ *   the shell fails, ffmpeg is our own child as before.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { PathRef } from '../store/raw-path';

@@ -9,10 +9,13 @@
  * and 145 ms right after spawning /bin/true (6,657 faults; 300 MB: 1.6 s). An analysis worker
  * writes its PCM buffers (26 MB at 32 kHz for a 3.4-minute track, 13 MB halved) and its other
  * working memory once per track, so each spawn of ffmpeg cost it ~150 ms of faults in the decode
- * step alone (on 16 corpus tracks, 0.86 h: 2.5 s of worker CPU "reading the PCM", 100,000 faults)
- * and as much again spread over the steps after it. The shell (dash, bash or any POSIX sh) is
- * forked once, while nothing is running yet; it reads one command line per run and forks ffmpeg
- * itself, and its own memory is a few hundred KB, so its forks fault almost nothing.
+ * step alone and more in the steps after it. Measured on 16 corpus tracks (0.95 h, mn04, one
+ * process doing a worker's loop, bench/decode-cpu.ts): worker CPU 20.7 s with ffmpeg forked from
+ * it (294,000 minor faults; reading the PCM 3.1 s, halving 4.7 s, features 9.2 s, model 3.7 s)
+ * against 12.5 s through the shell (13,000 faults; 0.5, 3.1, 7.4 and 1.4 s). The shell (dash, bash
+ * or any POSIX sh) is forked once, by a worker before it loads its model (prepareLauncher); it
+ * reads one command line per run and forks ffmpeg itself, and its own memory is a few hundred KB,
+ * so its forks fault almost nothing.
  *
  * The shell cannot receive descriptors, so ffmpeg opens ours by name, `/proc/<our pid>/fd/<n>`
  * (the spool files, an input opened by its bytes): the same open files. ffmpeg's stderr is the
