@@ -85,10 +85,7 @@ export class ClusterService {
           this.cache = null;
         },
       },
-      {
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.workerThreshold !== undefined ? { workerThreshold: options.workerThreshold } : {}),
-      },
+      options,
     );
   }
 

@@ -1,10 +1,7 @@
 /**
- * One clustering run at a time: started on the tracks it is given, in this process or (above the
- * worker threshold) in a child process, reporting where it stands, cancellable, and stored when
- * it finishes.
- *
- * Runs above the worker threshold execute in a child process, so the service keeps answering
- * (and hears the cancel) meanwhile.
+ * One clustering run at a time: started on the tracks it is given, reporting where it stands,
+ * cancellable, and stored when it finishes. Runs above the worker threshold execute in a child
+ * process, so the service keeps answering (and hears the cancel) meanwhile.
  */
 import { ApiError } from '../../shared/contract';
 import type { ParsedRequest } from '../../shared/contract';

@@ -45,7 +45,7 @@ function memberFingerprint(input: ClusteringInput, ids: string[], rowOf: Map<str
   return FINGERPRINT_V2 + h.digest('hex').slice(0, 32);
 }
 
-/** The fingerprint a new run over every track of `input` is stored with. */
+/** The fingerprint a new run over every track of `input` is stored with (never null: all are there). */
 export const inputFingerprint = (input: ClusteringInput): string =>
   memberFingerprint(
     input,
