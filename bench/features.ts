@@ -132,8 +132,8 @@ const f0 = (v: number): string => (Number.isFinite(v) ? v.toFixed(0) : '?').padS
 console.log(
   `\n${'file'.padEnd(30)} ${'audio'.padStart(6)} | ${'decode'.padStart(6)} ${'ffcpu'.padStart(6)} | ` +
     `${'feats'.padStart(6)} ${'fcpu'.padStart(6)} | ${'tsFrm'.padStart(6)} ${'tsChr'.padStart(6)} ` +
-    `${'tsLud'.padStart(6)} ${'tsRhy'.padStart(6)} ${'esKey'.padStart(6)} ${'esDnc'.padStart(6)} ` +
-    `${'esDyn'.padStart(6)} | ${'×RTcpu'.padStart(6)}`,
+    `${'tsLud'.padStart(6)} ${'tsRhy'.padStart(6)} ${'esKey'.padStart(6)} ${'tsDnc'.padStart(6)} ` +
+    `${'tsDyn'.padStart(6)} | ${'×RTcpu'.padStart(6)}`,
 );
 let audio = 0;
 let wall = 0;
@@ -147,8 +147,8 @@ for (const r of rows) {
   console.log(
     `${r.file.slice(0, 30).padEnd(30)} ${r.seconds.toFixed(1).padStart(6)} | ${f0(r.decodeMs)} ${f0(r.decodeCpuMs)} | ` +
       `${f0(r.featuresMs)} ${f0(r.featuresCpuMs)} | ${f0(s.tsFrames ?? 0)} ${f0(s.tsChroma ?? 0)} ` +
-      `${f0(s.tsLoudness ?? 0)} ${f0(s.tsRhythm ?? 0)} ${f0(s.essentiaKey ?? 0)} ${f0(s.essentiaDanceability ?? 0)} ` +
-      `${f0(s.essentiaDynamicComplexity ?? 0)} | ${((r.seconds * 1000) / c).toFixed(0).padStart(6)}`,
+      `${f0(s.tsLoudness ?? 0)} ${f0(s.tsRhythm ?? 0)} ${f0(s.essentiaKey ?? 0)} ${f0(s.tsDanceability ?? 0)} ` +
+      `${f0(s.tsDynamicComplexity ?? 0)} | ${((r.seconds * 1000) / c).toFixed(0).padStart(6)}`,
   );
 }
 console.log(

@@ -21,11 +21,12 @@
  * - Key: Essentia `Key` on the track's mean chroma (what KeyExtractor does with its mean HPCP, but
  *   our chroma covers the whole track and costs ~1/7 of KeyExtractor's framewise path: ~15 vs ~110 ms
  *   CPU per 30 s at 16 kHz).
- * - Essentia's whole-signal algorithms that have no cheap equivalent (Danceability, ~60 ms per 30 s;
- *   DynamicComplexity, ~25 ms per 30 s) run on one excerpt of at most ESSENTIA_EXCERPT_SECONDS from
- *   the middle of the decoded signal: both are statistics of the signal's envelope that a minute
- *   estimates well, and running them over 10 minutes would cost ~1.7 s.
- * Digital silence (every |sample| ≤ 1e-9) skips Essentia and yields defaults (bpm 0, key C major
+ * - Danceability (DFA) and dynamic complexity: our TS versions of Essentia's algorithms (dsp/dfa.ts,
+ *   dsp/dynamic-complexity.ts; equal to essentia.js to its float32 rounding, ~3 and ~2.3 ms per
+ *   minute against ~90 and ~40 ms there) on one excerpt of at most ENVELOPE_EXCERPT_SECONDS from the
+ *   middle of the decoded signal, as when they ran in essentia.js: both are statistics of the
+ *   signal's envelope that a minute estimates well, and the excerpt keeps the values they had.
+ * Digital silence (every |sample| ≤ 1e-9) skips these and yields defaults (bpm 0, key C major
  * strength 0, loudness −70 …). No value in the vector is ever NaN or infinite.
  */
 import type { FeatureResult } from '../types';
@@ -49,11 +50,13 @@ import {
 import { ChromaScratch, chromaFrame, chromaSettings, type ChromaSettings } from '../dsp/chroma';
 import { ebur128 } from '../dsp/loudness';
 import { estimateTempo, onsetRate } from '../dsp/tempo';
+import { danceability } from '../dsp/dfa';
+import { dynamicComplexity } from '../dsp/dynamic-complexity';
 import { essentiaCall, num, str, withVectors } from './essentia';
 
 export const FEATURES_VERSION = '1';
 export const FEATURE_SAMPLE_RATE = 16000;
-export const ESSENTIA_EXCERPT_SECONDS = 60;
+export const ENVELOPE_EXCERPT_SECONDS = 60;
 
 const FRAME = 1024;
 const HOP = 512;
@@ -302,26 +305,6 @@ export function keyFromChroma(chromaA: Float64Array): {
   });
 }
 
-function essentiaFeatures(
-  excerpt: Float32Array,
-  sampleRate: number,
-  timings: FeatureTimings,
-): Omit<EssentiaPart, 'key' | 'scale' | 'keyStrength'> {
-  return withVectors((e, vec, keep) => {
-    const signal = vec(excerpt);
-    let t = cpuNow();
-    const dance = keep(essentiaCall('Danceability', () => e.Danceability(signal, 8800, 310, sampleRate)));
-    timings.essentiaDanceability = cpuNow() - t;
-    t = cpuNow();
-    const dyn = keep(essentiaCall('DynamicComplexity', () => e.DynamicComplexity(signal, 0.2, sampleRate)));
-    timings.essentiaDynamicComplexity = cpuNow() - t;
-    return {
-      danceability: finite(num(dance, 'danceability')),
-      dynamicComplexity: finite(num(dyn, 'dynamicComplexity')),
-    };
-  });
-}
-
 /** Features plus the time spent per stage. */
 export function extractFeaturesTimed(
   pcmIn: Float32Array,
@@ -355,11 +338,17 @@ export function extractFeaturesTimed(
     t = cpuNow();
     const key = keyFromChroma(chromaA);
     timings.essentiaKey = cpuNow() - t;
-    const excerpt = middleExcerpt(pcm, sampleRate, ESSENTIA_EXCERPT_SECONDS);
-    const part =
-      maxAbs(excerpt) > SILENCE && excerpt.length >= sampleRate
-        ? essentiaFeatures(excerpt, sampleRate, timings)
-        : { danceability: 0, dynamicComplexity: 0 };
+    const excerpt = middleExcerpt(pcm, sampleRate, ENVELOPE_EXCERPT_SECONDS);
+    let part = { danceability: 0, dynamicComplexity: 0 };
+    if (maxAbs(excerpt) > SILENCE && excerpt.length >= sampleRate) {
+      t = cpuNow();
+      const dance = finite(danceability(excerpt, sampleRate));
+      timings.tsDanceability = cpuNow() - t;
+      t = cpuNow();
+      const dyn = finite(dynamicComplexity(excerpt, sampleRate, 0.2).complexity);
+      timings.tsDynamicComplexity = cpuNow() - t;
+      part = { danceability: dance, dynamicComplexity: dyn };
+    }
     ess = { ...part, key: key.key, scale: key.scale, keyStrength: key.strength };
   }
 
