@@ -37,17 +37,19 @@ import { ampToDb, applyDct, applyMel, dctTable, melFilterbank } from '../dsp/mel
 import {
   RunningStats,
   octaveBands,
-  rms,
-  spectralCentroid,
   spectralContrast,
-  spectralFlatness,
-  spectralFlux,
-  spectralRolloff,
+  spectralStats,
   signBlock,
   joinSignBlocks,
   type SignBlock,
 } from '../dsp/stats';
-import { ChromaScratch, chromaFrame, chromaSettings, type ChromaSettings } from '../dsp/chroma';
+import {
+  ChromaScratch,
+  chromaBinsRead,
+  chromaFrame,
+  chromaSettings,
+  type ChromaSettings,
+} from '../dsp/chroma';
 import { ebur128 } from '../dsp/loudness';
 import { estimateTempo, onsetRate } from '../dsp/tempo';
 import { danceability } from '../dsp/dfa';
@@ -159,8 +161,8 @@ interface FrameFeatures {
 function frameFeatures(x: Float32Array, k: Kernels): FrameFeatures {
   const bins = FRAME / 2 + 1;
   const n = frameCount(x.length, FRAME, HOP);
-  const mag = new Float64Array(bins);
-  const prevMag = new Float64Array(bins);
+  let mag = new Float64Array(bins);
+  let prevMag = new Float64Array(bins);
   const mel = new Float64Array(MEL_BANDS);
   const logMel = new Float64Array(MEL_BANDS);
   const prevLogMel = new Float64Array(MEL_BANDS);
@@ -172,7 +174,7 @@ function frameFeatures(x: Float32Array, k: Kernels): FrameFeatures {
   const scratch = new Float64Array(bins);
   const mfccStats = new RunningStats(N_MFCC);
   const deltaStats = new RunningStats(N_MFCC);
-  const spectralStats = new RunningStats(5);
+  const spectralRunning = new RunningStats(5);
   const contrastStats = new RunningStats(CONTRAST_BANDS);
   const envelope = new Float32Array(n);
   const sr = k.sampleRate;
@@ -204,23 +206,22 @@ function frameFeatures(x: Float32Array, k: Kernels): FrameFeatures {
       deltaStats.push(delta);
     }
     prevMfcc.set(mfcc);
-    spectralRow[0] = spectralCentroid(mag, sr);
-    spectralRow[1] = spectralRolloff(mag, sr);
-    spectralRow[2] = spectralFlux(mag, prevMag);
-    spectralRow[3] = spectralFlatness(mag);
+    spectralStats(mag, prevMag, sr, spectralRow); // centroid, rolloff, flux, flatness
     spectralRow[4] = joinSignBlocks(thisBlock, nextBlock) / FRAME;
-    spectralStats.push(spectralRow);
-    prevMag.set(mag);
+    spectralRunning.push(spectralRow);
     if (f % CONTRAST_EVERY === 0) {
       spectralContrast(mag, k.contrastBands, contrastRow, scratch);
       contrastStats.push(contrastRow);
     }
+    const t = prevMag;
+    prevMag = mag;
+    mag = t;
   }
   return {
     mfccMean: mfccStats.mean(),
     mfccStd: mfccStats.std(),
     deltaStd: deltaStats.std(),
-    spectral: { mean: spectralStats.mean(), std: spectralStats.std() },
+    spectral: { mean: spectralRunning.mean(), std: spectralRunning.std() },
     contrast: contrastStats.mean(),
     envelope,
     frameRate: sr / HOP,
@@ -236,8 +237,9 @@ export function meanChroma(x: Float32Array, sampleRate: number): Float64Array {
   const sum = new Float64Array(12);
   let used = 0;
   const n = frameCount(x.length, CHROMA_FRAME, CHROMA_FRAME);
+  const toBin = chromaBinsRead(k.chroma); // 5 kHz and below: 63 % of the bins
   for (let f = 0; f < n; f++) {
-    k.chromaSpec.magnitude(x, f * CHROMA_FRAME, mag);
+    k.chromaSpec.magnitude(x, f * CHROMA_FRAME, mag, toBin);
     if (!chromaFrame(k.chroma, mag, row, k.chromaScratch)) continue;
     for (let c = 0; c < 12; c++) sum[c] += row[c];
     used++;
@@ -252,29 +254,39 @@ function middleExcerpt(x: Float32Array, sampleRate: number, seconds: number): Fl
   return x.subarray(start, start + len);
 }
 
-function maxAbs(x: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = Math.abs(x[i]);
-    if (v > m) m = v;
-  }
-  return m;
-}
-
 function finite(v: number, fallback = 0): number {
   return Number.isFinite(v) ? v : fallback;
 }
 
-/** Replaces non-finite samples with 0 (copying only when needed). */
-function sanitize(pcm: Float32Array): Float32Array {
-  for (let i = 0; i < pcm.length; i++) {
-    if (!Number.isFinite(pcm[i])) {
-      const copy = Float32Array.from(pcm);
-      for (let j = i; j < copy.length; j++) if (!Number.isFinite(copy[j])) copy[j] = 0;
-      return copy;
-    }
+/** Peak |sample| and Σ sample² of a signal, and whether every sample is finite. */
+interface Scan {
+  peak: number;
+  sumSquares: number;
+  finite: boolean;
+}
+
+/** One pass for what used to be three (finiteness, peak, RMS); Σ x² summed in order, as rms() does. */
+function scanSignal(x: Float32Array): Scan {
+  let peak = 0;
+  let sumSquares = 0;
+  let bad = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const a = Math.abs(v);
+    if (a > peak) peak = a;
+    sumSquares += v * v;
+    bad += v - v; // NaN for ±Infinity and NaN, 0 otherwise
   }
-  return pcm;
+  return { peak, sumSquares, finite: bad === 0 };
+}
+
+/** The signal with non-finite samples replaced by 0 (a copy only when needed), and its scan. */
+function sanitize(pcm: Float32Array): { pcm: Float32Array; scan: Scan } {
+  const scan = scanSignal(pcm);
+  if (scan.finite) return { pcm, scan };
+  const copy = Float32Array.from(pcm);
+  for (let j = 0; j < copy.length; j++) if (!Number.isFinite(copy[j])) copy[j] = 0;
+  return { pcm: copy, scan: scanSignal(copy) };
 }
 
 interface EssentiaPart {
@@ -312,10 +324,14 @@ export function extractFeaturesTimed(
 ): { result: FeatureResult; timings: FeatureTimings } {
   if (!(sampleRate >= 8000)) throw new Error(`extractFeatures: sample rate ${sampleRate} too low`);
   const timings: FeatureTimings = {};
-  const pcm = sanitize(pcmIn);
-  const k = kernels(sampleRate);
   let t = cpuNow();
-  const silent = pcm.length === 0 || maxAbs(pcm) <= SILENCE;
+  const { pcm, scan } = sanitize(pcmIn);
+  const silent = pcm.length === 0 || scan.peak <= SILENCE;
+  const rmsLevel = pcm.length === 0 ? 0 : Math.sqrt(scan.sumSquares / pcm.length);
+  timings.tsScan = cpuNow() - t;
+
+  const k = kernels(sampleRate);
+  t = cpuNow();
   const ff = frameFeatures(pcm, k);
   timings.tsFrames = cpuNow() - t;
 
@@ -325,7 +341,6 @@ export function extractFeaturesTimed(
 
   t = cpuNow();
   const loud = silent ? { integrated: -70, range: 0 } : ebur128(pcm, sampleRate);
-  const rmsLevel = rms(pcm);
   timings.tsLoudness = cpuNow() - t;
 
   t = cpuNow();
@@ -340,7 +355,7 @@ export function extractFeaturesTimed(
     timings.essentiaKey = cpuNow() - t;
     const excerpt = middleExcerpt(pcm, sampleRate, ENVELOPE_EXCERPT_SECONDS);
     let part = { danceability: 0, dynamicComplexity: 0 };
-    if (maxAbs(excerpt) > SILENCE && excerpt.length >= sampleRate) {
+    if (scanSignal(excerpt).peak > SILENCE && excerpt.length >= sampleRate) {
       t = cpuNow();
       const dance = finite(danceability(excerpt, sampleRate));
       timings.tsDanceability = cpuNow() - t;
