@@ -109,6 +109,13 @@ export class AnalysisRun {
   private queue: AnalysisJob[] = [];
   /** The last jobs are being written; the run is still 'running'. */
   private finishing = false;
+  /**
+   * The end of a run that finished: last writes, then the compaction (engine.close waits for it: a
+   * native call still running when the database closes, or when the process exits, can crash it).
+   */
+  private finishingWork: Promise<void> = Promise.resolve();
+  /** Planning and re-planning under way (they read the database). */
+  private readonly background = new Set<Promise<void>>();
   /** Cancelled or failed: whatever is still pending of this run does nothing. */
   private closed = false;
 
@@ -132,9 +139,11 @@ export class AnalysisRun {
 
   /** Plans the run and starts its workers in the background. */
   begin(): void {
-    void this.prepare().catch((err: unknown) => {
-      if (!this.closed) this.fail(err instanceof Error ? err : new Error(String(err)));
-    });
+    this.inBackground(
+      this.prepare().catch((err: unknown) => {
+        if (!this.closed) this.fail(err instanceof Error ? err : new Error(String(err)));
+      }),
+    );
   }
 
   pause(): void {
@@ -163,9 +172,20 @@ export class AnalysisRun {
     this.toIdle();
   }
 
-  /** Resolves when every write of this run has ended. */
-  writesSettled(): Promise<void> {
-    return this.writer.settled();
+  /**
+   * Resolves when every write of this run has ended, the compaction after the last one and any
+   * planning under way too (a cancelled run may still be doing either: close waits for them).
+   */
+  async writesSettled(): Promise<void> {
+    await this.writer.settled();
+    await this.finishingWork;
+    await Promise.allSettled([...this.background]);
+  }
+
+  /** Keeps `work` (which never rejects) until it ends, so that cancel and close wait for it. */
+  private inBackground(work: Promise<void>): void {
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
   }
 
   /** Progress of this run (`lastError` is the engine's). */
@@ -312,15 +332,17 @@ export class AnalysisRun {
     this.ctx.progress(this);
     const pool = this.pool;
     this.pool = null;
-    void (pool?.stop(false) ?? Promise.resolve())
-      .then(async () => {
-        if (this.closed) return;
-        this.setVersion(featuresOnlyVersion(this.settings.patches));
-        await this.queueAndSpawn(false);
-      })
-      .catch((err: unknown) => {
-        if (!this.closed) this.fail(err instanceof Error ? err : new Error(String(err)));
-      });
+    this.inBackground(
+      (pool?.stop(false) ?? Promise.resolve())
+        .then(async () => {
+          if (this.closed) return;
+          this.setVersion(featuresOnlyVersion(this.settings.patches));
+          await this.queueAndSpawn(false);
+        })
+        .catch((err: unknown) => {
+          if (!this.closed) this.fail(err instanceof Error ? err : new Error(String(err)));
+        }),
+    );
   }
 
   private recordResult(job: AnalysisJob, result: TrackAnalysisResult): void {
@@ -370,7 +392,7 @@ export class AnalysisRun {
     if (!pool || !pool.drained) return;
     // Still 'running' (not 'cancelling') while the last results are written.
     this.finishing = true;
-    void pool
+    this.finishingWork = pool
       .stop(true)
       .then(() => this.writer.flush())
       .then(() => (this.writeError ? undefined : this.ctx.store.optimize()))

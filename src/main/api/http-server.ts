@@ -81,6 +81,8 @@ export interface RunningHttpServer {
 export const TOKEN_HEADER = 'x-timbre-token';
 
 export const browserCsp = rendererCsp('browser');
+/** How long close() waits for request handlers still running. */
+const HANDLER_DRAIN_MS = 10_000;
 
 const staticTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -192,6 +194,8 @@ export async function startHttpServer(
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const rendererDir = await realpath(resolve(options.rendererDir)).catch(() => resolve(options.rendererDir));
   const sseClients = new Set<ServerResponse>();
+  /** Request handlers not settled yet (close waits for them, see close()). */
+  const handlersInFlight = new Set<Promise<unknown>>();
   const transcoders = new Set<ChildProcessByStdio<null, Readable, Readable>>();
   let port = 0;
   let cookieName = 'timbre_token';
@@ -445,6 +449,11 @@ export async function startHttpServer(
             : path.startsWith('/cover/')
               ? handleCover(req, res, path.slice('/cover/'.length), url)
               : handleStatic(req, res, path);
+    handlersInFlight.add(work);
+    void work.then(
+      () => handlersInFlight.delete(work),
+      () => handlersInFlight.delete(work),
+    );
     work.catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'internal', err instanceof Error ? err.message : String(err));
       else res.destroy();
@@ -477,6 +486,13 @@ export async function startHttpServer(
         server.close(() => resolveClose());
         server.closeAllConnections();
       });
+      // Handlers still awaiting the service finish before it closes (the caller closes it next):
+      // a query running on a closed database handle can take the process down. Bounded, as a
+      // handler may wait on something that never settles once its client is gone.
+      await Promise.race([
+        Promise.allSettled([...handlersInFlight]),
+        new Promise((resolveWait) => setTimeout(resolveWait, HANDLER_DRAIN_MS).unref()),
+      ]);
     },
   };
 }

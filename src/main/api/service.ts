@@ -56,6 +56,9 @@ export interface ServiceOptions {
   confirmFfmpegPath?: ConfirmFfmpegPath;
 }
 
+/** How long close() waits for calls still under way before it closes the database. */
+const CALL_DRAIN_MS = 10_000;
+
 /** Opens the catalog and the results tables; closes what it opened if the second part fails. */
 async function openStores(home: string): Promise<{
   catalog: Catalog;
@@ -404,7 +407,24 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
     },
   };
 
-  async function invoke(method: string, request: unknown): Promise<unknown> {
+  // Calls under way (close() lets them finish before the database goes) and whether close began
+  // (then no new call starts: it would open tables on a closing database).
+  const callsInFlight = new Set<Promise<unknown>>();
+  let closing = false;
+  function guarded<T>(call: () => Promise<T>): Promise<T> {
+    if (closing) return Promise.reject(new ApiError('unavailable', 'Timbre is shutting down.'));
+    const p = call();
+    callsInFlight.add(p);
+    const settle = (): void => void callsInFlight.delete(p);
+    p.then(settle, settle);
+    return p;
+  }
+
+  function invoke(method: string, request: unknown): Promise<unknown> {
+    return guarded(() => invokeNow(method, request));
+  }
+
+  async function invokeNow(method: string, request: unknown): Promise<unknown> {
     if (!isMethod(method)) throw new ApiError('not_found', `unknown method: ${method}`);
     const parsed = parseRequest(method, request);
     if (method === 'settings.set') {
@@ -430,26 +450,40 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async mediaFile(trackId) {
-      const track = await catalog.get(trackId);
-      if (!track || track.status !== 'ok' || isImported(track)) return null;
-      const { path, pathBytes, size, mtimeMs, fingerprint } = track;
-      return { path, pathBytes, size, mtimeMs, fingerprint };
-    },
-    async mediaChanged(trackId) {
-      if (await catalog.markMissing(trackId)) emit('library.changed', { reason: 'scan' });
-    },
-    async cover(trackId, size) {
-      const track = await catalog.get(trackId);
-      if (!track) return undefined;
-      return track.status === 'ok' ? covers.cover(track, size) : null;
-    },
+    mediaFile: (trackId) =>
+      guarded(async () => {
+        const track = await catalog.get(trackId);
+        if (!track || track.status !== 'ok' || isImported(track)) return null;
+        const { path, pathBytes, size, mtimeMs, fingerprint } = track;
+        return { path, pathBytes, size, mtimeMs, fingerprint };
+      }),
+    mediaChanged: (trackId) =>
+      guarded(async () => {
+        if (await catalog.markMissing(trackId)) emit('library.changed', { reason: 'scan' });
+      }),
+    cover: (trackId, size) =>
+      guarded(async () => {
+        const track = await catalog.get(trackId);
+        if (!track) return undefined;
+        return track.status === 'ok' ? covers.cover(track, size) : null;
+      }),
     async close() {
+      closing = true;
       scanAbort?.abort();
       try {
         await engine.close();
+        // A clustering run under way stops (a call may be waiting for it).
+        const clustersStopped = clusters.close();
+        // Calls under way finish first (the scan was aborted, the runs stopped, so they end soon);
+        // bounded, as one may wait on something that no longer comes.
+        await Promise.race([
+          Promise.allSettled([...callsInFlight]),
+          new Promise((resolveWait) => setTimeout(resolveWait, CALL_DRAIN_MS).unref()),
+        ]);
+        await clustersStopped;
         // Nothing may touch a table once the database is closed: finish the joins, stop a run.
         await Promise.allSettled([...joinsInFlight]);
+        await similarity.close();
         await clusters.close();
         await catalog.close();
       } finally {

@@ -75,6 +75,7 @@ export class LiveSimilarityIndex {
   private epoch = 0;
   private ready: Entry | null = null;
   private building: Promise<SimilarityEngine> | null = null;
+  private closed = false;
   /** Where the log stood when the build in flight began reading. */
   private buildingSeq = 0;
   /** Bumped by every invalidation; an engine built from an older generation is stale. */
@@ -126,7 +127,20 @@ export class LiveSimilarityIndex {
     else this.trimLog();
   }
 
+  /**
+   * Before the database closes: no build or catch-up starts any more, and those under way end
+   * first (they read the tables). Never rejects.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    const building = this.building;
+    const applying = this.ready?.applying;
+    this.reset();
+    await Promise.allSettled([building, applying]);
+  }
+
   async engine(): Promise<SimilarityEngine> {
+    if (this.closed) throw new Error('similarity: the library is closed');
     if (this.ready && this.builtGeneration === this.generation) return this.ready.engine;
     if (this.ready) {
       const interval = Math.min(MAX_REBUILD_INTERVAL_MS, REBUILD_INTERVAL_PER_BUILD * this.lastBuildMs);
