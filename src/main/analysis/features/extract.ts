@@ -11,10 +11,14 @@
  * Cost policy (budget ≈ 1.2 s CPU per 4-minute track for decode + features, measured in
  * bench/features.ts):
  * - Frame features run over the whole decoded signal in our own TS kernels (dsp/): 1024-sample Hann
- *   frames every 512 samples (64 ms / 32 ms): magnitude spectrum, 40 HTK-mel bands, 13 MFCC
- *   (identical to Essentia's MFCC), centroid, rolloff, flux, flatness, zero-crossing rate; spectral
- *   contrast on every 8th frame (it sorts each band); chroma on 4096-sample frames without overlap
- *   (3.9 Hz bins, needed to separate semitones down to ~60 Hz); EBU R128 loudness and range.
+ *   frames every 512 samples (64 ms / 32 ms): one real FFT per frame (dsp/fft.ts) feeds the
+ *   magnitude spectrum, 40 HTK-mel bands, 13 MFCC (identical to Essentia's MFCC), centroid,
+ *   rolloff, flux, flatness (one fused pass), zero-crossing rate; spectral contrast on every 8th
+ *   frame (two order-statistic selections per band); chroma on 4096-sample frames without overlap
+ *   (3.9 Hz bins, needed to separate semitones down to ~60 Hz; its own FFT, magnitudes only up to
+ *   5 kHz); EBU R128 loudness and range. Measured CPU per hour of audio on 8 corpus tracks
+ *   (docs/benchmarks.md, "Features"): frames ~1.8 s, chroma ~0.8 s, loudness ~0.4 s, everything
+ *   ~3.6 s (it was ~8.1 s with the radix-2² FFT, sorts and essentia.js's DFA).
  * - Tempo and onset rate come from the onset envelope of the mel frames (dsp/tempo.ts) rather than
  *   Essentia's RhythmExtractor2013 (assumes 44.1 kHz; ~800 ms per 30 s there) or OnsetRate (44.1 kHz
  *   only; 340 ms per 30 s).
