@@ -3,7 +3,11 @@
  *
  *   npx tsx bench/analyze.ts --corpus /work/corpus-dev [--workers 2] [--model mn04] [--patches N]
  *                            [--windows N] [--compare-all-patches] [--models-dir DIR] [--keep]
- *                            [--no-decode-baseline]
+ *                            [--no-decode-baseline] [--built]
+ *
+ * --built: the workers run the bundled worker the app and `timbre analyze` run (out/main/worker.js,
+ * made by `npx electron-vite build`) instead of src/ through tsx, which costs measurably more CPU
+ * (the features step 1.2–1.5× in bench/features). The figures say which one ran.
  *
  * Scans the corpus into a temporary Timbre home (Catalog), analyses it with the AnalysisEngine
  * (model converted before the clock starts) and prints: tracks, audio hours, wall seconds,
@@ -28,7 +32,7 @@
  * style precision of the default patch sampling is compared (it must not lose more than 0.02).
  */
 import { rng } from '../src/main/similarity/vectors';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,8 +60,19 @@ const { values: args } = parseArgs({
     'models-dir': { type: 'string' },
     'compare-all-patches': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    built: { type: 'boolean', default: false },
   },
 });
+
+if (args.built) {
+  const entry = resolve(import.meta.dirname, '..', 'out', 'main', 'worker.js');
+  if (!existsSync(entry))
+    throw new Error(`--built: ${entry} is missing: run \`npx electron-vite build\` first`);
+  process.env.TIMBRE_WORKER_ENTRY = entry;
+}
+console.log(
+  `workers run: ${process.env.TIMBRE_WORKER_ENTRY ? process.env.TIMBRE_WORKER_ENTRY : 'src/main/analysis/worker.ts through tsx'}`,
+);
 
 const corpus = resolve(args.corpus!);
 const workers = Number(args.workers);

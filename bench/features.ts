@@ -129,32 +129,46 @@ for (const file of files) {
 }
 
 const f0 = (v: number): string => (Number.isFinite(v) ? v.toFixed(0) : '?').padStart(6);
+// Stage columns: every key extractFeaturesTimed reported, in its order (ts* = our kernels, es* = essentia.js).
+const stages = [...new Set(rows.flatMap((r) => Object.keys(r.split)))];
+const short = (k: string): string =>
+  k
+    .replace(/^ts/, '')
+    .replace(/^essentia/, 'es')
+    .slice(0, 6);
 console.log(
   `\n${'file'.padEnd(30)} ${'audio'.padStart(6)} | ${'decode'.padStart(6)} ${'ffcpu'.padStart(6)} | ` +
-    `${'feats'.padStart(6)} ${'fcpu'.padStart(6)} | ${'tsFrm'.padStart(6)} ${'tsChr'.padStart(6)} ` +
-    `${'tsLud'.padStart(6)} ${'tsRhy'.padStart(6)} ${'esKey'.padStart(6)} ${'esDnc'.padStart(6)} ` +
-    `${'esDyn'.padStart(6)} | ${'×RTcpu'.padStart(6)}`,
+    `${'feats'.padStart(6)} ${'fcpu'.padStart(6)} | ${stages.map((k) => short(k).padStart(6)).join(' ')} | ` +
+    `${'×RTcpu'.padStart(6)}`,
 );
 let audio = 0;
 let wall = 0;
 let cpu = 0;
+let featureCpu = 0;
+const stageTotals = new Map<string, number>();
 for (const r of rows) {
   const s = r.split;
   audio += r.seconds;
   wall += r.decodeMs + r.featuresMs;
   const c = r.decodeCpuMs + r.featuresCpuMs;
   cpu += c;
+  featureCpu += r.featuresCpuMs;
+  for (const k of stages) stageTotals.set(k, (stageTotals.get(k) ?? 0) + (s[k] ?? 0));
   console.log(
     `${r.file.slice(0, 30).padEnd(30)} ${r.seconds.toFixed(1).padStart(6)} | ${f0(r.decodeMs)} ${f0(r.decodeCpuMs)} | ` +
-      `${f0(r.featuresMs)} ${f0(r.featuresCpuMs)} | ${f0(s.tsFrames ?? 0)} ${f0(s.tsChroma ?? 0)} ` +
-      `${f0(s.tsLoudness ?? 0)} ${f0(s.tsRhythm ?? 0)} ${f0(s.essentiaKey ?? 0)} ${f0(s.essentiaDanceability ?? 0)} ` +
-      `${f0(s.essentiaDynamicComplexity ?? 0)} | ${((r.seconds * 1000) / c).toFixed(0).padStart(6)}`,
+      `${f0(r.featuresMs)} ${f0(r.featuresCpuMs)} | ${stages.map((k) => f0(s[k] ?? 0)).join(' ')} | ` +
+      `${((r.seconds * 1000) / c).toFixed(0).padStart(6)}`,
   );
 }
 console.log(
-  '\nms; decode = ffmpeg wall, ffcpu = its CPU (user+sys), feats/fcpu = features wall/CPU, ts*/es* = CPU per stage.',
+  '\nms; decode = ffmpeg wall, ffcpu = its CPU (user+sys), feats/fcpu = features wall/CPU, stage columns = CPU per stage.',
 );
 console.log(
   `all: ${audio.toFixed(0)} s of audio; decode+features ${(cpu / 1000).toFixed(2)} s CPU → ` +
     `${((audio * 1000) / cpu).toFixed(0)}× realtime per core (${((audio * 1000) / wall).toFixed(0)}× by wall clock)`,
 );
+// The figure docs/benchmarks.md quotes: feature CPU per hour of audio, per stage.
+const perHour = (ms: number): string => ((ms * 3600) / audio).toFixed(0).padStart(7);
+console.log(`\nfeature CPU per hour of audio (ms):`);
+for (const k of stages) console.log(`  ${k.padEnd(28)} ${perHour(stageTotals.get(k) ?? 0)}`);
+console.log(`  ${'all features (process CPU)'.padEnd(28)} ${perHour(featureCpu)}`);

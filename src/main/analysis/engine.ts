@@ -93,6 +93,8 @@ export class AnalysisEngine extends EventEmitter {
   /** The analysis version when the current run started (it reports that one until it plans). */
   private previousVersion: string | null = null;
   private idleWaiters: ((p: AnalysisProgress) => void)[] = [];
+  /** Set by close(): no run starts after it. */
+  private closed = false;
   /** Tracks asked for first (prioritize), until their results are written. */
   private readonly first = new Set<string>();
   /** The last error that stopped a run (or a failed write), if any. */
@@ -142,6 +144,8 @@ export class AnalysisEngine extends EventEmitter {
    * paused it resumes. `workers`/`model`/`patches` override the constructor's settings for this run.
    */
   start(options: StartOptions = {}): AnalysisProgress {
+    // Closed: the database is going or gone, a run would write to it.
+    if (this.closed) return this.status();
     if (this.state === 'paused') return this.resume();
     if (this.state !== 'idle') return this.status();
     this.lastError = null;
@@ -226,6 +230,7 @@ export class AnalysisEngine extends EventEmitter {
 
   /** Cancels any run and waits for pending writes. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.cancel();
     await this.run?.writesSettled();
   }

@@ -21,10 +21,10 @@ export interface OutputStream {
 }
 
 /**
- * `Out` is what the host sends, `In` what the process answers (the wire protocol lives with the
- * host: worker-host.ts); messages are taken as they come, their shape is the protocol's promise.
+ * `Out` is what the host sends (the wire protocol, and what the process answers, live with the
+ * host: worker-host.ts); messages are handed on unchecked, the receiver validates them.
  */
-export abstract class WorkerHostBase<Out, In> {
+export abstract class WorkerHostBase<Out> {
   private stderrTail = '';
   private exited: WorkerExit | null = null;
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
@@ -83,8 +83,9 @@ export abstract class WorkerHostBase<Out, In> {
     }
   }
 
-  onMessage(listener: (message: In) => void): void {
-    this.listen((message) => listener(message as In));
+  /** Messages as they come: the receiver checks them (analysis/worker-messages.ts). */
+  onMessage(listener: (message: unknown) => void): void {
+    this.listen(listener);
   }
 
   onExit(listener: (exit: WorkerExit) => void): void {

@@ -40,7 +40,8 @@ export interface WorkerHost {
   readonly pid: number | undefined;
   /** Sends a message; returns false when the process is gone. */
   send(message: HostMessage): boolean;
-  onMessage(listener: (message: WorkerMessage) => void): void;
+  /** The process' messages as they come: unchecked (worker-messages.ts checks them). */
+  onMessage(listener: (message: unknown) => void): void;
   /** Called once when the process has ended, however it ended. */
   onExit(listener: (exit: WorkerExit) => void): void;
   /** Ends the process at once (SIGKILL where that exists). */
@@ -73,7 +74,7 @@ export function resolveWorkerEntry(moduleUrl: string = import.meta.url): WorkerE
   );
 }
 
-class ForkedWorker extends WorkerHostBase<HostMessage, WorkerMessage> implements WorkerHost {
+class ForkedWorker extends WorkerHostBase<HostMessage> implements WorkerHost {
   private readonly child: ChildProcess;
 
   constructor(entry: WorkerEntry, options: WorkerSpawnOptions) {
@@ -137,20 +138,6 @@ export function reviveFloat32(value: unknown): Float32Array {
     return Float32Array.from(Object.values(value as Record<string, number>));
   }
   return new Float32Array(0);
-}
-
-/** The worker's result with every vector a real Float32Array again. */
-export function reviveResult(result: TrackAnalysisResult): TrackAnalysisResult {
-  return {
-    ...result,
-    features: { ...result.features, vector: reviveFloat32(result.features.vector) },
-    embeddings: result.embeddings.map((e) => ({
-      ...e,
-      mean: reviveFloat32(e.mean),
-      std: reviveFloat32(e.std),
-      tags: reviveFloat32(e.tags),
-    })),
-  };
 }
 
 /** A readable reason from anything thrown (essentia.js throws raw numbers: C++ exception pointers). */

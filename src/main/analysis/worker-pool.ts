@@ -9,13 +9,13 @@
 import type { AnalysisJob, TrackAnalysisResult } from './types';
 import {
   forkWorkerHost,
-  reviveResult,
   type WorkerExit,
   type WorkerHost,
   type WorkerHostFactory,
   type WorkerInit,
   type WorkerMessage,
 } from './worker-host';
+import { parseWorkerMessage } from './worker-messages';
 
 const MAX_START_FAILURES = 3;
 /** A worker that has not loaded its model by then is killed (and counts as a failed start). */
@@ -180,8 +180,15 @@ export class WorkerPool {
     this.slots[index] = slot;
     slot.timer = setTimeout(() => host.kill(), INIT_TIMEOUT_MS);
     const mine = (): boolean => !this.stopped && this.slots[index] === slot;
-    host.onMessage((message) => {
-      if (mine()) this.onMessage(slot, message);
+    host.onMessage((raw) => {
+      if (!mine()) return;
+      const parsed = parseWorkerMessage(raw);
+      if (parsed.ok) this.onMessage(slot, parsed.message);
+      else if (!slot.killReason) {
+        // Its track is charged with the reason when the exit comes; a new worker takes over.
+        slot.killReason = `the worker sent a malformed message (${parsed.reason}); worker restarted`;
+        host.kill();
+      }
     });
     host.onExit((exit) => {
       if (mine()) this.onExit(slot, exit);
@@ -210,7 +217,7 @@ export class WorkerPool {
         const job = this.takeJob(slot, message.trackId);
         if (!job) return;
         this.noteRss(slot, message.maxRssKb);
-        if (message.type === 'result') this.events.onResult(job, reviveResult(message.result));
+        if (message.type === 'result') this.events.onResult(job, message.result);
         else this.events.onFailure(job, message.reason);
         this.events.onChange();
         this.dispatch();

@@ -12,6 +12,7 @@
  */
 import { analyzeTrack, type AnalyzeContext, type TrackEmbedder } from './analyze-track';
 import { PcmBuffers } from '../ffmpeg/pcm-buffers';
+import { prepareLauncher } from '../ffmpeg/launcher';
 import { describeError, type HostMessage, type WorkerInit, type WorkerMessage } from './worker-host';
 import type { AnalysisJob } from './types';
 
@@ -50,6 +51,8 @@ const maxRssKb = (): number => process.resourceUsage().maxRSS;
 
 function main(): void {
   const port = connect();
+  // The one fork of this process, while it is small (ffmpeg is started by this shell: launcher.ts).
+  prepareLauncher();
   let ctx: AnalyzeContext | null = null;
   let current: string | null = null;
   const crashOn = process.env.TIMBRE_WORKER_CRASH_ON;

@@ -11,12 +11,11 @@ import {
   type HostMessage,
   type WorkerHost,
   type WorkerHostFactory,
-  type WorkerMessage,
   type WorkerSpawnOptions,
 } from '../analysis/worker-host';
 import { WorkerHostBase } from '../analysis/worker-host-base';
 
-class UtilityWorker extends WorkerHostBase<HostMessage, WorkerMessage> implements WorkerHost {
+class UtilityWorker extends WorkerHostBase<HostMessage> implements WorkerHost {
   private readonly child: UtilityProcess;
 
   constructor(options: WorkerSpawnOptions) {

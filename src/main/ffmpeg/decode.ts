@@ -15,8 +15,12 @@
  *   bounded by maxDecodedSeconds in every case (a run without excerpts is capped with `-t`).
  * - Failures (ffmpeg error exit, stall, < 0.5 s of audio) reject with ffmpeg's reason: its last
  *   meaningful stderr lines; the whole stderr (bounded) is kept on the error as `stderr`.
+ * - Where the PCM goes through tmpfs spool files (Linux, pcm-spool.ts), ffmpeg is started by a
+ *   shell kept for the process (launcher.ts), not forked from it: a fork of a large process made
+ *   its next write to every page a fault, ~150 ms of worker CPU per track here. With pipes, or if
+ *   the shell fails, ffmpeg is our own child as before.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { PathRef } from '../store/raw-path';
 import { ffmpegFileInput, type FfmpegFileInput } from './file-input';
 import type { Readable } from 'node:stream';
@@ -24,6 +28,7 @@ import { resolveFfmpeg } from './resolve';
 import { channelsFromStreamLine, durationFromLine, ffmpegReason } from './stderr';
 import { PcmSink, type PcmBuffers } from './pcm-buffers';
 import { PcmSpool } from './pcm-spool';
+import { launch, spawnDirect, type FfmpegRun } from './launcher';
 
 /** Mono float32 PCM decoded by ffmpeg, one buffer per requested sample rate. */
 export interface DecodedAudio {
@@ -35,6 +40,12 @@ export interface DecodedAudio {
   decodedSeconds: number;
   /** Where the decoded excerpts start, seconds into the file, with their lengths. */
   excerpts: { start: number; length: number }[];
+  /**
+   * CPU time of the ffmpeg runs (a restart included) when they ran under the launcher shell
+   * (launcher.ts), which measures it; null when ffmpeg was our own child: then it is in this
+   * process's children clock (analysis/cpu-clock.ts) instead.
+   */
+  ffmpegCpuMs: number | null;
 }
 
 export interface DecodeOptions {
@@ -165,11 +176,18 @@ interface RunOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
+  /** ffmpeg's CPU time where the launcher measured it (launcher.ts), else null. */
+  cpuMs: number | null;
 }
 
 interface RunRestart {
   kind: 'restart';
   header: StreamHeader;
+  cpuMs: number | null;
+}
+
+interface RunRelaunch {
+  kind: 'relaunch';
 }
 
 function runOnce(
@@ -183,7 +201,8 @@ function runOnce(
   wantRestart: (h: StreamHeader) => boolean,
   expectedSeconds: number,
   buffers: PcmBuffers | undefined,
-): Promise<RunOutcome | RunRestart> {
+  directOnly: boolean,
+): Promise<RunOutcome | RunRestart | RunRelaunch> {
   return new Promise((resolvePromise, reject) => {
     const path = file.path;
     // Each output goes to a tmpfs spool file where there is one, else to a pipe (pcm-spool.ts).
@@ -191,24 +210,38 @@ function runOnce(
     const out = (i: number): number | 'pipe' => (spool ? spool.fds[i] : 'pipe');
     const pipes: (number | 'ignore' | 'pipe')[] = ['ignore', out(0), 'pipe'];
     for (let i = 1; i < rates.length; i++) pipes.push(out(i));
-    // A name that is not UTF-8 reaches ffmpeg as an inherited descriptor (see store/raw-path.ts).
-    let input: FfmpegFileInput;
+    // A name that is not UTF-8 reaches ffmpeg as a descriptor (see store/raw-path.ts): inherited by
+    // our own child, or opened by its /proc name by a child of the launcher shell (launcher.ts).
+    let launched: FfmpegRun | null = null;
+    let direct: FfmpegFileInput | null = null;
+    let closeInput = (): void => undefined;
     try {
-      input = ffmpegFileInput(file, pipes);
+      if (spool && !directOnly) {
+        const byProc = ffmpegFileInput(file, [], 'proc');
+        launched = launch(bin, buildArgs(byProc.arg, plan, rates, max), spool.fds);
+        if (launched) closeInput = byProc.close;
+        else byProc.close();
+      }
+      if (!launched) direct = ffmpegFileInput(file, pipes);
     } catch (err) {
       spool?.close();
       reject(new DecodeError(`cannot open the file: ${(err as Error).message}`, path, ''));
       return;
     }
-    const args = buildArgs(input.arg, plan, rates, max);
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(bin, args, { stdio: input.stdio, windowsHide: true });
-    } catch (err) {
-      spool?.close();
-      throw err;
-    } finally {
-      input.close();
+    let child: ChildProcess | null = null;
+    let started: FfmpegRun;
+    if (launched) {
+      started = launched;
+    } else {
+      const own = direct!;
+      try {
+        ({ run: started, child } = spawnDirect(bin, buildArgs(own.arg, plan, rates, max), own.stdio));
+      } catch (err) {
+        spool?.close();
+        throw err;
+      } finally {
+        own.close();
+      }
     }
     const sinks = rates.map(
       (r, slot) =>
@@ -230,9 +263,7 @@ function runOnce(
     let failure: Error | null = null;
     let restart = false;
 
-    const kill = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
+    const kill = (): void => started.kill();
     let spoolWatch: NodeJS.Timeout | null = null;
     const cleanup = (): void => {
       if (stallTimer) clearTimeout(stallTimer);
@@ -240,6 +271,7 @@ function runOnce(
       if (spoolWatch) clearInterval(spoolWatch);
       spoolWatch = null;
       signal?.removeEventListener('abort', onAbort);
+      closeInput();
     };
     const fail = (err: Error): void => {
       if (failure || settled) return;
@@ -276,9 +308,10 @@ function runOnce(
         Math.min(1000, Math.max(10, stallTimeoutMs / 4)),
       );
     }
-    if (!spool)
+    if (!spool && child) {
+      const stdio = child.stdio;
       rates.forEach((_, i) => {
-        const stream = child.stdio[i === 0 ? 1 : i + 2] as Readable;
+        const stream = stdio[i === 0 ? 1 : i + 2] as Readable;
         stream.on('data', (buf: Buffer) => {
           armStall();
           sinks[i].push(buf);
@@ -287,6 +320,7 @@ function runOnce(
           /* the exit code tells */
         });
       });
+    }
 
     const onHeaderLine = (line: string): void => {
       if (headerDone) return;
@@ -303,8 +337,7 @@ function runOnce(
         header.channels = channelsFromStreamLine(line);
       }
     };
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (text: string) => {
+    started.onStderr((text: string) => {
       // Keep the first and the last STDERR_LIMIT/2 characters (the banner and the reason).
       if (!stderrCut && stderr.length + text.length <= STDERR_LIMIT) {
         stderr += text;
@@ -322,17 +355,16 @@ function runOnce(
       for (const l of lines) onHeaderLine(l);
     });
 
-    child.on('error', (err) => {
-      fail(new DecodeError(`cannot run ffmpeg (${bin}): ${err.message}`, path, stderr));
-      // 'close' may not follow a spawn failure
-      if (child.pid === undefined && !settled) {
-        settled = true;
-        cleanup();
-        spool?.close();
-        reject(failure);
-      }
+    started.onError((err, launcherLost) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      spool?.close();
+      // The launcher shell failed, not ffmpeg: the caller starts this run again directly.
+      if (launcherLost && !failure) resolvePromise({ kind: 'relaunch' });
+      else reject(failure ?? new DecodeError(`cannot run ffmpeg (${bin}): ${err.message}`, path, stderr));
     });
-    child.on('close', (code, sig) => {
+    started.onClose(({ code, signal: sig, cpuMs }) => {
       if (settled) return;
       settled = true;
       cleanup();
@@ -347,8 +379,8 @@ function runOnce(
         spool?.close();
       }
       if (failure) reject(failure);
-      else if (restart) resolvePromise({ kind: 'restart', header });
-      else resolvePromise({ kind: 'done', sinks, header, code, signal: sig, stderr });
+      else if (restart) resolvePromise({ kind: 'restart', header, cpuMs });
+      else resolvePromise({ kind: 'done', sinks, header, code, signal: sig, stderr, cpuMs });
     });
   });
 }
@@ -378,7 +410,9 @@ export async function decodeAudio(file: string | PathRef, opts: DecodeOptions): 
   const hintChannels = opts.channelsHint && opts.channelsHint > 0 ? Math.round(opts.channelsHint) : null;
 
   let plan = makePlan(hintChannels ?? 2, hintDuration, max);
-  let outcome: RunOutcome | RunRestart | null = null;
+  let outcome: RunOutcome | RunRestart | RunRelaunch | null = null;
+  let ffmpegCpuMs: number | null = null;
+  let direct = false;
   for (let attempt = 0; attempt < 2; attempt++) {
     const current = plan;
     const allowRestart = attempt === 0;
@@ -402,7 +436,16 @@ export async function decodeAudio(file: string | PathRef, opts: DecodeOptions): 
       },
       expected,
       opts.buffers,
+      direct,
     );
+    if (outcome.kind === 'relaunch') {
+      // The launcher shell failed (launcher.ts): the same attempt again, ffmpeg as our own child.
+      if (direct) break;
+      direct = true;
+      attempt--;
+      continue;
+    }
+    if (outcome.cpuMs !== null) ffmpegCpuMs = (ffmpegCpuMs ?? 0) + outcome.cpuMs;
     if (outcome.kind === 'done') break;
   }
   if (!outcome || outcome.kind !== 'done') throw new DecodeError('ffmpeg restarted twice', path, '');
@@ -433,5 +476,5 @@ export async function decodeAudio(file: string | PathRef, opts: DecodeOptions): 
     duration = capped ? Math.max(hintDuration ?? 0, header.duration ?? 0, decodedSeconds) : decodedSeconds;
     excerpts = [{ start: 0, length: decodedSeconds }];
   }
-  return { pcm, duration, decodedSeconds, excerpts };
+  return { pcm, duration, decodedSeconds, excerpts, ffmpegCpuMs };
 }

@@ -16,10 +16,26 @@ export interface FfmpegFileInput {
  * descriptor, which it opens again as `/dev/fd/N` (a regular file: seeking works). Raw names occur
  * on Linux and other Unix systems, where `/dev/fd` exists; Windows and macOS names are Unicode.
  */
-export function ffmpegFileInput(ref: PathRef, stdio: (number | 'ignore' | 'pipe')[]): FfmpegFileInput {
+export function ffmpegFileInput(
+  ref: PathRef,
+  stdio: (number | 'ignore' | 'pipe')[],
+  how: 'inherit' | 'proc' = 'inherit',
+): FfmpegFileInput {
   if (!ref.pathBytes) return { arg: ref.path, stdio, close: () => undefined };
   const fd = openSync(fsPath(ref), 'r');
   let open = true;
+  // 'proc': ffmpeg is not our child (see launcher.ts) and opens our descriptor by its /proc name;
+  // close it only once ffmpeg has ended.
+  if (how === 'proc') {
+    return {
+      arg: `/proc/${process.pid}/fd/${fd}`,
+      stdio,
+      close: () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
+  }
   return {
     arg: `/dev/fd/${stdio.length}`,
     stdio: [...stdio, fd],

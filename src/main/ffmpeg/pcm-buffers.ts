@@ -10,11 +10,9 @@
  * one PcmBuffers and decodes into it track after track; the PCM a decode returns is then a view
  * that is valid until the next decode with the same buffers.
  *
- * Kept is not free either: starting ffmpeg forks the worker (libuv spawns with fork), which
- * write-protects every private page, so the first write to each page of a kept buffer after each
- * spawn still faults (measured: rewriting a kept 40 MB buffer 0.5 ms, after one spawn 237 ms, as
- * much as fresh memory). Hence the halving writes into the decode's own buffer (Decimator2
- * .decimateInPlace) rather than into a second kept one.
+ * Kept pages are only cheap to write again if the process does not fork in between: after a fork
+ * each first write to a page is a copy-on-write fault (~22 µs here), which is why ffmpeg is not
+ * forked from the worker (launcher.ts). Refilling a kept 26 MB buffer: 2 ms; after a fork: 145 ms.
  */
 
 /** Grow-only byte buffers, one per slot (a decoder output), reused from one decode to the next. */

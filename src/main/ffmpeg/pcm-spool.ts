@@ -10,7 +10,9 @@
  * soon as they are open, so nothing is left behind whatever happens to either process; their pages
  * are freed when the last descriptor closes.
  *
- * Elsewhere (no /dev/shm, or it cannot be written) the decoder keeps its pipes.
+ * With a spool, ffmpeg is started by the launcher shell (launcher.ts) and opens the files by
+ * their /proc/<pid>/fd names. Elsewhere (no /dev/shm, or it cannot be written) the decoder keeps
+ * its pipes, and ffmpeg is its own child.
  */
 import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';

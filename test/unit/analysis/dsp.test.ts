@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { RealFFT } from '../../../src/main/analysis/dsp/fft';
 import { applyDct, dctTable, melFilterbank } from '../../../src/main/analysis/dsp/mel';
 import { ebur128 } from '../../../src/main/analysis/dsp/loudness';
-import { spectralFlatness, zeroCrossingRate } from '../../../src/main/analysis/dsp/stats';
+import {
+  octaveBands,
+  spectralCentroid,
+  spectralContrast,
+  spectralFlatness,
+  spectralFlux,
+  spectralRolloff,
+  spectralStats,
+  zeroCrossingRate,
+} from '../../../src/main/analysis/dsp/stats';
+import { selectKth } from '../../../src/main/analysis/dsp/select';
+import { hann } from '../../../src/main/analysis/dsp/window';
 import {
   FEATURE_NAMES,
   FEATURE_SAMPLE_RATE,
@@ -69,24 +80,73 @@ function expectAllFinite(v: Float32Array): void {
 }
 
 describe('RealFFT', () => {
-  it('matches a direct DFT', () => {
-    for (const n of [8, 16, 64, 1024, 4096]) {
+  it('matches a direct DFT at every bin, for every pass layout (radix-4 only, and with a radix-2 pass)', () => {
+    for (const n of [8, 16, 32, 64, 128, 512, 1024, 4096]) {
       const rand = rng(n);
       const x = Float64Array.from({ length: n }, () => rand());
       const re = new Float64Array(n / 2 + 1);
       const im = new Float64Array(n / 2 + 1);
       new RealFFT(n).forward(x, re, im);
-      for (const k of [0, 1, 3, n / 4, n / 2 - 1, n / 2]) {
+      const step = n > 512 ? 7 : 1;
+      for (let k = 0; k <= n / 2; k += k === n / 2 - 1 ? 1 : Math.min(step, Math.max(1, n / 2 - 1 - k))) {
         let dr = 0;
         let di = 0;
         for (let t = 0; t < n; t++) {
           dr += x[t] * Math.cos((2 * Math.PI * k * t) / n);
           di -= x[t] * Math.sin((2 * Math.PI * k * t) / n);
         }
-        expect(Math.abs(re[k] - dr)).toBeLessThan(1e-9 * n);
-        expect(Math.abs(im[k] - di)).toBeLessThan(1e-9 * n);
+        expect(Math.abs(re[k] - dr), `n ${n} bin ${k}`).toBeLessThan(1e-9 * n);
+        expect(Math.abs(im[k] - di), `n ${n} bin ${k}`).toBeLessThan(1e-9 * n);
+        if (k === n / 2) break;
       }
     }
+  });
+
+  it('powerSpectrum equals |forward(window · frame)|², zero-padding frames that run past the end', () => {
+    for (const n of [16, 1024, 4096]) {
+      const rand = rng(n + 1);
+      const signal = Float32Array.from({ length: 3 * n }, () => rand());
+      const w = hann(n, true);
+      const fft = new RealFFT(n);
+      const re = new Float64Array(n / 2 + 1);
+      const im = new Float64Array(n / 2 + 1);
+      const power = new Float64Array(n / 2 + 1);
+      for (const start of [0, n + 3, 2 * n + n / 2, 3 * n - n / 4]) {
+        const frame = new Float64Array(n);
+        for (let i = 0; i < n; i++) frame[i] = start + i < signal.length ? signal[start + i] * w[i] : 0;
+        fft.forward(frame, re, im);
+        fft.powerSpectrum(signal, start, w, power);
+        let peak = 0;
+        for (let k = 0; k <= n / 2; k++) peak = Math.max(peak, re[k] * re[k] + im[k] * im[k]);
+        for (let k = 0; k <= n / 2; k++) {
+          expect(Math.abs(power[k] - (re[k] * re[k] + im[k] * im[k])) / peak).toBeLessThan(1e-14);
+        }
+      }
+    }
+  });
+});
+
+describe('selectKth', () => {
+  it('puts at k the value a sort puts there, smaller before and larger after (ties, sizes 1 … 400)', () => {
+    const rand = rng(11);
+    for (const n of [1, 2, 3, 15, 16, 17, 64, 101, 400]) {
+      for (const ties of [false, true]) {
+        const x = Float64Array.from({ length: n }, () => (ties ? Math.floor(4 + 4 * rand()) : rand()));
+        const sorted = Float64Array.from(x).sort();
+        for (const k of [0, n >> 1, n - 1, Math.min(n - 1, 7)]) {
+          const a = Float64Array.from(x);
+          expect(selectKth(a, k)).toBe(sorted[k]);
+          for (let i = 0; i < k; i++) expect(a[i]).toBeLessThanOrEqual(a[k]);
+          for (let i = k + 1; i < n; i++) expect(a[i]).toBeGreaterThanOrEqual(a[k]);
+          expect(Float64Array.from(a).sort()).toEqual(sorted);
+        }
+      }
+    }
+    // Within a sub-range, leaving the rest alone.
+    const a = Float64Array.from([9, 5, 4, 3, 2, 1, 0]);
+    expect(selectKth(a, 3, 1, 6)).toBe(3);
+    expect([a[0], a[6]]).toEqual([9, 0]);
+    expect(() => selectKth(a, 6, 1, 6)).toThrow();
   });
 });
 
@@ -125,6 +185,55 @@ describe('loudness (EBU R128)', () => {
     x.set(sine(1000, 10, 0.1), 10 * SR);
     const r = ebur128(x, SR);
     expect(Math.abs(r.range - 10)).toBeLessThan(0.6);
+  });
+});
+
+describe('fused spectral stats and contrast', () => {
+  it('spectralStats gives what centroid, rolloff, flux and flatness give (empty bins, underflow, silence)', () => {
+    const rand = rng(5);
+    const spectra: Float64Array[] = [];
+    for (let t = 0; t < 20; t++)
+      spectra.push(Float64Array.from({ length: 513 }, () => Math.abs(rand()) * 10 ** (t % 7)));
+    const tiny = Float64Array.from({ length: 513 }, () => 1e-30 * (1 + Math.abs(rand())));
+    const holed = Float64Array.from(spectra[3]);
+    holed[200] = 0;
+    spectra.push(tiny, holed, new Float64Array(513));
+    const out = new Float64Array(4);
+    for (let i = 0; i < spectra.length; i++) {
+      const mag = spectra[i];
+      const prev = spectra[(i + spectra.length - 1) % spectra.length];
+      spectralStats(mag, prev, SR, out);
+      expect(out[0]).toBe(spectralCentroid(mag, SR));
+      expect(out[1]).toBe(spectralRolloff(mag, SR));
+      expect(out[2]).toBe(spectralFlux(mag, prev));
+      expect(out[3]).toBe(spectralFlatness(mag));
+    }
+  });
+
+  it('spectralContrast equals the sort-based definition', () => {
+    const rand = rng(9);
+    const bands = octaveBands(513, SR, 200, 6);
+    const out = new Float64Array(6);
+    const scratch = new Float64Array(513);
+    for (let t = 0; t < 30; t++) {
+      const mag = Float64Array.from(
+        { length: 513 },
+        () => Math.abs(rand()) ** 3 * (t % 3 === 0 ? Math.floor(2 + 2 * rand()) : 1),
+      );
+      spectralContrast(mag, bands, out, scratch);
+      bands.forEach(([lo, hi], b) => {
+        const sorted = mag.slice(lo, hi).sort();
+        const m = Math.max(1, Math.round(0.2 * sorted.length));
+        let valley = 0;
+        let peak = 0;
+        for (let i = 0; i < m; i++) {
+          valley += sorted[i];
+          peak += sorted[sorted.length - 1 - i];
+        }
+        const want = 20 * Math.log10((peak / m + 1e-10) / (valley / m + 1e-10));
+        expect(Math.abs(out[b] - want)).toBeLessThan(1e-9);
+      });
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Track } from '../../../src/shared/types';
+import { makeTrack } from '../../helpers/synthetic';
 import type { Stamp } from '../../../src/main/analysis/results-store';
 import {
   featuresOnlyVersion,
@@ -9,37 +10,8 @@ import {
   pendingTracks,
 } from '../../../src/main/analysis/run-plan';
 
-function track(id: string, over: Partial<Track> = {}): Track {
-  return {
-    id,
-    path: `/music/${id}.flac`,
-    root: '/music',
-    size: 1,
-    mtimeMs: 1_000,
-    fingerprint: id,
-    format: 'FLAC',
-    codec: 'FLAC',
-    duration: 100,
-    sampleRate: 44_100,
-    channels: 2,
-    bitrate: 0,
-    title: id,
-    artists: [],
-    artist: 'Unknown Artist',
-    album: '',
-    albumArtist: '',
-    trackNo: null,
-    discNo: null,
-    year: null,
-    genres: [],
-    hasCover: false,
-    musicbrainz: {},
-    status: 'ok',
-    addedAt: 0,
-    updatedAt: 0,
-    ...over,
-  };
-}
+const track = (id: string, over: Partial<Track> = {}): Track =>
+  makeTrack(id, { path: `/music/${id}.flac`, ...over });
 
 describe('jobQueue', () => {
   it('hands out the longest tracks first, ties by path, and carries the catalog hints', () => {

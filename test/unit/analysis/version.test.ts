@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analysisVersion, modelOfVersion } from '../../../src/main/analysis/version';
-import { describeError, reviveFloat32, reviveResult } from '../../../src/main/analysis/worker-host';
+import { describeError, reviveFloat32 } from '../../../src/main/analysis/worker-host';
 
 describe('analysisVersion', () => {
   const hash = '412a832c8527a813e084ba6f2cc7d068ecbbf1b68bda8c1de2e7de0d1f5fe7d1';
@@ -36,15 +36,6 @@ describe('wire helpers', () => {
       1.5, -2, 3.25,
     ]);
     expect(Array.from(reviveFloat32(Float64Array.from([1, 2])))).toEqual([1, 2]);
-    const r = reviveResult({
-      trackId: 't',
-      analysisVersion: 'v',
-      features: { scalars: {} as never, vector: [1, 2] as unknown as Float32Array, names: ['a', 'b'] },
-      embeddings: [{ model: 'm', mean: [1] as never, std: [2] as never, tags: [3] as never, patches: 1 }],
-      timings: { decodeMs: 0, featuresMs: 0, embeddingMs: 0 },
-    });
-    expect(r.features.vector).toBeInstanceOf(Float32Array);
-    expect(r.embeddings[0].tags).toBeInstanceOf(Float32Array);
   });
   it('describes whatever was thrown', () => {
     expect(describeError(new Error('bad'))).toBe('bad');

@@ -7,12 +7,13 @@ import type {
   WorkerMessage,
 } from '../../../src/main/analysis/worker-host';
 import { WorkerPool, type PoolEvents } from '../../../src/main/analysis/worker-pool';
+import { makeScalars } from '../../helpers/synthetic';
 
 /** A worker host the test drives by hand. */
 class FakeHost implements WorkerHost {
   readonly sent: HostMessage[] = [];
   killed = false;
-  private messageListeners: ((m: WorkerMessage) => void)[] = [];
+  private messageListeners: ((m: unknown) => void)[] = [];
   private exitListeners: ((e: WorkerExit) => void)[] = [];
   private exited: WorkerExit | null = null;
   constructor(readonly pid: number) {}
@@ -22,7 +23,7 @@ class FakeHost implements WorkerHost {
     if (message.type === 'shutdown') this.exit({ code: 0, signal: null });
     return true;
   }
-  onMessage(listener: (m: WorkerMessage) => void): void {
+  onMessage(listener: (m: unknown) => void): void {
     this.messageListeners.push(listener);
   }
   onExit(listener: (e: WorkerExit) => void): void {
@@ -34,6 +35,10 @@ class FakeHost implements WorkerHost {
     this.exit({ code: null, signal: 'SIGKILL' });
   }
   reply(message: WorkerMessage): void {
+    this.replyRaw(message);
+  }
+  /** Anything at all, as a broken worker could send it. */
+  replyRaw(message: unknown): void {
     for (const l of this.messageListeners) l(message);
   }
   exit(exit: WorkerExit): void {
@@ -51,11 +56,7 @@ const job = (id: string, durationHint = 10): AnalysisJob => ({ trackId: id, path
 const result = (trackId: string): TrackAnalysisResult => ({
   trackId,
   analysisVersion: 'v',
-  features: {
-    scalars: {} as TrackAnalysisResult['features']['scalars'],
-    vector: new Float32Array(2),
-    names: [],
-  },
+  features: { scalars: makeScalars(), vector: new Float32Array(2), names: ['a', 'b'] },
   embeddings: [],
   timings: { decodeMs: 1, featuresMs: 1, embeddingMs: 0 },
 });
@@ -120,6 +121,29 @@ describe('WorkerPool', () => {
     expect(hosts[1].jobs.map((j) => j.trackId)).toEqual(['b']);
     hosts[1].reply({ type: 'error', trackId: 'b', reason: 'unreadable', maxRssKb: 1 });
     expect(log).toContain('failed b: unreadable');
+    expect(pool.drained).toBe(true);
+  });
+
+  it('charges a malformed message to the track in hand and restarts the worker; nothing of it is kept', () => {
+    const { pool, hosts, ready, log } = setup([job('a'), job('b'), job('c')]);
+    pool.start(1);
+    ready(hosts[0]);
+    const bad = result('a');
+    bad.features.vector[1] = Number.NaN;
+    hosts[0].reply({ type: 'result', trackId: 'a', result: bad, maxRssKb: 1 });
+    expect(hosts[0].killed).toBe(true);
+    expect(log).not.toContain('result a');
+    expect(log).toContain(
+      'failed a: the worker sent a malformed message (result.features.vector: value 1 is not a finite number (NaN)); worker restarted',
+    );
+    ready(hosts[1]);
+    hosts[1].replyRaw({ type: 'result', trackId: 'b' });
+    expect(log).toContain(
+      'failed b: the worker sent a malformed message (result: Invalid input: expected object, received undefined); worker restarted',
+    );
+    ready(hosts[2]);
+    hosts[2].reply({ type: 'result', trackId: 'c', result: result('c'), maxRssKb: 1 });
+    expect(log).toContain('result c');
     expect(pool.drained).toBe(true);
   });
 

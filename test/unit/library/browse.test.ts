@@ -2,39 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { fold, searchWords } from '../../../src/main/library/fold';
 import { LibraryBrowser, type TrackSource } from '../../../src/main/library/browse';
 import type { Track } from '../../../src/shared/types';
+import { makeTrack } from '../../helpers/synthetic';
 
 let n = 0;
 function track(p: Partial<Track>): Track {
   n++;
-  return {
-    id: `t${n}`,
+  // Numbered ids and add times (each track distinct, in the order made); no album unless given.
+  return makeTrack(`t${n}`, {
     path: `/music/${p.album ?? 'x'}/${n}.flac`,
-    root: '/music',
-    size: 1,
-    mtimeMs: 1,
     fingerprint: `f${n}`,
-    format: 'FLAC',
-    codec: 'FLAC',
-    duration: 100,
-    sampleRate: 44100,
-    channels: 2,
-    bitrate: 0,
     title: `Song ${n}`,
     artists: [p.artist ?? 'A'],
     artist: 'A',
     album: '',
     albumArtist: '',
-    trackNo: null,
-    discNo: null,
-    year: null,
-    genres: [],
-    hasCover: false,
-    musicbrainz: {},
-    status: 'ok',
     addedAt: n,
     updatedAt: n,
     ...p,
-  };
+  });
 }
 
 class Source implements TrackSource {

@@ -1,36 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrackQuery, tokenize } from '../../../src/main/library/track-query';
 import type { Track } from '../../../src/shared/types';
+import { makeTrack } from '../../helpers/synthetic';
 
-const track = (over: Partial<Track>): Track => ({
-  id: 'x',
-  path: '/music/a/x.mp3',
-  root: '/music',
-  size: 1,
-  mtimeMs: 0,
-  fingerprint: 'f',
-  format: 'MPEG',
-  codec: 'mp3',
-  duration: 100,
-  sampleRate: 44100,
-  channels: 2,
-  bitrate: 0,
-  title: 'Title',
-  artists: ['Someone'],
-  artist: 'Someone',
-  album: 'Album',
-  albumArtist: '',
-  trackNo: null,
-  discNo: null,
-  year: null,
-  genres: [],
-  hasCover: false,
-  musicbrainz: {},
-  status: 'ok',
-  addedAt: 0,
-  updatedAt: 0,
-  ...over,
-});
+const track = (over: Partial<Track>): Track => makeTrack('x', over);
 
 describe('track query', () => {
   it('splits fields, quoted values and free words', () => {

@@ -11,6 +11,8 @@
  * - the frame's profile is normalised to max 1 (`unitMax`).
  * Index 0 is A (reference 440 Hz), as in Essentia's HPCP, so the mean can be fed to Essentia `Key`.
  */
+import { selectKth } from './select';
+
 export interface ChromaSettings {
   sampleRate: number;
   spectrumBins: number;
@@ -58,6 +60,12 @@ function normaliseMax(v: Float64Array): void {
   if (max > 0) for (let i = 0; i < v.length; i++) v[i] /= max;
 }
 
+/** Bins 0 … (this − 1) of the spectrum are all chromaFrame reads (the rest need not be computed). */
+export function chromaBinsRead(s: ChromaSettings): number {
+  const hzPerBin = s.sampleRate / 2 / (s.spectrumBins - 1);
+  return Math.min(s.spectrumBins - 2, Math.ceil(s.maxHz / hzPerBin)) + 2;
+}
+
 /** One frame's chroma into `out` (length 12); returns false (and zeros) when the frame has no peaks. */
 export function chromaFrame(
   s: ChromaSettings,
@@ -86,10 +94,10 @@ export function chromaFrame(
   if (n === 0) return false;
   let threshold = 0;
   if (n > s.maxPeaks) {
-    const sorted = scratch.sorted.subarray(0, n);
+    // The maxPeaks-th largest magnitude, by selection (dsp/select.ts): the value a sort gives.
+    const sorted = scratch.sorted;
     sorted.set(scratch.mag.subarray(0, n));
-    sorted.sort();
-    threshold = sorted[n - s.maxPeaks];
+    threshold = selectKth(sorted, n - s.maxPeaks, 0, n);
   }
   const low = scratch.low;
   const high = scratch.high;

@@ -17,9 +17,9 @@
  * Cost (bench/decimate.ts, real corpus tracks decoded at 32 kHz, CPU per hour of audio): the
  * WebAssembly SIMD kernel (decimate-simd.ts: f32x4, polyphase, eight outputs per pass) 0.47–0.51 s,
  * against 2.9 s for the scalar TypeScript it replaced (float64 sums, two outputs per pass); its
- * block copies in and out of its memory are ~0.05–0.07 s of that. In the worker, the first write
- * to an output buffer after each ffmpeg spawn page-faults (see decimateInPlace): into a kept
- * buffer the old code cost 4.1 s and the kernel 1.7 s, in place 0.52 s (7.8× less than before).
+ * block copies in and out of its memory are ~0.05–0.07 s of that. Where ffmpeg is forked from the
+ * process (see decimateInPlace), the first call after each decode cost the old code 4.1 s into a
+ * kept buffer, the kernel 1.7 s, and the kernel in place 0.52 s (7.8× less than before).
  * Its outputs differ from the float64 sums by float32 rounding only (≤ 2.4e-7 over the corpus).
  * Without WebAssembly SIMD the TypeScript path (decimateScalar: identical outputs to the old code)
  * costs 2.0–2.3 s. Either is less than what a second ffmpeg output costs.
@@ -130,11 +130,12 @@ export class Decimator2 {
 
   /**
    * Halves `x` into its own first half and returns that view (the rest of `x` is left as it was
-   * read or overwritten; `x` is no longer the input afterwards). Why: the worker's decode buffer has
-   * just been written, while any other buffer, even one kept between tracks, has its pages write
-   * protected again by the fork that starts each track's ffmpeg (libuv spawns with fork), so the
-   * first write to each 4 KiB page faults — measured 1.2 s CPU per hour of audio for a kept output
-   * buffer, more than twice what the SIMD kernel itself costs.
+   * read or overwritten; `x` is no longer the input afterwards). Why: no second buffer (the worker's
+   * halved PCM was a kept buffer of up to ~20 MB), and the decode buffer's pages have just been
+   * written. Where ffmpeg is forked from the worker (libuv spawns with fork; the launcher shell of
+   * ffmpeg/launcher.ts avoids it, direct spawn remains its fallback), every page of any other
+   * buffer faults on its first write after the fork: measured before the launcher, 1.2 s CPU per
+   * hour of audio for a kept output buffer, more than twice what the SIMD kernel costs.
    */
   decimateInPlace(x: Float32Array): Float32Array {
     return this.decimate(x, x);

@@ -14,6 +14,8 @@
  * relative to the energy at lag 0 (0 = no periodicity, 1 = a perfectly periodic envelope).
  */
 
+import { selectKth } from './select';
+
 export interface TempoEstimate {
   bpm: number;
   confidence: number;
@@ -144,14 +146,15 @@ export function onsetRate(envelope: Float32Array, frameRate: number, delta = 0.5
   const minGap = Math.max(1, Math.round(frameRate * 0.05));
   let count = 0;
   let last = -Infinity;
-  const win: number[] = [];
+  const win = new Float64Array(2 * r + 1);
   for (let i = 1; i < n - 1; i++) {
     const e = envelope[i];
     if (!(e > envelope[i - 1] && e >= envelope[i + 1])) continue;
-    win.length = 0;
-    for (let j = Math.max(0, i - r); j <= Math.min(n - 1, i + r); j++) win.push(envelope[j]);
-    win.sort((a, b) => a - b);
-    const med = win[win.length >> 1];
+    const lo = Math.max(0, i - r);
+    const len = Math.min(n - 1, i + r) - lo + 1;
+    for (let j = 0; j < len; j++) win[j] = envelope[lo + j];
+    // The median by selection: the value sorting the window would put at len/2.
+    const med = selectKth(win, len >> 1, 0, len);
     if (e > med + delta * sd && i - last >= minGap) {
       count++;
       last = i;

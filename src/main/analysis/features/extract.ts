@@ -11,21 +11,26 @@
  * Cost policy (budget ≈ 1.2 s CPU per 4-minute track for decode + features, measured in
  * bench/features.ts):
  * - Frame features run over the whole decoded signal in our own TS kernels (dsp/): 1024-sample Hann
- *   frames every 512 samples (64 ms / 32 ms): magnitude spectrum, 40 HTK-mel bands, 13 MFCC
- *   (identical to Essentia's MFCC), centroid, rolloff, flux, flatness, zero-crossing rate; spectral
- *   contrast on every 8th frame (it sorts each band); chroma on 4096-sample frames without overlap
- *   (3.9 Hz bins, needed to separate semitones down to ~60 Hz); EBU R128 loudness and range.
+ *   frames every 512 samples (64 ms / 32 ms): one real FFT per frame (dsp/fft.ts) feeds the
+ *   magnitude spectrum, 40 HTK-mel bands, 13 MFCC (identical to Essentia's MFCC), centroid,
+ *   rolloff, flux, flatness (one fused pass), zero-crossing rate; spectral contrast on every 8th
+ *   frame (two order-statistic selections per band); chroma on 4096-sample frames without overlap
+ *   (3.9 Hz bins, needed to separate semitones down to ~60 Hz; its own FFT, magnitudes only up to
+ *   5 kHz); EBU R128 loudness and range. Measured CPU per hour of audio on 8 corpus tracks
+ *   (docs/benchmarks.md, "Features"): frames ~1.8 s, chroma ~0.8 s, loudness ~0.4 s, everything
+ *   ~3.6 s (it was ~8.1 s with the radix-2² FFT, sorts and essentia.js's DFA).
  * - Tempo and onset rate come from the onset envelope of the mel frames (dsp/tempo.ts) rather than
  *   Essentia's RhythmExtractor2013 (assumes 44.1 kHz; ~800 ms per 30 s there) or OnsetRate (44.1 kHz
  *   only; 340 ms per 30 s).
  * - Key: Essentia `Key` on the track's mean chroma (what KeyExtractor does with its mean HPCP, but
  *   our chroma covers the whole track and costs ~1/7 of KeyExtractor's framewise path: ~15 vs ~110 ms
  *   CPU per 30 s at 16 kHz).
- * - Essentia's whole-signal algorithms that have no cheap equivalent (Danceability, ~60 ms per 30 s;
- *   DynamicComplexity, ~25 ms per 30 s) run on one excerpt of at most ESSENTIA_EXCERPT_SECONDS from
- *   the middle of the decoded signal: both are statistics of the signal's envelope that a minute
- *   estimates well, and running them over 10 minutes would cost ~1.7 s.
- * Digital silence (every |sample| ≤ 1e-9) skips Essentia and yields defaults (bpm 0, key C major
+ * - Danceability (DFA) and dynamic complexity: our TS versions of Essentia's algorithms (dsp/dfa.ts,
+ *   dsp/dynamic-complexity.ts; equal to essentia.js to its float32 rounding, ~3 and ~2.3 ms per
+ *   minute against ~90 and ~40 ms there) on one excerpt of at most ENVELOPE_EXCERPT_SECONDS from the
+ *   middle of the decoded signal, as when they ran in essentia.js: both are statistics of the
+ *   signal's envelope that a minute estimates well, and the excerpt keeps the values they had.
+ * Digital silence (every |sample| ≤ 1e-9) skips these and yields defaults (bpm 0, key C major
  * strength 0, loudness −70 …). No value in the vector is ever NaN or infinite.
  */
 import type { FeatureResult } from '../types';
@@ -36,24 +41,28 @@ import { ampToDb, applyDct, applyMel, dctTable, melFilterbank } from '../dsp/mel
 import {
   RunningStats,
   octaveBands,
-  rms,
-  spectralCentroid,
   spectralContrast,
-  spectralFlatness,
-  spectralFlux,
-  spectralRolloff,
+  spectralStats,
   signBlock,
   joinSignBlocks,
   type SignBlock,
 } from '../dsp/stats';
-import { ChromaScratch, chromaFrame, chromaSettings, type ChromaSettings } from '../dsp/chroma';
+import {
+  ChromaScratch,
+  chromaBinsRead,
+  chromaFrame,
+  chromaSettings,
+  type ChromaSettings,
+} from '../dsp/chroma';
 import { ebur128 } from '../dsp/loudness';
 import { estimateTempo, onsetRate } from '../dsp/tempo';
+import { danceability } from '../dsp/dfa';
+import { dynamicComplexity } from '../dsp/dynamic-complexity';
 import { essentiaCall, num, str, withVectors } from './essentia';
 
 export const FEATURES_VERSION = '1';
 export const FEATURE_SAMPLE_RATE = 16000;
-export const ESSENTIA_EXCERPT_SECONDS = 60;
+export const ENVELOPE_EXCERPT_SECONDS = 60;
 
 const FRAME = 1024;
 const HOP = 512;
@@ -156,8 +165,8 @@ interface FrameFeatures {
 function frameFeatures(x: Float32Array, k: Kernels): FrameFeatures {
   const bins = FRAME / 2 + 1;
   const n = frameCount(x.length, FRAME, HOP);
-  const mag = new Float64Array(bins);
-  const prevMag = new Float64Array(bins);
+  let mag = new Float64Array(bins);
+  let prevMag = new Float64Array(bins);
   const mel = new Float64Array(MEL_BANDS);
   const logMel = new Float64Array(MEL_BANDS);
   const prevLogMel = new Float64Array(MEL_BANDS);
@@ -169,7 +178,7 @@ function frameFeatures(x: Float32Array, k: Kernels): FrameFeatures {
   const scratch = new Float64Array(bins);
   const mfccStats = new RunningStats(N_MFCC);
   const deltaStats = new RunningStats(N_MFCC);
-  const spectralStats = new RunningStats(5);
+  const spectralRunning = new RunningStats(5);
   const contrastStats = new RunningStats(CONTRAST_BANDS);
   const envelope = new Float32Array(n);
   const sr = k.sampleRate;
@@ -201,23 +210,22 @@ function frameFeatures(x: Float32Array, k: Kernels): FrameFeatures {
       deltaStats.push(delta);
     }
     prevMfcc.set(mfcc);
-    spectralRow[0] = spectralCentroid(mag, sr);
-    spectralRow[1] = spectralRolloff(mag, sr);
-    spectralRow[2] = spectralFlux(mag, prevMag);
-    spectralRow[3] = spectralFlatness(mag);
+    spectralStats(mag, prevMag, sr, spectralRow); // centroid, rolloff, flux, flatness
     spectralRow[4] = joinSignBlocks(thisBlock, nextBlock) / FRAME;
-    spectralStats.push(spectralRow);
-    prevMag.set(mag);
+    spectralRunning.push(spectralRow);
     if (f % CONTRAST_EVERY === 0) {
       spectralContrast(mag, k.contrastBands, contrastRow, scratch);
       contrastStats.push(contrastRow);
     }
+    const t = prevMag;
+    prevMag = mag;
+    mag = t;
   }
   return {
     mfccMean: mfccStats.mean(),
     mfccStd: mfccStats.std(),
     deltaStd: deltaStats.std(),
-    spectral: { mean: spectralStats.mean(), std: spectralStats.std() },
+    spectral: { mean: spectralRunning.mean(), std: spectralRunning.std() },
     contrast: contrastStats.mean(),
     envelope,
     frameRate: sr / HOP,
@@ -233,8 +241,9 @@ export function meanChroma(x: Float32Array, sampleRate: number): Float64Array {
   const sum = new Float64Array(12);
   let used = 0;
   const n = frameCount(x.length, CHROMA_FRAME, CHROMA_FRAME);
+  const toBin = chromaBinsRead(k.chroma); // 5 kHz and below: 63 % of the bins
   for (let f = 0; f < n; f++) {
-    k.chromaSpec.magnitude(x, f * CHROMA_FRAME, mag);
+    k.chromaSpec.magnitude(x, f * CHROMA_FRAME, mag, toBin);
     if (!chromaFrame(k.chroma, mag, row, k.chromaScratch)) continue;
     for (let c = 0; c < 12; c++) sum[c] += row[c];
     used++;
@@ -249,29 +258,39 @@ function middleExcerpt(x: Float32Array, sampleRate: number, seconds: number): Fl
   return x.subarray(start, start + len);
 }
 
-function maxAbs(x: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = Math.abs(x[i]);
-    if (v > m) m = v;
-  }
-  return m;
-}
-
 function finite(v: number, fallback = 0): number {
   return Number.isFinite(v) ? v : fallback;
 }
 
-/** Replaces non-finite samples with 0 (copying only when needed). */
-function sanitize(pcm: Float32Array): Float32Array {
-  for (let i = 0; i < pcm.length; i++) {
-    if (!Number.isFinite(pcm[i])) {
-      const copy = Float32Array.from(pcm);
-      for (let j = i; j < copy.length; j++) if (!Number.isFinite(copy[j])) copy[j] = 0;
-      return copy;
-    }
+/** Peak |sample| and Σ sample² of a signal, and whether every sample is finite. */
+interface Scan {
+  peak: number;
+  sumSquares: number;
+  finite: boolean;
+}
+
+/** One pass for what used to be three (finiteness, peak, RMS); Σ x² summed in order, as rms() does. */
+function scanSignal(x: Float32Array): Scan {
+  let peak = 0;
+  let sumSquares = 0;
+  let bad = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const a = Math.abs(v);
+    if (a > peak) peak = a;
+    sumSquares += v * v;
+    bad += v - v; // NaN for ±Infinity and NaN, 0 otherwise
   }
-  return pcm;
+  return { peak, sumSquares, finite: bad === 0 };
+}
+
+/** The signal with non-finite samples replaced by 0 (a copy only when needed), and its scan. */
+function sanitize(pcm: Float32Array): { pcm: Float32Array; scan: Scan } {
+  const scan = scanSignal(pcm);
+  if (scan.finite) return { pcm, scan };
+  const copy = Float32Array.from(pcm);
+  for (let j = 0; j < copy.length; j++) if (!Number.isFinite(copy[j])) copy[j] = 0;
+  return { pcm: copy, scan: scanSignal(copy) };
 }
 
 interface EssentiaPart {
@@ -302,26 +321,6 @@ export function keyFromChroma(chromaA: Float64Array): {
   });
 }
 
-function essentiaFeatures(
-  excerpt: Float32Array,
-  sampleRate: number,
-  timings: FeatureTimings,
-): Omit<EssentiaPart, 'key' | 'scale' | 'keyStrength'> {
-  return withVectors((e, vec, keep) => {
-    const signal = vec(excerpt);
-    let t = cpuNow();
-    const dance = keep(essentiaCall('Danceability', () => e.Danceability(signal, 8800, 310, sampleRate)));
-    timings.essentiaDanceability = cpuNow() - t;
-    t = cpuNow();
-    const dyn = keep(essentiaCall('DynamicComplexity', () => e.DynamicComplexity(signal, 0.2, sampleRate)));
-    timings.essentiaDynamicComplexity = cpuNow() - t;
-    return {
-      danceability: finite(num(dance, 'danceability')),
-      dynamicComplexity: finite(num(dyn, 'dynamicComplexity')),
-    };
-  });
-}
-
 /** Features plus the time spent per stage. */
 export function extractFeaturesTimed(
   pcmIn: Float32Array,
@@ -329,10 +328,14 @@ export function extractFeaturesTimed(
 ): { result: FeatureResult; timings: FeatureTimings } {
   if (!(sampleRate >= 8000)) throw new Error(`extractFeatures: sample rate ${sampleRate} too low`);
   const timings: FeatureTimings = {};
-  const pcm = sanitize(pcmIn);
-  const k = kernels(sampleRate);
   let t = cpuNow();
-  const silent = pcm.length === 0 || maxAbs(pcm) <= SILENCE;
+  const { pcm, scan } = sanitize(pcmIn);
+  const silent = pcm.length === 0 || scan.peak <= SILENCE;
+  const rmsLevel = pcm.length === 0 ? 0 : Math.sqrt(scan.sumSquares / pcm.length);
+  timings.tsScan = cpuNow() - t;
+
+  const k = kernels(sampleRate);
+  t = cpuNow();
   const ff = frameFeatures(pcm, k);
   timings.tsFrames = cpuNow() - t;
 
@@ -342,7 +345,6 @@ export function extractFeaturesTimed(
 
   t = cpuNow();
   const loud = silent ? { integrated: -70, range: 0 } : ebur128(pcm, sampleRate);
-  const rmsLevel = rms(pcm);
   timings.tsLoudness = cpuNow() - t;
 
   t = cpuNow();
@@ -355,11 +357,17 @@ export function extractFeaturesTimed(
     t = cpuNow();
     const key = keyFromChroma(chromaA);
     timings.essentiaKey = cpuNow() - t;
-    const excerpt = middleExcerpt(pcm, sampleRate, ESSENTIA_EXCERPT_SECONDS);
-    const part =
-      maxAbs(excerpt) > SILENCE && excerpt.length >= sampleRate
-        ? essentiaFeatures(excerpt, sampleRate, timings)
-        : { danceability: 0, dynamicComplexity: 0 };
+    const excerpt = middleExcerpt(pcm, sampleRate, ENVELOPE_EXCERPT_SECONDS);
+    let part = { danceability: 0, dynamicComplexity: 0 };
+    if (scanSignal(excerpt).peak > SILENCE && excerpt.length >= sampleRate) {
+      t = cpuNow();
+      const dance = finite(danceability(excerpt, sampleRate));
+      timings.tsDanceability = cpuNow() - t;
+      t = cpuNow();
+      const dyn = finite(dynamicComplexity(excerpt, sampleRate, 0.2).complexity);
+      timings.tsDynamicComplexity = cpuNow() - t;
+      part = { danceability: dance, dynamicComplexity: dyn };
+    }
     ess = { ...part, key: key.key, scale: key.scale, keyStrength: key.strength };
   }
 

@@ -9,6 +9,7 @@ import type { Request } from '../../../shared/contract';
 import type { ClusterProfileView, LibraryStats, Track } from '../../../shared/types';
 import { client } from '../api/client';
 import { metricsInWords, runSummary } from '../cluster-words';
+import { LabelledSelect, type SelectOption } from '../components/LabelledSelect';
 import { useTrackMenu } from '../components/TrackMenu';
 import { nf } from '../format';
 import { useApp } from '../hooks';
@@ -19,18 +20,18 @@ import { useClusters, type ClustersState } from '../useClusters';
 type Algorithm = Request<'clusters.start'>['algorithm'];
 type Space = Request<'clusters.start'>['space'];
 
-const ALGORITHMS: { id: NonNullable<Algorithm>; label: string }[] = [
-  { id: 'auto', label: 'Automatic (best of all)' },
-  { id: 'kmeans', label: 'k-means' },
-  { id: 'gmm', label: 'Gaussian mixture' },
-  { id: 'hdbscan', label: 'HDBSCAN (leaves outliers out)' },
-  { id: 'dbscan', label: 'DBSCAN' },
-  { id: 'agglomerative', label: 'Agglomerative (Ward)' },
+const ALGORITHMS: SelectOption<NonNullable<Algorithm>>[] = [
+  { value: 'auto', label: 'Automatic (best of all)' },
+  { value: 'kmeans', label: 'k-means' },
+  { value: 'gmm', label: 'Gaussian mixture' },
+  { value: 'hdbscan', label: 'HDBSCAN (leaves outliers out)' },
+  { value: 'dbscan', label: 'DBSCAN' },
+  { value: 'agglomerative', label: 'Agglomerative (Ward)' },
 ];
-const SPACES: { id: NonNullable<Space>; label: string }[] = [
-  { id: 'default', label: 'Similarity setting' },
-  { id: 'embedding', label: 'Sound embedding' },
-  { id: 'features', label: 'Audio features' },
+const SPACES: SelectOption<NonNullable<Space>>[] = [
+  { value: 'default', label: 'Similarity setting' },
+  { value: 'embedding', label: 'Sound embedding' },
+  { value: 'features', label: 'Audio features' },
 ];
 
 /** Feature names of the profiles (analysis scalars) as listeners say them. */
@@ -67,34 +68,8 @@ export function ClustersScreen({ stats }: { stats: LibraryStats | null }) {
 
   const controls = (
     <div className="filters cluster-controls">
-      <label className="sort">
-        Algorithm
-        <select
-          aria-label="Algorithm"
-          value={algorithm}
-          onChange={(e) => setAlgorithm(e.target.value as NonNullable<Algorithm>)}
-        >
-          {ALGORITHMS.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="sort">
-        Space
-        <select
-          aria-label="Space"
-          value={space}
-          onChange={(e) => setSpace(e.target.value as NonNullable<Space>)}
-        >
-          {SPACES.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LabelledSelect label="Algorithm" value={algorithm} options={ALGORITHMS} onChange={setAlgorithm} />
+      <LabelledSelect label="Space" value={space} options={SPACES} onChange={setSpace} />
       <button className="primary" disabled={running} onClick={() => state.start({ algorithm, space })}>
         {run ? 'Re-run clustering' : 'Run clustering'}
       </button>

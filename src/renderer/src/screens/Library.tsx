@@ -10,6 +10,7 @@ import { IMPORTED_NO_AUDIO, isImported } from '../../../shared/imported';
 import { client } from '../api/client';
 import { formatDuration, nf } from '../format';
 import { useApp, useDebounced, useEvent, useKeyedLoad } from '../hooks';
+import { LabelledSelect, type SelectOption } from '../components/LabelledSelect';
 import { useTrackMenu } from '../components/TrackMenu';
 import { usePlayer } from '../player';
 
@@ -46,6 +47,15 @@ const columns: { key: Sort; label: string; num?: boolean; title?: string }[] = [
 const otherSorts: { key: Sort; label: string }[] = [
   { key: 'added', label: 'Recently added' },
   { key: 'path', label: 'File path' },
+];
+
+/** The sort choices: the columns, the sorts without a column, and the track number last. */
+const SORTS: SelectOption<Sort>[] = [
+  ...[...columns.filter((c) => c.key !== 'trackNo'), ...otherSorts].map((c) => ({
+    value: c.key,
+    label: c.label,
+  })),
+  { value: 'trackNo', label: 'Track number' },
 ];
 
 export const notAnalysedHint = 'Not analysed yet — start analysis to enable Play similar';
@@ -306,21 +316,13 @@ export function LibraryScreen({ stats }: { stats: LibraryStats | null }) {
         />
         <FilterInput field="album" label="Album" value={query.album} onChange={(album) => set({ album })} />
         <FilterInput field="genre" label="Genre" value={query.genre} onChange={(genre) => set({ genre })} />
-        <label className="sort">
-          Sort
-          <select
-            value={query.sort}
-            onChange={(e) => set({ sort: e.target.value as Sort, order: 'asc' })}
-            aria-label="Sort by"
-          >
-            {[...columns.filter((c) => c.key !== 'trackNo'), ...otherSorts].map((c) => (
-              <option key={c.key} value={c.key}>
-                {c.label}
-              </option>
-            ))}
-            <option value="trackNo">Track number</option>
-          </select>
-        </label>
+        <LabelledSelect
+          label="Sort"
+          ariaLabel="Sort by"
+          value={query.sort}
+          options={SORTS}
+          onChange={(sort) => set({ sort, order: 'asc' })}
+        />
       </div>
       {stats && stats.tracks > 0 && !analysed && (
         <div className="banner">

@@ -10,6 +10,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ClusterMap, ClusterProfileView } from '../../../shared/types';
 import { client } from '../api/client';
+import { LabelledSelect, type SelectOption } from '../components/LabelledSelect';
 import { useTrackMenu } from '../components/TrackMenu';
 import { nf } from '../format';
 import { useApp, useDebounced, useKeyedLoad } from '../hooks';
@@ -73,6 +74,11 @@ function build(map: ClusterMap): Loaded {
 const HIT_RADIUS = 8;
 /** A wheel gesture ends this long after its last step. */
 const ZOOM_SETTLE_MS = 150;
+
+const LAYOUTS: SelectOption<'umap' | 'pca'>[] = [
+  { value: 'umap', label: 'UMAP (neighbours kept close)' },
+  { value: 'pca', label: 'PCA (main directions)' },
+];
 
 export function MapScreen() {
   const { go, notify } = useApp();
@@ -375,17 +381,7 @@ export function MapScreen() {
                 : `${nf.format(matches.length)} match${matches.length === 1 ? '' : 'es'}`}
             </span>
           )}
-          <label className="sort">
-            Layout
-            <select
-              aria-label="Layout"
-              value={method}
-              onChange={(e) => setMethod(e.target.value as 'umap' | 'pca')}
-            >
-              <option value="umap">UMAP (neighbours kept close)</option>
-              <option value="pca">PCA (main directions)</option>
-            </select>
-          </label>
+          <LabelledSelect label="Layout" value={method} options={LAYOUTS} onChange={setMethod} />
           <button onClick={resetView}>Fit</button>
         </div>
       </header>

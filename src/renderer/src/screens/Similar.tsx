@@ -7,11 +7,23 @@ import type { Explanation, SimilaritySource, SimilarTrack, Track } from '../../.
 import { client } from '../api/client';
 import { formatDuration } from '../format';
 import { useApp, useKeyedLoad } from '../hooks';
+import { LabelledSelect, type SelectOption } from '../components/LabelledSelect';
 import { useTrackMenu } from '../components/TrackMenu';
 import { usePlayer } from '../player';
 import { notAnalysedHint } from './Library';
 import { SoundSearch } from '../components/SoundSearch';
 import { ClusterSuggestionsCard } from '../components/ClusterSuggestions';
+
+const SEEDS: SelectOption<'selected' | 'playing'>[] = [
+  { value: 'selected', label: 'Selected track' },
+  { value: 'playing', label: 'Playing track' },
+];
+const SOURCES: SelectOption<SimilaritySource | 'default'>[] = [
+  { value: 'default', label: 'Settings default' },
+  { value: 'embedding', label: 'Sound embedding' },
+  { value: 'features', label: 'Audio features' },
+  { value: 'blend', label: 'Blend' },
+];
 
 export function SimilarScreen() {
   const { selected, go } = useApp();
@@ -68,22 +80,8 @@ export function SimilarScreen() {
         </div>
       </header>
       <div className="filters">
-        <label className="sort">
-          Seed
-          <select value={follow} onChange={(e) => setFollow(e.target.value as 'selected' | 'playing')}>
-            <option value="selected">Selected track</option>
-            <option value="playing">Playing track</option>
-          </select>
-        </label>
-        <label className="sort">
-          Compare by
-          <select value={source} onChange={(e) => setSource(e.target.value as SimilaritySource | 'default')}>
-            <option value="default">Settings default</option>
-            <option value="embedding">Sound embedding</option>
-            <option value="features">Audio features</option>
-            <option value="blend">Blend</option>
-          </select>
-        </label>
+        <LabelledSelect label="Seed" value={follow} options={SEEDS} onChange={setFollow} />
+        <LabelledSelect label="Compare by" value={source} options={SOURCES} onChange={setSource} />
         <button
           className="primary"
           disabled={results.length === 0 || player.similarLoading}

@@ -1,38 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { continuesAlbum, sameAlbum } from '../../../../src/renderer/src/playback/continuity';
 import type { Track } from '../../../../src/shared/types';
+import { makeTrack } from '../../../helpers/synthetic';
 
-function track(over: Partial<Track>): Track {
-  return {
-    id: 'x',
-    path: '/music/Artist/Album/x.flac',
-    root: '/music',
-    size: 1,
-    mtimeMs: 0,
-    fingerprint: 'x',
-    format: 'FLAC',
-    codec: 'FLAC',
-    duration: 200,
-    sampleRate: 44100,
-    channels: 2,
-    bitrate: 0,
-    title: 'x',
-    artists: ['A'],
-    artist: 'A',
-    album: 'Album',
-    albumArtist: '',
-    trackNo: null,
-    discNo: null,
-    year: null,
-    genres: [],
-    hasCover: false,
-    musicbrainz: {},
-    status: 'ok',
-    addedAt: 0,
-    updatedAt: 0,
-    ...over,
-  };
-}
+// No album artist by default: sameAlbum then falls back to the folder.
+const track = (over: Partial<Track>): Track => makeTrack('x', { albumArtist: '', ...over });
 
 describe('album continuity (no crossfade inside an album)', () => {
   it('is the same album by name and album artist, else by folder', () => {

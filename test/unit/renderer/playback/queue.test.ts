@@ -1,38 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Track } from '../../../../src/shared/types';
+import { makeTrack } from '../../../helpers/synthetic';
 import * as Q from '../../../../src/renderer/src/playback/queue';
 import { loadPlayer, saveHistory, saveQueue } from '../../../../src/renderer/src/playback/persistence';
 
-function track(id: string, title = id): Track {
-  return {
-    id,
-    path: `/music/${id}.mp3`,
-    root: '/music',
-    size: 1,
-    mtimeMs: 0,
-    fingerprint: id,
-    format: 'MPEG',
-    codec: 'MP3',
-    duration: 200,
-    sampleRate: 44100,
-    channels: 2,
-    bitrate: 320000,
-    title,
-    artists: ['A'],
-    artist: 'A',
-    album: 'B',
-    albumArtist: '',
-    trackNo: null,
-    discNo: null,
-    year: null,
-    genres: [],
-    hasCover: false,
-    musicbrainz: {},
-    status: 'ok',
-    addedAt: 0,
-    updatedAt: 0,
-  };
-}
+const track = (id: string, title = id): Track => makeTrack(id, { title });
 
 const ids = (s: Q.QueueState) => s.entries.map((e) => e.track.id);
 const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((id) => track(id));
