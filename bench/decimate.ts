@@ -46,77 +46,6 @@ const RATE = 32000;
 const taps = decimationTaps();
 const taps32 = Float32Array.from(taps);
 
-/** Today's loop with float32 taps (the float64 → float32 tap load was one suspect). */
-function jsFloat32Taps(x: Float32Array, y: Float32Array): Float32Array {
-  const h = taps32;
-  const n = x.length;
-  const m = Math.ceil(n / 2);
-  const reach = h.length - 1;
-  const first = Math.min(m, Math.ceil(reach / 2));
-  const last = Math.max(first, Math.floor((n - 1 - reach) / 2) + 1);
-  for (let k = 0; k < first; k++) y[k] = edgeRef(x, k);
-  let k = first;
-  for (; k + 1 < last; k += 2) {
-    const c = 2 * k;
-    const e = c + 2;
-    let a = h[0] * x[c];
-    let b = h[0] * x[e];
-    for (let d = 1; d <= reach; d++) {
-      const hd = h[d];
-      a += hd * (x[c - d] + x[c + d]);
-      b += hd * (x[e - d] + x[e + d]);
-    }
-    y[k] = a;
-    y[k + 1] = b;
-  }
-  for (; k < m; k++) y[k] = edgeRef(x, k);
-  return y.subarray(0, m);
-}
-
-function edgeRef(x: Float32Array, k: number): number {
-  const n = x.length;
-  const c = 2 * k;
-  let acc = taps[0] * x[c];
-  for (let d = 1; d < taps.length; d++) {
-    const a = c - d;
-    const b = c + d;
-    acc += taps[d] * ((a >= 0 ? x[a] : 0) + (b < n ? x[b] : 0));
-  }
-  return acc;
-}
-
-/** Four outputs per pass over the same taps (float64), edges as the reference. */
-function jsFour(x: Float32Array, y: Float32Array): Float32Array {
-  const h = taps;
-  const n = x.length;
-  const m = Math.ceil(n / 2);
-  const reach = h.length - 1;
-  const first = Math.min(m, Math.ceil(reach / 2));
-  const last = Math.max(first, Math.floor((n - 1 - reach) / 2) + 1);
-  for (let k = 0; k < first; k++) y[k] = edgeRef(x, k);
-  let k = first;
-  for (; k + 3 < last; k += 4) {
-    const c = 2 * k;
-    let a = h[0] * x[c];
-    let b = h[0] * x[c + 2];
-    let e = h[0] * x[c + 4];
-    let g = h[0] * x[c + 6];
-    for (let d = 1; d <= reach; d++) {
-      const hd = h[d];
-      a += hd * (x[c - d] + x[c + d]);
-      b += hd * (x[c + 2 - d] + x[c + 2 + d]);
-      e += hd * (x[c + 4 - d] + x[c + 4 + d]);
-      g += hd * (x[c + 6 - d] + x[c + 6 + d]);
-    }
-    y[k] = a;
-    y[k + 1] = b;
-    y[k + 2] = e;
-    y[k + 3] = g;
-  }
-  for (; k < m; k++) y[k] = edgeRef(x, k);
-  return y.subarray(0, m);
-}
-
 /** What moving the samples into and out of the kernel's memory costs: the copies, no filtering. */
 function copiesOnly(block: number): (x: Float32Array, y: Float32Array) => Float32Array {
   const seg = new Float32Array(2 * (block + 40));
@@ -142,8 +71,7 @@ const simd = (blockOutputs: number, passOutputs: 4 | 8): Run | null => {
 const chosen = new Decimator2();
 const candidates: [string, Run | null, boolean][] = [
   ['reference (scalar, before)', (x, y) => decimateReference(taps, x, y), true],
-  ['JS float32 taps, 2 per pass', jsFloat32Taps, true],
-  ['JS float64 taps, 4 per pass', jsFour, true],
+  ['reference with float32 taps', (x, y) => decimateReference(taps32, x, y), true],
   ['JS fallback (decimateScalar)', (x, y) => decimateScalar(taps, x, y), true],
   ['WASM SIMD 1 vector/pass, 4096', simd(4096, 4), true],
   ['WASM SIMD 2 vectors/pass, 1024', simd(1024, 8), true],

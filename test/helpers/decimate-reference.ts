@@ -2,10 +2,14 @@
  * The 2:1 decimator's scalar TypeScript as it was before the WebAssembly SIMD kernel
  * (src/main/analysis/dsp/decimate.ts, 2026-12-02): the reference the faster paths are checked
  * against in tests and timed against in bench/decimate.ts. Sums in float64, taps in float64, two
- * outputs per pass; samples outside the signal count as zero. Kept verbatim on purpose: do not
- * optimise it.
+ * outputs per pass (the bench also runs it with float32 taps); samples outside the signal count
+ * as zero. Kept verbatim on purpose: do not optimise it.
  */
-export function decimateReference(taps: Float64Array, x: Float32Array, out?: Float32Array): Float32Array {
+export function decimateReference(
+  taps: Float64Array | Float32Array,
+  x: Float32Array,
+  out?: Float32Array,
+): Float32Array {
   const n = x.length;
   const m = Math.ceil(n / 2);
   const y = out && out.length >= m ? out.subarray(0, m) : new Float32Array(m);
@@ -39,7 +43,7 @@ export function decimateReference(taps: Float64Array, x: Float32Array, out?: Flo
   return y;
 }
 
-function edge(h: Float64Array, x: Float32Array, k: number): number {
+function edge(h: Float64Array | Float32Array, x: Float32Array, k: number): number {
   const n = x.length;
   const c = 2 * k;
   let acc = h[0] * x[c];
