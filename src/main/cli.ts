@@ -17,7 +17,7 @@ import { packageVersion } from './project-root';
 import { analyzeCommand } from './cli/analysis-commands';
 import { clusterCommand, clustersCommand, mapCommand } from './cli/cluster-commands';
 import { importFeaturesCommand } from './cli/import-commands';
-import { intOption, options, UsageError, type CommandContext } from './cli/common';
+import { intOption, options, UsageError, type Command } from './cli/common';
 import { exportCommand } from './cli/export-commands';
 import { errorsCommand, listCommand, scanCommand, statsCommand } from './cli/library-commands';
 import { doctorCommand, ffmpegCommand, showFfmpeg } from './cli/maintenance-commands';
@@ -119,7 +119,7 @@ const READ_ONLY = new Set([
 const NEEDS_LIBRARY = new Set(['analyze', 'analyse', 'cluster']);
 
 /** Every command that runs on an open service, by name. */
-const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
+const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
   list: listCommand,
   stats: statsCommand,
@@ -159,10 +159,10 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'serve') {
     // The same data-folder check and words as every other command, before anything is opened.
-    const problem = homeProblem(resolveHome(values.home));
-    if (problem) throw new UsageError(problem);
     const port = intOption(values, 'port');
     if (port !== undefined && port > 65535) throw new UsageError(`--port must be 0 to 65535, got ${port}`);
+    const problem = homeProblem(resolveHome(values.home));
+    if (problem) throw new UsageError(problem);
     const { runBrowserMode } = await import('./browser/main');
     await runBrowserMode({
       home: values.home,
@@ -174,6 +174,8 @@ async function run(argv: string[]): Promise<number> {
   }
   const implementation = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!implementation && command !== 'doctor') throw new UsageError(`unknown command "${command}"`);
+  // Usage errors first, whatever the state of the data folder.
+  implementation?.check?.(values, args);
   const home = resolveHome(values.home);
   const problem = homeProblem(home);
   if (problem) throw new UsageError(problem);
@@ -191,7 +193,7 @@ async function run(argv: string[]): Promise<number> {
   });
   const status = new StatusLine();
   try {
-    return await implementation({ service, values, args, status });
+    return await implementation.run({ service, values, args, status });
   } finally {
     status.clear();
     await service.close();

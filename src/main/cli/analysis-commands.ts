@@ -1,11 +1,25 @@
 /** Analysis command: analyze (analyse). */
-import { call, intOption, onInterrupt, UsageError, type CommandContext } from './common';
+import {
+  call,
+  checkFields,
+  intOption,
+  onInterrupt,
+  UsageError,
+  type Command,
+  type CommandContext,
+  type Values,
+} from './common';
 import { analysisLine, printJson } from './output';
 
 /** `timbre analyze`: listen to every track not analysed yet; 130 when interrupted. */
-export async function analyzeCommand({ service, values, status }: CommandContext): Promise<number> {
+function analyzeCheck(values: Values): void {
   const workers = intOption(values, 'workers');
   if (workers === 0) throw new UsageError('--workers must be at least 1');
+  checkFields('analysis.start', { workers, model: values.model });
+}
+
+async function analyzeRun({ service, values, status }: CommandContext): Promise<number> {
+  const workers = intOption(values, 'workers');
   const unsubscribe = service.subscribe((event, payload) => {
     if (event !== 'analysis.progress') return;
     if (values.json) process.stderr.write(JSON.stringify(payload) + '\n');
@@ -38,3 +52,5 @@ export async function analyzeCommand({ service, values, status }: CommandContext
   if (interrupted) return 130;
   return final.error || (final.storedFailed > 0 && final.stored === 0) ? 1 : 0;
 }
+
+export const analyzeCommand: Command = { check: analyzeCheck, run: analyzeRun };

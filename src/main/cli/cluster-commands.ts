@@ -1,17 +1,29 @@
 /** Cluster commands: cluster, clusters, map. */
 import type { Request } from '../../shared/contract';
-import { call, intOption, resolveTrack, UsageError, type CommandContext } from './common';
+import {
+  call,
+  checkRequest,
+  intOption,
+  resolveTrack,
+  UsageError,
+  type Command,
+  type CommandContext,
+  type Values,
+} from './common';
 import { printJson } from './output';
 
 /** `timbre cluster`: group the analysed library by sound. */
-export async function clusterCommand({ service, values, status }: CommandContext): Promise<number> {
+function clusterRequest(values: Values): Request<'clusters.run'> {
   const k = intOption(values, 'k');
   const algorithm = (values.algo ??
     (k !== undefined ? 'kmeans' : 'auto')) as Request<'clusters.run'>['algorithm'];
   const space = values.space as Request<'clusters.run'>['space'];
+  return { algorithm, space, k, where: values.where };
+}
+
+async function clusterRun({ service, values, status }: CommandContext): Promise<number> {
   if (!values.json) status.show('clustering…');
-  const where = values.where;
-  const runResult = await call(service, 'clusters.run', { algorithm, space, k, where });
+  const runResult = await call(service, 'clusters.run', clusterRequest(values));
   status.clear();
   if (values.json) printJson(runResult);
   else {
@@ -32,8 +44,11 @@ export async function clusterCommand({ service, values, status }: CommandContext
 }
 
 /** `timbre clusters`: the active run's clusters. */
-export async function clustersCommand({ service, values, args }: CommandContext): Promise<number> {
+function clustersCheck(_values: Values, args: string[]): void {
   if (args.length > 1) throw new UsageError('clusters takes at most one track (why it is in its cluster)');
+}
+
+async function clustersRun({ service, values, args }: CommandContext): Promise<number> {
   if (args.length === 1) return whyCommand(service, args[0], values.json === true);
   const list = await call(service, 'clusters.list', {});
   if (values.json) printJson(list);
@@ -75,9 +90,12 @@ async function whyCommand(service: CommandContext['service'], ref: string, json:
 }
 
 /** `timbre map`: 2-D map coordinates of every track. */
-export async function mapCommand({ service, values }: CommandContext): Promise<number> {
-  const method = (values.method ?? 'umap') as Request<'clusters.map'>['method'];
-  const map = await call(service, 'clusters.map', { method });
+const mapRequest = (values: Values): Request<'clusters.map'> => ({
+  method: (values.method ?? 'umap') as Request<'clusters.map'>['method'],
+});
+
+async function mapRun({ service, values }: CommandContext): Promise<number> {
+  const map = await call(service, 'clusters.map', mapRequest(values));
   if (values.json) printJson(map);
   else if (!map.runId) console.log('No clusters yet: run `timbre cluster`.');
   else {
@@ -87,3 +105,13 @@ export async function mapCommand({ service, values }: CommandContext): Promise<n
   }
   return 0;
 }
+
+export const clusterCommand: Command = {
+  check: (values) => checkRequest('clusters.run', clusterRequest(values)),
+  run: clusterRun,
+};
+export const clustersCommand: Command = { check: clustersCheck, run: clustersRun };
+export const mapCommand: Command = {
+  check: (values) => checkRequest('clusters.map', mapRequest(values)),
+  run: mapRun,
+};

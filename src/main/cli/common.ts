@@ -5,7 +5,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InvalidRequestError, type Method, type Request, type Response } from '../../shared/contract';
+import type { ZodType } from 'zod';
+import {
+  InvalidRequestError,
+  parseRequest,
+  requestSchemas,
+  type Method,
+  type Request,
+  type Response,
+} from '../../shared/contract';
 import type { SimilarTrack, SimilaritySource, Track } from '../../shared/types';
 import type { CoreService } from '../api/service';
 import { trackLine, type StatusLine } from './output';
@@ -78,6 +86,37 @@ export function optionOf(path: string): string {
  * request against the contract before any handler runs. A request the contract refuses is the
  * user's usage error, told in terms of the options.
  */
+/** A request the contract refuses, told as the usage error it is, in terms of the options. */
+function usageOf(err: InvalidRequestError): UsageError {
+  return new UsageError(err.issues.map((i) => `${optionOf(i.path)}: ${i.message}`).join('; '));
+}
+
+/**
+ * A whole request that a command builds from its options alone, checked against the contract
+ * before anything is opened: a usage error is told as one whatever state the library is in.
+ */
+export function checkRequest<M extends Method>(method: M, request: Request<M>): void {
+  try {
+    parseRequest(method, request);
+  } catch (err) {
+    throw err instanceof InvalidRequestError ? usageOf(err) : err;
+  }
+}
+
+/**
+ * The fields of a request that options fill, checked against the contract's schema for each
+ * (the rest of the request, tracks, needs the library).
+ */
+export function checkFields<M extends Method>(method: M, fields: Partial<Record<string, unknown>>): void {
+  const shape = (requestSchemas[method] as unknown as { shape?: Record<string, ZodType> }).shape ?? {};
+  for (const [field, value] of Object.entries(fields)) {
+    if (value === undefined || !shape[field]) continue;
+    const result = shape[field].safeParse(value);
+    if (!result.success)
+      throw new UsageError(result.error.issues.map((i) => `${optionOf(field)}: ${i.message}`).join('; '));
+  }
+}
+
 export async function call<M extends Method>(
   service: CoreService,
   method: M,
@@ -86,10 +125,7 @@ export async function call<M extends Method>(
   try {
     return (await service.invoke(method, request)) as Response<M>;
   } catch (err) {
-    if (err instanceof InvalidRequestError) {
-      throw new UsageError(err.issues.map((i) => `${optionOf(i.path)}: ${i.message}`).join('; '));
-    }
-    throw err;
+    throw err instanceof InvalidRequestError ? usageOf(err) : err;
   }
 }
 
@@ -147,6 +183,16 @@ export function onInterrupt(stop: () => void): () => void {
   };
   process.on('SIGINT', handler);
   return () => process.off('SIGINT', handler);
+}
+
+/**
+ * A command: `check` runs first, before the data folder is looked at or opened (arguments, option
+ * values, the requests the options alone make), so a usage error exits 2 in every state of the
+ * library; `run` then does the work.
+ */
+export interface Command {
+  check?: (values: Values, args: string[]) => void;
+  run: (context: CommandContext) => Promise<number>;
 }
 
 /** What a command gets: the open service, the parsed options, its positional arguments, the status line. */

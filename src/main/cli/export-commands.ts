@@ -2,7 +2,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { writePlaylist } from '../library/playlist';
-import { call, UsageError, type CommandContext } from './common';
+import { call, UsageError, type Command, type CommandContext, type Values } from './common';
 import { printJson } from './output';
 
 const isDir = async (path: string): Promise<boolean | null> => {
@@ -10,7 +10,7 @@ const isDir = async (path: string): Promise<boolean | null> => {
   return info ? info.isDirectory() : null;
 };
 
-export async function exportCommand({ service, values, args }: CommandContext): Promise<number> {
+function exportCheck(values: Values, args: string[]): void {
   const csv = values.csv;
   const m3u = values.m3u;
   if (args.length > 0) throw new UsageError(`export takes no arguments (got "${args.join(' ')}")`);
@@ -19,6 +19,11 @@ export async function exportCommand({ service, values, args }: CommandContext): 
   }
   if (csv === '' || m3u === '') throw new UsageError(`${csv === '' ? '--csv' : '--m3u'} needs a path`);
   if (values.run === '') throw new UsageError('--run needs a run id (see `timbre clusters --json`)');
+}
+
+async function exportRun({ service, values }: CommandContext): Promise<number> {
+  const csv = values.csv;
+  const m3u = values.m3u;
   const runId = values.run;
   const written: { path: string; tracks: number }[] = [];
 
@@ -48,3 +53,5 @@ export async function exportCommand({ service, values, args }: CommandContext): 
   else for (const w of written) console.log(`${w.path}\t${w.tracks} tracks`);
   return 0;
 }
+
+export const exportCommand: Command = { check: exportCheck, run: exportRun };

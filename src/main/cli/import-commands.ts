@@ -1,13 +1,16 @@
 /** `timbre import-features FILE.csv`: tracks without audio from a Spotify-style feature table. */
 import { resolve } from 'node:path';
-import { call, UsageError, type CommandContext } from './common';
+import { call, UsageError, type Command, type CommandContext, type Values } from './common';
 import { printJson } from './output';
 
 /** Rejected rows shown one per line up to this many; the rest are counted. */
 const SHOW_REJECTED = 20;
 
-export async function importFeaturesCommand({ service, values, args }: CommandContext): Promise<number> {
+function importFeaturesCheck(_values: Values, args: string[]): void {
   if (args.length !== 1) throw new UsageError('import-features takes one CSV file');
+}
+
+async function importFeaturesRun({ service, values, args }: CommandContext): Promise<number> {
   const summary = await call(service, 'library.importFeatures', { path: resolve(args[0]) });
   if (values.json) {
     printJson(summary);
@@ -33,3 +36,5 @@ export async function importFeaturesCommand({ service, values, args }: CommandCo
   console.log('Cluster them with `timbre cluster --space features --where source:imported`.');
   return 0;
 }
+
+export const importFeaturesCommand: Command = { check: importFeaturesCheck, run: importFeaturesRun };

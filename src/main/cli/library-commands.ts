@@ -3,12 +3,25 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { skipsLine } from '../library/skips';
 import { writeErrorCode, writeProblem } from '../store/write-error';
-import { call, intOption, onInterrupt, UsageError, type CommandContext } from './common';
+import type { Request } from '../../shared/contract';
+import {
+  call,
+  checkRequest,
+  intOption,
+  onInterrupt,
+  UsageError,
+  type Command,
+  type CommandContext,
+  type Values,
+} from './common';
 import { formatDuration, printJson, scanLine, similarFromLine, trackLine } from './output';
 
 /** `timbre scan DIR...`: add or rescan folders; 130 when cancelled. */
-export async function scanCommand({ service, values, args, status }: CommandContext): Promise<number> {
+function scanCheck(_values: Values, args: string[]): void {
   if (args.length === 0) throw new UsageError('scan needs at least one folder');
+}
+
+async function scanRun({ service, values, args, status }: CommandContext): Promise<number> {
   const roots = args.map((a) => resolve(a));
   const known = await call(service, 'library.roots', {});
   for (const root of roots) {
@@ -60,16 +73,18 @@ export async function scanCommand({ service, values, args, status }: CommandCont
 }
 
 /** `timbre list`: tracks, filtered. */
-export async function listCommand({ service, values, args }: CommandContext): Promise<number> {
-  const page = await call(service, 'library.list', {
-    artist: values.artist,
-    album: values.album,
-    genre: values.genre,
-    text: values.text ?? (args.length ? args.join(' ') : undefined),
-    includeMissing: values.missing,
-    limit: intOption(values, 'limit') ?? 100_000,
-    offset: intOption(values, 'offset') ?? 0,
-  });
+const listRequest = (values: Values, args: string[]): Request<'library.list'> => ({
+  artist: values.artist,
+  album: values.album,
+  genre: values.genre,
+  text: values.text ?? (args.length ? args.join(' ') : undefined),
+  includeMissing: values.missing,
+  limit: intOption(values, 'limit') ?? 100_000,
+  offset: intOption(values, 'offset') ?? 0,
+});
+
+async function listRun({ service, values, args }: CommandContext): Promise<number> {
+  const page = await call(service, 'library.list', listRequest(values, args));
   if (values.json) {
     // Each track with its music tags per model (genres, moods, instruments; never "Speech").
     const tags = await service.results.musicTags(page.tracks.map((t) => t.id));
@@ -82,7 +97,7 @@ export async function listCommand({ service, values, args }: CommandContext): Pr
 }
 
 /** `timbre stats`: library figures. */
-export async function statsCommand({ service, values }: CommandContext): Promise<number> {
+async function statsRun({ service, values }: CommandContext): Promise<number> {
   const stats = await call(service, 'library.stats', {});
   if (values.json) printJson(stats);
   else {
@@ -116,9 +131,13 @@ export async function statsCommand({ service, values }: CommandContext): Promise
 }
 
 /** `timbre errors`: files that could not be read (or analysed, with --analysis). */
-export async function errorsCommand({ service, values }: CommandContext): Promise<number> {
-  const limit = intOption(values, 'limit') ?? 100_000;
-  const offset = intOption(values, 'offset') ?? 0;
+const errorsRequest = (values: Values): Request<'library.errors'> => ({
+  limit: intOption(values, 'limit') ?? 100_000,
+  offset: intOption(values, 'offset') ?? 0,
+});
+
+async function errorsRun({ service, values }: CommandContext): Promise<number> {
+  const { limit, offset } = errorsRequest(values);
   if (values.analysis) {
     const errors = await call(service, 'analysis.errors', { limit, offset });
     if (values.json) printJson(errors);
@@ -136,3 +155,15 @@ export async function errorsCommand({ service, values }: CommandContext): Promis
   }
   return 0;
 }
+
+export const scanCommand: Command = { check: scanCheck, run: scanRun };
+export const listCommand: Command = {
+  check: (values, args) => checkRequest('library.list', listRequest(values, args)),
+  run: listRun,
+};
+export const statsCommand: Command = { run: statsRun };
+export const errorsCommand: Command = {
+  check: (values) =>
+    checkRequest(values.analysis ? 'analysis.errors' : 'library.errors', errorsRequest(values)),
+  run: errorsRun,
+};

@@ -8,7 +8,7 @@ import { acquireHomeLock } from '../home/lock';
 import { doctor, doctorLines } from '../store/doctor';
 import { rebuildCatalog, rebuildLine } from '../library/rebuild';
 import { createService } from '../api/service';
-import { UsageError, type CommandContext } from './common';
+import { UsageError, type Command, type CommandContext, type Values } from './common';
 import { printJson } from './output';
 
 /**
@@ -49,9 +49,12 @@ export async function doctorCommand(home: string, json: boolean): Promise<number
 }
 
 /** `timbre ffmpeg [PATH|auto]`: show or set the ffmpeg Timbre runs. */
-export async function ffmpegCommand({ service, values, args }: CommandContext): Promise<number> {
-  // The one place besides the app's confirmed dialog where the program Timbre runs is chosen.
+function ffmpegCheck(_values: Values, args: string[]): void {
   if (args.length > 1) throw new UsageError('ffmpeg takes one PATH (or "auto")');
+}
+
+async function ffmpegRun({ service, values, args }: CommandContext): Promise<number> {
+  // The one place besides the app's confirmed dialog where the program Timbre runs is chosen.
   if (args.length === 1) {
     const ffmpegPath = args[0] === 'auto' ? '' : resolve(args[0]);
     // Validated like any call, but as the local user's choice: not the page's confirmation.
@@ -70,3 +73,5 @@ export async function showFfmpeg(current: string, json: boolean): Promise<number
   else console.log(`ffmpeg setting: ${current || 'auto'}\nffmpeg used:    ${found}`);
   return 0;
 }
+
+export const ffmpegCommand: Command = { check: ffmpegCheck, run: ffmpegRun };

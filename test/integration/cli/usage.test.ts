@@ -61,4 +61,31 @@ describe('timbre usage', () => {
     expect(ffmpeg.stdout).toMatch(/ffmpeg setting: auto/);
     expect(existsSync(join(dir, 'typo'))).toBe(false);
   }, 600_000);
+
+  it('a usage error is one whatever the data folder holds: exit 2 before "no library"', async () => {
+    const home = join(dir, 'typo', 'no-such-home');
+    const cases: [string[], RegExp][] = [
+      [['similar', 'x', '-k', '0'], /^timbre: -k: /],
+      [['similar'], /^timbre: similar needs one track/],
+      [['list', '--limit', '0'], /^timbre: --limit: /],
+      [['errors', '--analysis', '--offset=-1'], /^timbre: --offset needs a whole number/],
+      [['queue', 'x', '--length', '0'], /^timbre: --length: /],
+      [['queue', 'x', '--radio', '--length', '0'], /^timbre: --length: /],
+      [['queue'], /^timbre: queue needs seed tracks/],
+      [['path', 'a', 'b', '--steps', '0'], /^timbre: --steps: /],
+      [['find'], /^timbre: find needs words/],
+      [['cluster', '--k', '1'], /^timbre: -k: /],
+      [['cluster', '--algo', 'hdbscan', '--k', '5'], /k applies to kmeans, gmm and agglomerative only/],
+      [['map', '--method', 'spiral'], /^timbre: --method: /],
+      [['analyze', '--workers', '0'], /^timbre: --workers must be at least 1/],
+      [['export'], /^timbre: export needs either --csv FILE or --m3u DIR/],
+    ];
+    for (const [args, words] of cases) {
+      const r = await timbre([...args, '--home', home], 60_000);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(words);
+      expect(r.stderr).not.toMatch(/no Timbre library/);
+    }
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  }, 600_000);
 });
