@@ -7,6 +7,7 @@
  * A model that resolved in the main process but does not load in a worker starts a second pool on
  * the features-only version (see `continueWithoutModel`).
  */
+import { InFlight } from '../in-flight';
 import type { AnalysisErrorRecord, AnalysisProgress, AnalysisState } from '../../shared/types';
 import { resolveFfmpeg } from '../ffmpeg/resolve';
 import type { ResolvedModel } from './models/manager';
@@ -110,12 +111,11 @@ export class AnalysisRun {
   /** The last jobs are being written; the run is still 'running'. */
   private finishing = false;
   /**
-   * The end of a run that finished: last writes, then the compaction (engine.close waits for it: a
-   * native call still running when the database closes, or when the process exits, can crash it).
+   * Work under way outside any call: planning and re-planning (they read the database), and the
+   * end of a run that finished (last writes, then the compaction). engine.close waits for it: a
+   * native call still running when the database closes, or when the process exits, can crash it.
    */
-  private finishingWork: Promise<void> = Promise.resolve();
-  /** Planning and re-planning under way (they read the database). */
-  private readonly background = new Set<Promise<void>>();
+  private readonly background = new InFlight();
   /** Cancelled or failed: whatever is still pending of this run does nothing. */
   private closed = false;
 
@@ -139,7 +139,7 @@ export class AnalysisRun {
 
   /** Plans the run and starts its workers in the background. */
   begin(): void {
-    this.inBackground(
+    this.background.track(
       this.prepare().catch((err: unknown) => {
         if (!this.closed) this.fail(err instanceof Error ? err : new Error(String(err)));
       }),
@@ -178,14 +178,7 @@ export class AnalysisRun {
    */
   async writesSettled(): Promise<void> {
     await this.writer.settled();
-    await this.finishingWork;
-    await Promise.allSettled([...this.background]);
-  }
-
-  /** Keeps `work` (which never rejects) until it ends, so that cancel and close wait for it. */
-  private inBackground(work: Promise<void>): void {
-    this.background.add(work);
-    void work.finally(() => this.background.delete(work));
+    await this.background.drain();
   }
 
   /** Progress of this run (`lastError` is the engine's). */
@@ -332,7 +325,7 @@ export class AnalysisRun {
     this.ctx.progress(this);
     const pool = this.pool;
     this.pool = null;
-    this.inBackground(
+    this.background.track(
       (pool?.stop(false) ?? Promise.resolve())
         .then(async () => {
           if (this.closed) return;
@@ -392,14 +385,16 @@ export class AnalysisRun {
     if (!pool || !pool.drained) return;
     // Still 'running' (not 'cancelling') while the last results are written.
     this.finishing = true;
-    this.finishingWork = pool
-      .stop(true)
-      .then(() => this.writer.flush())
-      .then(() => (this.writeError ? undefined : this.ctx.store.optimize()))
-      .catch((err: unknown) => this.ctx.error(this.worded(err, 'compacting results in')))
-      .finally(() => {
-        if (!this.closed) this.toIdle();
-      });
+    this.background.track(
+      pool
+        .stop(true)
+        .then(() => this.writer.flush())
+        .then(() => (this.writeError ? undefined : this.ctx.store.optimize()))
+        .catch((err: unknown) => this.ctx.error(this.worded(err, 'compacting results in')))
+        .finally(() => {
+          if (!this.closed) this.toIdle();
+        }),
+    );
   }
 
   /** A failed write in words: why (a full disk, …) and where. */

@@ -21,6 +21,7 @@
  * - /media serves only the files the service resolves for a catalogued track id; /cover only
  *   thumbnails the service made for one (or a placeholder).
  */
+import { InFlight } from '../in-flight';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { readFile, realpath, stat } from 'node:fs/promises';
@@ -195,7 +196,7 @@ export async function startHttpServer(
   const rendererDir = await realpath(resolve(options.rendererDir)).catch(() => resolve(options.rendererDir));
   const sseClients = new Set<ServerResponse>();
   /** Request handlers not settled yet (close waits for them, see close()). */
-  const handlersInFlight = new Set<Promise<unknown>>();
+  const handlersInFlight = new InFlight();
   const transcoders = new Set<ChildProcessByStdio<null, Readable, Readable>>();
   let port = 0;
   let cookieName = 'timbre_token';
@@ -449,11 +450,7 @@ export async function startHttpServer(
             : path.startsWith('/cover/')
               ? handleCover(req, res, path.slice('/cover/'.length), url)
               : handleStatic(req, res, path);
-    handlersInFlight.add(work);
-    void work.then(
-      () => handlersInFlight.delete(work),
-      () => handlersInFlight.delete(work),
-    );
+    handlersInFlight.track(work);
     work.catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'internal', err instanceof Error ? err.message : String(err));
       else res.destroy();
@@ -487,12 +484,8 @@ export async function startHttpServer(
         server.closeAllConnections();
       });
       // Handlers still awaiting the service finish before it closes (the caller closes it next):
-      // a query running on a closed database handle can take the process down. Bounded, as a
-      // handler may wait on something that never settles once its client is gone.
-      await Promise.race([
-        Promise.allSettled([...handlersInFlight]),
-        new Promise((resolveWait) => setTimeout(resolveWait, HANDLER_DRAIN_MS).unref()),
-      ]);
+      // a query running on a closed database handle can take the process down.
+      await handlersInFlight.drain(HANDLER_DRAIN_MS);
     },
   };
 }

@@ -3,6 +3,7 @@
  * It owns the catalog, the analysis engine, the similarity engine and the settings, and it is
  * the only writer of the database.
  */
+import { InFlight } from '../in-flight';
 import { ApiError, isMethod, parseRequest } from '../../shared/contract';
 import type { EventName, Events, Method, ParsedRequest, Response } from '../../shared/contract';
 import type { AnalysisProgress, Settings, Track } from '../../shared/types';
@@ -136,7 +137,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
   let lastChangedAt = 0;
   // Joins still under way: close() waits for them before the database goes (native handles used
   // after close can take the process down).
-  const joinsInFlight = new Set<Promise<void>>();
+  const joinsInFlight = new InFlight();
   engine.on('written', (ids: string[]) => {
     // New tracks join the similarity engine at once; anything else waits for its rebuild. Then
     // they join the active clustering run (assigned, not re-run), off the analysis path.
@@ -147,8 +148,7 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         () => undefined,
         (err: unknown) => process.emitWarning(`new tracks did not join the clusters: ${String(err)}`),
       );
-    joinsInFlight.add(job);
-    void job.finally(() => joinsInFlight.delete(job));
+    joinsInFlight.track(job);
     const now = Date.now();
     if (now - lastChangedAt > 5000) {
       lastChangedAt = now;
@@ -409,15 +409,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
 
   // Calls under way (close() lets them finish before the database goes) and whether close began
   // (then no new call starts: it would open tables on a closing database).
-  const callsInFlight = new Set<Promise<unknown>>();
+  const callsInFlight = new InFlight();
   let closing = false;
   function guarded<T>(call: () => Promise<T>): Promise<T> {
     if (closing) return Promise.reject(new ApiError('unavailable', 'Timbre is shutting down.'));
-    const p = call();
-    callsInFlight.add(p);
-    const settle = (): void => void callsInFlight.delete(p);
-    p.then(settle, settle);
-    return p;
+    return callsInFlight.track(call());
   }
 
   function invoke(method: string, request: unknown): Promise<unknown> {
@@ -474,15 +470,11 @@ export async function createService(options: ServiceOptions): Promise<CoreServic
         await engine.close();
         // A clustering run under way stops (a call may be waiting for it).
         const clustersStopped = clusters.close();
-        // Calls under way finish first (the scan was aborted, the runs stopped, so they end soon);
-        // bounded, as one may wait on something that no longer comes.
-        await Promise.race([
-          Promise.allSettled([...callsInFlight]),
-          new Promise((resolveWait) => setTimeout(resolveWait, CALL_DRAIN_MS).unref()),
-        ]);
+        // Calls under way finish first (the scan was aborted, the runs stopped, so they end soon).
+        await callsInFlight.drain(CALL_DRAIN_MS);
         await clustersStopped;
         // Nothing may touch a table once the database is closed: finish the joins, stop a run.
-        await Promise.allSettled([...joinsInFlight]);
+        await joinsInFlight.drain();
         await similarity.close();
         await clusters.close();
         await catalog.close();

@@ -33,15 +33,6 @@ export class PcmBuffers {
     return grown;
   }
 
-  /**
-   * `count` float32 samples in the buffer of `slot` (contents undefined): for PCM derived from a
-   * decode, such as a lower rate made in TypeScript.
-   */
-  floats(slot: number, count: number): Float32Array {
-    const buf = this.take(slot, count * 4);
-    return new Float32Array(buf.buffer, buf.byteOffset, count);
-  }
-
   /** Bytes held (for tests and figures). */
   get bytes(): number {
     return this.slots.reduce((a, s) => a + (s?.length ?? 0), 0);
