@@ -68,16 +68,24 @@ describe('analysis when writes fail', () => {
 
   // A real full disk: needs root to mount a tmpfs (the test machine is), else there is nothing to run.
   const canMount = process.getuid?.() === 0 && process.platform === 'linux';
+  /** A 4 MB tmpfs with a data folder in it, and how to run the CLI on it. */
+  const smallDisk = () => {
+    const mount = mkdtempSync(join(tmpdir(), 'timbre-tmpfs-'));
+    dirs.push(mount);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]).status).toBe(0);
+    mounts.push(mount);
+    const home = join(mount, 'home');
+    return {
+      mount,
+      home,
+      env: { ...process.env, TIMBRE_HOME: home },
+      cli: join(projectRoot(), 'bin', 'timbre.mjs'),
+    };
+  };
   it.skipIf(!canMount)(
     '`timbre analyze` on a full disk prints what was stored, says why, and exits 1',
     async () => {
-      const mount = mkdtempSync(join(tmpdir(), 'timbre-tmpfs-'));
-      dirs.push(mount);
-      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]).status).toBe(0);
-      mounts.push(mount);
-      const home = join(mount, 'home');
-      const env = { ...process.env, TIMBRE_HOME: home };
-      const cli = join(projectRoot(), 'bin', 'timbre.mjs');
+      const { mount, home, env, cli } = smallDisk();
       const scan = spawnSync(process.execPath, [cli, 'scan', fixtureLibraryDir], { env, timeout: 120_000 });
       expect(scan.status, String(scan.stderr)).toBe(0);
       // Leaves room for the lock and a few result batches, not for all of them.
@@ -120,13 +128,7 @@ describe('analysis when writes fail', () => {
   it.skipIf(!canMount)(
     '`timbre scan` on a full disk says how many tracks the library holds, and exits 1',
     async () => {
-      const mount = mkdtempSync(join(tmpdir(), 'timbre-tmpfs-'));
-      dirs.push(mount);
-      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]).status).toBe(0);
-      mounts.push(mount);
-      const home = join(mount, 'home');
-      const env = { ...process.env, TIMBRE_HOME: home };
-      const cli = join(projectRoot(), 'bin', 'timbre.mjs');
+      const { mount, home, env, cli } = smallDisk();
       const first = spawnSync(process.execPath, [cli, 'scan', join(fixtureLibraryDir, 'Obsidian Shell')], {
         env,
         timeout: 120_000,
