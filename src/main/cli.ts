@@ -6,7 +6,6 @@
  * (a writer: scan, analyze, serve), 130 interrupted.
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ApiError } from '../shared/wire';
 import { createService } from './api/service';
 import { HomeLockedError } from './home/lock';
@@ -17,7 +16,7 @@ import { packageVersion } from './project-root';
 import { analyzeCommand } from './cli/analysis-commands';
 import { clusterCommand, clustersCommand, mapCommand } from './cli/cluster-commands';
 import { importFeaturesCommand } from './cli/import-commands';
-import { intOption, options, UsageError, type Command } from './cli/common';
+import { intOption, parseCommandLine, UsageError, type Command } from './cli/common';
 import { exportCommand } from './cli/export-commands';
 import { errorsCommand, listCommand, scanCommand, statsCommand } from './cli/library-commands';
 import { doctorCommand, ffmpegCommand, showFfmpeg } from './cli/maintenance-commands';
@@ -147,7 +146,7 @@ function homeOf(argv: string[]): string | undefined {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, ...args] = positionals;
   if (values.version) {
     process.stdout.write(`timbre ${packageVersion()}\n`);

@@ -52,6 +52,31 @@ export const options = {
   version: { type: 'boolean', short: 'v', default: false },
 } satisfies ParseArgsConfig['options'];
 
+/** A track id as the scanner makes them: 12 base64url characters (9 random bytes). */
+const TRACK_ID = /^[A-Za-z0-9_-]{12}$/;
+const PLACEHOLDER = '\u0000arg:';
+
+/**
+ * Parses the command line. A track id may begin with "-" (one in 64 does), and a shell user
+ * pastes it as it is (`timbre why -Xq3…`): an argument of that exact shape that is no option is
+ * taken as the id it is, not refused as an unknown option.
+ */
+export function parseCommandLine(argv: string[]): { values: Values; positionals: string[] } {
+  const known = new Set(
+    Object.entries(options).flatMap(([name, o]) => ['--' + name, ...('short' in o ? ['-' + o.short] : [])]),
+  );
+  const end = argv.indexOf('--');
+  const masked = argv.map((a, i) =>
+    (end < 0 || i < end) && a.startsWith('-') && TRACK_ID.test(a) && !known.has(a) ? PLACEHOLDER + a : a,
+  );
+  const { values, positionals } = parseArgs({ args: masked, options, allowPositionals: true, strict: true });
+  const unmask = (v: string): string => (v.startsWith(PLACEHOLDER) ? v.slice(PLACEHOLDER.length) : v);
+  const restored = Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? unmask(v) : v]),
+  ) as Values;
+  return { values: restored, positionals: positionals.map(unmask) };
+}
+
 export type Values = ReturnType<
   typeof parseArgs<{ options: typeof options; allowPositionals: true }>
 >['values'];
