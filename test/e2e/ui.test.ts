@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserMode } from '../../src/main/browser/main';
 import { CHROMIUM, hasChromium } from '../helpers/chromium';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { audioState, openE2e, realProblems, shotsDir } from '../helpers/e2e';
 import type { AudioLike, E2e } from '../helpers/e2e';
@@ -229,6 +230,10 @@ describe.skipIf(!hasChromium)('browser-mode UI', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor({ timeout: 10_000 });
     expect(((await app.service.invoke('settings.get', {})) as { workers: number }).workers).toBe(1);
+    // Only what was changed is saved: the similarity defaults keep following the app.
+    const file = JSON.parse(readFileSync(join(e2e.home, 'settings.json'), 'utf8')) as Record<string, unknown>;
+    expect(file.workers).toBe(1);
+    expect(file.similarity).toBeUndefined();
     await page.screenshot({ path: join(shotsDir, 'settings.png') });
     expect(realProblems(pageProblems)).toEqual([]);
   }, 240_000);

@@ -3,11 +3,12 @@ import { useEffect, useState } from 'react';
 import type { AppInfo, Settings } from '../../../shared/types';
 import { requestSchemas } from '../../../shared/contract';
 import type { Request } from '../../../shared/contract';
+import { settingsChanges } from '../../../shared/settings-changes';
 import { settingsProblems } from '../../../shared/settings-words';
 import { client } from '../api/client';
 import { useApp } from '../hooks';
 
-/** What Save sends: the draft without the player's own history. */
+/** The whole draft as a patch (without the player's own history): what the form validates. */
 function patchOf(draft: Settings): Request<'settings.set'> {
   const { recentlyPlayed: _recent, ...variety } = draft.variety;
   return {
@@ -74,7 +75,8 @@ export function SettingsScreen() {
   const save = async (): Promise<void> => {
     setSaving(true);
     try {
-      const next = await client.invoke('settings.set', patchOf(draft));
+      // Only what changed: an untouched field keeps following the defaults (settings-changes.ts).
+      const next = await client.invoke('settings.set', settingsChanges(saved ?? draft, draft));
       setSaved(next);
       setDraft(next);
       notify('Settings saved.', 'info');
@@ -193,7 +195,7 @@ export function SettingsScreen() {
             value={draft.similarity.source}
             onChange={(e) => setSim({ source: e.target.value as Settings['similarity']['source'] })}
           >
-            <option value="embedding">Sound embedding (MusiCNN)</option>
+            <option value="embedding">Sound (the listening model)</option>
             <option value="features">Audio features (tempo, key, timbre…)</option>
             <option value="blend">Blend of both</option>
           </select>
