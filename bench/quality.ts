@@ -85,6 +85,11 @@ async function main(): Promise<void> {
       source: 'blend',
       config: { similarity: { embeddingWeight: we, featureWeight: 1 - we, hubnessReduction: hub } },
     });
+    const uncompressed = (c: Config): Config => ({
+      ...c,
+      name: `${c.name} uncompressed`,
+      config: { ...c.config, engine: { ...c.config?.engine, compressEmbedding: false } },
+    });
     const perModel = (first: boolean): Config[] =>
       quick
         ? [
@@ -103,11 +108,23 @@ async function main(): Promise<void> {
               source: 'embedding',
               config: { engine: { centerEmbedding: false } },
             },
+            // The pooled vectors as stored, without the model's transform (similarity/compress.ts).
+            {
+              name: 'embedding uncompressed',
+              source: 'embedding',
+              config: { engine: { compressEmbedding: false } },
+            },
+            {
+              name: 'embedding uncompressed no-hub',
+              source: 'embedding',
+              config: { engine: { compressEmbedding: false }, similarity: { hubnessReduction: false } },
+            },
             { name: 'default (blend)', config: {} },
             ...(first
               ? [
                   ...[0.3, 0.5, 0.6, 0.8, 0.9, 0.95].map((w) => blend(w)),
                   ...[0.6, 0.9].map((w) => blend(w, false)),
+                  ...[0.6, 0.9].map((w) => uncompressed(blend(w))),
                 ]
               : []),
           ];

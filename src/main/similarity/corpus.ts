@@ -3,9 +3,10 @@
  *
  * - features: z-scored per dimension over the library (non-finite values count as the mean),
  *   then L2-normalised per track;
- * - embedding: centred on the library mean (optional, on by default: audio-model activations
- *   share a large common component that makes every cosine ≈ 1 and breeds hubs), L2-normalised;
- *   a track without an embedding has a zero row;
+ * - embedding: magnitudes compressed where the model's spec asks for it (compress.ts), centred
+ *   on the library mean (optional, on by default: audio-model activations share a large common
+ *   component that makes every cosine ≈ 1 and breeds hubs), L2-normalised; a track without an
+ *   embedding has a zero row;
  * - blend: [√w_e · embedding | √w_f · features] renormalised per track (so a track missing a block
  *   is compared on the block it has), cosine = w_e·cos_e + w_f·cos_f when both are present.
  */
@@ -18,6 +19,7 @@ import type { HubStats } from './hubness';
 import { hubStats } from './hubness';
 import { normalize } from './vectors';
 import { DEFAULT_SIMILARITY } from './defaults';
+import { compressionScale, compressRows, type EmbeddingTransform } from './compress';
 
 export interface SimilarityInput {
   /** Same order as the vectors. */
@@ -26,7 +28,8 @@ export interface SimilarityInput {
   features: Float32Array;
   featureNames: string[];
   scalars: FeatureScalars[];
-  embedding: { model: string; dim: number; data: Float32Array } | null;
+  /** `transform`: what the model's spec asks for before centring (absent: none). */
+  embedding: { model: string; dim: number; data: Float32Array; transform?: EmbeddingTransform } | null;
   tags: { model: string; names: string[]; data: Float32Array } | null;
   clusters?: { assignments: Int32Array; info: ClusterInfo[] };
 }
@@ -38,6 +41,8 @@ export interface EngineSettings {
   featureWeight: number;
   hubnessReduction: boolean;
   centerEmbedding: boolean;
+  /** Apply the model's embedding transform (off: the pooled vectors as stored; for comparisons). */
+  compressEmbedding: boolean;
   /** Libraries with more tracks than this get an IVF index; smaller ones are scanned exactly. */
   annThreshold: number;
   /** Fraction of IVF lists probed per query (upper bound; the row budget usually stops first). */
@@ -62,6 +67,7 @@ export const defaultEngineSettings: EngineSettings = {
   // Source, blend weights and hubness reduction: measured, see defaults.ts.
   ...DEFAULT_SIMILARITY,
   centerEmbedding: true,
+  compressEmbedding: true,
   annThreshold: 4000,
   probeFraction: 0.1,
   rowBudget: 0.025,
@@ -147,6 +153,8 @@ export function standardizeRows(
   out: Float32Array,
   center = true,
   zeroMissing = false,
+  /** The rows whose all-zero rows mean "missing" (default: `src`; differs when `src` is transformed). */
+  presence: Float32Array = src,
 ): void {
   for (let i = from; i < to; i++) {
     const o = i * dim;
@@ -154,7 +162,8 @@ export function standardizeRows(
     let raw = 0;
     for (let d = 0; d < dim; d++) {
       const v = src[o + d];
-      raw += Number.isFinite(v) ? Math.abs(v) : 0;
+      const p = presence[o + d];
+      raw += Number.isFinite(p) ? Math.abs(p) : 0;
       if (!Number.isFinite(v)) r[d] = 0;
       else {
         const c = center ? v - stats.mean[d] : v;
@@ -189,6 +198,11 @@ export class Vectors {
   private embRawRows: Float32Array | null;
   readonly featStats: BlockStats;
   readonly embStats: BlockStats | null;
+  /** 1 where a row has an embedding. */
+  private embPresent: Uint8Array;
+  private embMissing = 0;
+  /** The compression scale of the build (null: embeddings are used as stored). */
+  readonly embScale: number | null;
   private spaces = new Map<SimilaritySource, Space>();
 
   constructor(
@@ -209,10 +223,13 @@ export class Vectors {
       if (e.data.length !== n * e.dim)
         throw new Error(`embedding: expected ${n}×${e.dim} values, got ${e.data.length}`);
       this.dE = e.dim;
-      this.embStats = columnStats(e.data, n, e.dim);
+      this.embScale =
+        settings.compressEmbedding && e.transform === 'log1p' ? compressionScale(e.data, n, e.dim) : null;
+      const values = this.embValues(e.data, n);
+      this.embStats = columnStats(values, n, e.dim);
       this.embRows = new Float32Array(n * e.dim);
       standardizeRows(
-        e.data,
+        values,
         0,
         n,
         e.dim,
@@ -221,15 +238,27 @@ export class Vectors {
         this.embRows,
         settings.centerEmbedding,
         true,
+        e.data,
       );
       this.embRawRows = new Float32Array(n * e.dim);
       standardizeRows(e.data, 0, n, e.dim, this.embStats, false, this.embRawRows, false, true);
     } else {
       this.dE = 0;
+      this.embScale = null;
       this.embStats = null;
       this.embRows = null;
       this.embRawRows = null;
     }
+    this.embPresent = new Uint8Array(n);
+    this.markPresent(0, n);
+  }
+
+  /** What the embedding block is centred from: the stored rows, or their compressed copy. */
+  private embValues(raw: Float32Array, n: number): Float32Array {
+    if (this.embScale === null) return raw;
+    const out = new Float32Array(n * this.dE);
+    compressRows(raw, 0, n, this.dE, this.embScale, out);
+    return out;
   }
 
   /** Tracks (rows) held. */
@@ -245,6 +274,29 @@ export class Vectors {
   /** Unit embedding rows (n × dE), zero rows for tracks without one; null without a model. */
   get emb(): Float32Array | null {
     return this.embRows;
+  }
+
+  /** Whether row i has an embedding (false without a model, and for a track it does not cover). */
+  hasEmbedding(i: number): boolean {
+    return this.embPresent[i] === 1;
+  }
+
+  /** Whether every row has an embedding (the common case: no per-row checks needed). */
+  get embeddingComplete(): boolean {
+    return this.embMissing === 0;
+  }
+
+  /** Marks rows [from, to) present where their raw unit row is not all zero. */
+  private markPresent(from: number, to: number): void {
+    const e = this.embRawRows;
+    const dE = this.dE;
+    for (let i = from; i < to; i++) {
+      let present = 0;
+      // Stored rows are unit or all zero (standardizeRows keeps "missing" rows zero).
+      if (e) for (let d = 0, o = i * dE; d < dE; d++) if (e[o + d] !== 0) present = 1;
+      this.embPresent[i] = present;
+      if (!present) this.embMissing++;
+    }
   }
 
   /** Raw (uncentred) unit embedding rows, for duplicate detection. */
@@ -273,13 +325,29 @@ export class Vectors {
         batch.embedding && batch.embedding.dim === dE ? batch.embedding.data : new Float32Array(m * dE);
       const emb = growRows(this.embRows, dE, n0, n1);
       const embOut = emb.subarray(n0 * dE);
-      standardizeRows(rawE, 0, m, dE, this.embStats, false, embOut, this.settings.centerEmbedding, true);
+      const values = this.embValues(rawE, m);
+      standardizeRows(
+        values,
+        0,
+        m,
+        dE,
+        this.embStats,
+        false,
+        embOut,
+        this.settings.centerEmbedding,
+        true,
+        rawE,
+      );
       this.embRows = emb;
       const embRaw = growRows(this.embRawRows, dE, n0, n1);
       standardizeRows(rawE, 0, m, dE, this.embStats, false, embRaw.subarray(n0 * dE), false, true);
       this.embRawRows = embRaw;
     }
     this.rows = n1;
+    const present = new Uint8Array(n1);
+    present.set(this.embPresent.subarray(0, n0));
+    this.embPresent = present;
+    this.markPresent(n0, n1);
     const s = this.settings;
     for (const sp of this.spaces.values()) {
       if (sp.source === 'features') sp.data = this.featRows;

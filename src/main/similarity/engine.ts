@@ -29,6 +29,7 @@ import { Vectors, growRows } from './corpus';
 import { explainPair, scalarSpread, sharedTags } from './explain';
 import type { ScalarSpread } from './explain';
 import { canonicalPermutation, reorder } from './canonical';
+import { pickRows } from '../store/columns';
 import { clusterSuggestionsFor } from './cluster-suggestions';
 import { resolveEngineConfig, stripUndefined, type EngineConfig } from './engine-config';
 import type { SoundLibrary } from './sound-search';
@@ -193,8 +194,26 @@ export class SimilarityEngine {
 
   // ---------------------------------------------------------------- primitives
 
-  private space(source?: SimilaritySource): Space {
-    return this.vectors.space(this.vectors.resolve(source));
+  /**
+   * The space a request is answered in. A track the answering model has not heard (no embedding:
+   * the model failed on it, or a model switch has not reached it yet) has no place in the
+   * embedding space, so a request about such tracks only is answered on the audio features.
+   */
+  private space(source?: SimilaritySource, about: readonly number[] = []): Space {
+    const resolved = this.vectors.resolve(source);
+    const unplaced = resolved === 'embedding' && about.length > 0 && about.every((i) => !this.placed(i));
+    return this.vectors.space(unplaced ? 'features' : resolved);
+  }
+
+  /** Whether row i has a place in the embedding space (see `space`). */
+  private placed(i: number): boolean {
+    return this.vectors.hasEmbedding(i);
+  }
+
+  /** Whether row i can be suggested in `sp`: the embedding space leaves unheard tracks out. */
+  private suggestible(sp: Space): ((i: number) => boolean) | null {
+    if (sp.source !== 'embedding' || this.vectors.embeddingComplete) return null;
+    return (i) => this.placed(i);
   }
 
   private seedIndices(seed: Seed): number[] {
@@ -229,13 +248,19 @@ export class SimilarityEngine {
   }
 
   private accept(
+    sp: Space,
     seeds: number[],
     filter: ((i: number) => boolean) | null,
     exclude?: Set<number>,
   ): (i: number) => boolean {
     const seedSet = new Set(seeds);
+    const placed = this.suggestible(sp);
     return (i) =>
-      !seedSet.has(i) && this.silent[i] === 0 && (!exclude || !exclude.has(i)) && (!filter || filter(i));
+      !seedSet.has(i) &&
+      this.silent[i] === 0 &&
+      (!placed || placed(i)) &&
+      (!exclude || !exclude.has(i)) &&
+      (!filter || filter(i));
   }
 
   private groupIds(): GroupIds {
@@ -257,7 +282,10 @@ export class SimilarityEngine {
   }
 
   private candidates(sp: Space, seeds: number[], count: number, accept: (i: number) => boolean): Scored[] {
-    return candidates(sp, seeds, count, this.settings.hubnessRerank, accept);
+    // Seeds without a place in the space (see `space`) would score every candidate zero.
+    const placed = this.suggestible(sp);
+    const scoring = placed ? seeds.filter(placed) : seeds;
+    return candidates(sp, scoring.length > 0 ? scoring : seeds, count, this.settings.hubnessRerank, accept);
   }
 
   /** Rows of the ids the library holds, in order (unknown ids are left out). */
@@ -282,10 +310,10 @@ export class SimilarityEngine {
   similar(req: ParsedRequest<'similar.tracks'>): SimilarResult {
     const t0 = performance.now();
     const seeds = this.seedIndices(req.seed);
-    const sp = this.space(req.source);
+    const sp = this.space(req.source, seeds);
     const k = req.k ?? 20;
     const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars, this.groupIds());
-    const results = this.candidates(sp, seeds, k, this.accept(seeds, filter)).map((s) =>
+    const results = this.candidates(sp, seeds, k, this.accept(sp, seeds, filter)).map((s) =>
       this.toSimilar(sp, s),
     );
     return {
@@ -299,11 +327,11 @@ export class SimilarityEngine {
   queue(req: ParsedRequest<'similar.queue'>): QueueResult {
     const t0 = performance.now();
     const seeds = this.seedIndices(req.seed);
-    const sp = this.space(req.source);
+    const sp = this.space(req.source, seeds);
     const length = req.length ?? 25;
     const rules = this.rules(req.variety);
     const filter = makeFilter(req.filters, seeds, this.tracks, this.input.scalars, this.groupIds());
-    const accept = this.accept(seeds, filter);
+    const accept = this.accept(sp, seeds, filter);
     // A track seed plays first and a list of tracks (the current queue) plays before the new
     // tracks: the variety rules hold across that seam. Albums and artists are not played.
     const context = req.seed.kind === 'track' || req.seed.kind === 'tracks' ? seeds : [];
@@ -318,7 +346,7 @@ export class SimilarityEngine {
   radio(req: ParsedRequest<'similar.radio'>): QueueResult {
     const t0 = performance.now();
     const seeds = this.seedIndices(req.seed);
-    const sp = this.space();
+    const sp = this.space(undefined, seeds);
     const count = req.count ?? 10;
     const rules = this.rules(req.variety);
     const history = this.rowsOf(req.history);
@@ -330,7 +358,7 @@ export class SimilarityEngine {
         groups: this.trackGroups(),
         size: this.size,
         rerank: this.settings.hubnessRerank,
-        accept: (seedRows, exclude) => this.accept(seedRows, null, exclude),
+        accept: (seedRows, exclude) => this.accept(sp, seedRows, null, exclude),
       },
     );
     return this.queueResult(sp, seeds, picked, t0);
@@ -342,8 +370,11 @@ export class SimilarityEngine {
     const b = this.byId.get(req.to);
     if (a === undefined || b === undefined)
       throw new ApiError('not_found', 'Both ends of a path must be analysed tracks.');
-    const sp = this.space();
-    const picks = songPath(sp, a, b, req.steps ?? 10, { silent: this.silent, dupKeys: this.dupKeys });
+    // Both ends must have a place in the space the path is drawn in.
+    const sp = this.pairSpace(a, b);
+    const placed = this.suggestible(sp);
+    const silent = placed ? this.silent.map((v, i) => (v || !placed(i) ? 1 : 0)) : this.silent;
+    const picks = songPath(sp, a, b, req.steps ?? 10, { silent, dupKeys: this.dupKeys });
     return {
       seedIds: [this.tracks[a].id, this.tracks[b].id],
       tracks: picks.map((p) => ({
@@ -370,12 +401,18 @@ export class SimilarityEngine {
     return this.rowPairScore(row(a), row(b), source);
   }
 
+  /** The space two tracks are compared in: the embedding space only when both have a place there. */
+  private pairSpace(a: number, b: number, source?: SimilaritySource): Space {
+    const sp = this.space(source);
+    return sp.source === 'embedding' && !(this.placed(a) && this.placed(b)) ? this.space('features') : sp;
+  }
+
   private rowPairScore(
     a: number,
     b: number,
     source?: SimilaritySource,
   ): { cosine: number; score: number; percentile: number } {
-    const sp = this.space(source);
+    const sp = this.pairSpace(a, b, source);
     const cos = dotRow(sp.data, b, sp.row(a), sp.dim);
     const rel = relOf(sp, rowQuery(sp, a), b, cos);
     return { cosine: cos, score: display(sp, rel), percentile: this.calibration(sp).percentile(rel) };
@@ -385,7 +422,7 @@ export class SimilarityEngine {
     const a = this.byId.get(aId);
     const b = this.byId.get(bId);
     if (a === undefined || b === undefined) throw new ApiError('not_found', 'Both tracks must be analysed.');
-    const sp = this.space();
+    const sp = this.pairSpace(a, b);
     const { score, percentile } = this.rowPairScore(a, b);
     let tags: string[] = [];
     const t = this.input.tags;
@@ -434,20 +471,34 @@ export class SimilarityEngine {
     const sp = this.space(source);
     const n = this.tracks.length;
     const tags = this.input.tags;
+    const placed = this.suggestible(sp);
+    if (!placed) {
+      return {
+        source: sp.source,
+        tracks: this.tracks.slice(0, n),
+        data: sp.data.slice(0, n * sp.dim),
+        dim: sp.dim,
+        scalars: this.input.scalars.slice(0, n),
+        tags: tags ? { names: tags.names, data: tags.data.slice(0, n * tags.names.length) } : null,
+      };
+    }
+    // Tracks the model has not heard have no place in its space: they are not clustered in it.
+    const rows = [...Array(n).keys()].filter(placed);
+    const m = tags?.names.length ?? 0;
     return {
       source: sp.source,
-      tracks: this.tracks.slice(0, n),
-      data: sp.data.slice(0, n * sp.dim),
+      tracks: rows.map((i) => this.tracks[i]),
+      data: pickRows(sp.data, sp.dim, rows),
       dim: sp.dim,
-      scalars: this.input.scalars.slice(0, n),
-      tags: tags ? { names: tags.names, data: tags.data.slice(0, n * tags.names.length) } : null,
+      scalars: rows.map((i) => this.input.scalars[i]),
+      tags: tags ? { names: tags.names, data: pickRows(tags.data, m, rows) } : null,
     };
   }
 
   clusterSuggestions(req: ParsedRequest<'similar.clusterSuggestions'>): ClusterSuggestions {
     const seed = this.byId.get(req.id);
     if (seed === undefined) throw new ApiError('not_found', 'No analysed track with this id.');
-    const sp = this.space();
+    const sp = this.space(undefined, [seed]);
     return clusterSuggestionsFor(
       {
         space: sp,
@@ -455,7 +506,7 @@ export class SimilarityEngine {
         size: this.size,
         clusterOf: this.clusterOf,
         clusterInfo: this.clusterInfo,
-        accept: this.accept([seed], null),
+        accept: this.accept(sp, [seed], null),
         dupKeys: this.dupKeys,
         artistIds: this.artistIds,
         variety: this.variety,

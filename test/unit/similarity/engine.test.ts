@@ -309,7 +309,8 @@ describe('song path', () => {
       const a = Number(from.slice(1));
       const b = Number(to.slice(1));
       const progressOf = (i: number): number =>
-        engine.pairScore(i, b, 'blend').cosine - engine.pairScore(i, a, 'blend').cosine;
+        // In the default space, the one the path is drawn in.
+        engine.pairScore(i, b).cosine - engine.pairScore(i, a).cosine;
       const prog = ids.map((id) => progressOf(Number(id.slice(1))));
       const all = small.input.tracks.map((_, i) => progressOf(i));
       const end = progressOf(b);
@@ -602,5 +603,56 @@ describe('excludeSameArtist with an unknown artist', () => {
     const others = tracks.filter((t, i) => i !== 1 && t.artist !== artist).length;
     expect(known.results.length).toBe(others);
     for (const r of known.results) expect(r.track.artist).not.toBe(artist);
+  });
+});
+
+describe('tracks the answering model has not heard', () => {
+  // The first 20 tracks have no embedding (the model failed on them, or a model switch has not
+  // reached them yet): the default space is the embedding one.
+  const { input } = syntheticCatalog({ tracks: 300, embeddingDim: 24, featureDim: 12, seed: 9 });
+  const dE = 24;
+  const data = input.embedding?.data.slice() as Float32Array;
+  data.fill(0, 0, 20 * dE);
+  const engine = SimilarityEngine.build({ ...input, embedding: { model: 'm', dim: dE, data } });
+  const unheard = new Set(input.tracks.slice(0, 20).map((t) => t.id));
+
+  it('are never suggested in the embedding space', () => {
+    for (const id of ['t25', 't140', 't299']) {
+      const res = engine.similar({ seed: { kind: 'track', id }, k: 50 });
+      expect(res.source).toBe('embedding');
+      expect(res.results).toHaveLength(50);
+      expect(res.results.filter((r) => unheard.has(r.track.id))).toEqual([]);
+      const queue = engine.queue({ seed: { kind: 'track', id }, length: 30 });
+      expect(queue.tracks.filter((r) => unheard.has(r.track.id))).toEqual([]);
+    }
+  });
+
+  it('as a seed, are answered on the audio features, and say so', () => {
+    const res = engine.similar({ seed: { kind: 'track', id: 't3' }, k: 10 });
+    expect(res.source).toBe('features');
+    expect(res.results).toHaveLength(10);
+    expect(engine.queue({ seed: { kind: 'track', id: 't3' }, length: 10 }).tracks.length).toBe(10);
+    // Among several seeds, the ones with a place in the space score the candidates.
+    const mixed = engine.queue({ seed: { kind: 'tracks', ids: ['t3', 't150'] }, length: 10 });
+    expect(mixed.tracks.filter((r) => unheard.has(r.track.id))).toEqual([]);
+  });
+
+  it('are compared with any track on the features, in explanations and paths too', () => {
+    const pair = engine.pairScore(3, 150);
+    expect(Number.isFinite(pair.score) && pair.percentile >= 0 && pair.percentile <= 100).toBe(true);
+    expect(engine.explain('t3', 't150').summary.length).toBeGreaterThan(0);
+    const path = engine.path({ from: 't3', to: 't150', steps: 6 });
+    expect(path.tracks[0].track.id).toBe('t3');
+    expect(path.tracks[path.tracks.length - 1].track.id).toBe('t150');
+    const heardPath = engine.path({ from: 't30', to: 't150', steps: 6 });
+    expect(heardPath.tracks.filter((r) => unheard.has(r.track.id))).toEqual([]);
+  });
+
+  it('are left out of a clustering of the embedding space', () => {
+    const c = engine.clusteringInput('embedding');
+    expect(c.tracks).toHaveLength(280);
+    expect(c.tracks.some((t) => unheard.has(t.id))).toBe(false);
+    expect(c.data.length).toBe(280 * c.dim);
+    expect(engine.clusteringInput('features').tracks).toHaveLength(300);
   });
 });
