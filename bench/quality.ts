@@ -23,6 +23,8 @@
  * - k-occurrence skewness (k = 10) of the ranking.
  * --per-source adds each row's style P@10 per query source (the figure is a mean over queries, and
  * most style queries come from a few sources: a change that helps one source only shows here).
+ * --query-sources a,b adds each row's figures over the queries from those sources only (a held-out
+ * set analysed together with the dev corpus, its queries ranking the whole library).
  * --cv guards the choice of default against this corpus: for the first model's candidate
  * configurations (embedding with and without hubness reduction, the blends), leave one source out,
  * pick the configuration with the best mean on the other sources' queries, score it on the held-out
@@ -85,11 +87,6 @@ async function main(): Promise<void> {
       source: 'blend',
       config: { similarity: { embeddingWeight: we, featureWeight: 1 - we, hubnessReduction: hub } },
     });
-    const uncompressed = (c: Config): Config => ({
-      ...c,
-      name: `${c.name} uncompressed`,
-      config: { ...c.config, engine: { ...c.config?.engine, compressEmbedding: false } },
-    });
     const perModel = (first: boolean): Config[] =>
       quick
         ? [
@@ -108,23 +105,11 @@ async function main(): Promise<void> {
               source: 'embedding',
               config: { engine: { centerEmbedding: false } },
             },
-            // The pooled vectors as stored, without the model's transform (similarity/compress.ts).
-            {
-              name: 'embedding uncompressed',
-              source: 'embedding',
-              config: { engine: { compressEmbedding: false } },
-            },
-            {
-              name: 'embedding uncompressed no-hub',
-              source: 'embedding',
-              config: { engine: { compressEmbedding: false }, similarity: { hubnessReduction: false } },
-            },
             { name: 'default (blend)', config: {} },
             ...(first
               ? [
                   ...[0.3, 0.5, 0.6, 0.8, 0.9, 0.95].map((w) => blend(w)),
                   ...[0.6, 0.9].map((w) => blend(w, false)),
-                  ...[0.6, 0.9].map((w) => uncompressed(blend(w))),
                 ]
               : []),
           ];
@@ -162,6 +147,20 @@ async function main(): Promise<void> {
         })
         .filter(Boolean)
         .join(', ');
+    // --query-sources a,b: also the figures over the queries from those sources only (a held-out
+    // set analysed together with the dev corpus: its queries rank the whole library).
+    const querySources = arg('query-sources')?.split(',').filter(Boolean) ?? null;
+    const subsetMean = (values: Float64Array): { mean: number; n: number } => {
+      const v = [...values].filter(
+        (x, i) => !Number.isNaN(x) && querySources?.includes(labels[i]?.source ?? '') === true,
+      );
+      return { mean: v.reduce((a, b) => a + b, 0) / Math.max(1, v.length), n: v.length };
+    };
+    const subsetLine = (style: Float64Array, family: Float64Array): string => {
+      const st = subsetMean(style);
+      const fa = subsetMean(family);
+      return `queries from ${querySources?.join(', ')}: style ${st.mean.toFixed(3)} (${st.n}), family ${fa.mean.toFixed(3)} (${fa.n})`;
+    };
     if (!json) {
       console.log(
         `${pad('ranking', 34)} ${pad('styleP@10', 10)} ${pad('familyP@10', 11)} ${pad('sameSrc@10', 11)} ${pad('artistRep/20', 13)} skew(k=10)`,
@@ -179,6 +178,7 @@ async function main(): Promise<void> {
         console.log(
           `${pad(name, 34)} ${pad(f.styleP10.toFixed(3), 10)} ${pad(f.familyP10.toFixed(3), 11)} ${pad(f.sameSource.toFixed(3), 11)} ${pad(f.artistRepeats.toFixed(2), 13)} ${f.skew.toFixed(2)}`,
         );
+        if (querySources) console.log(`${pad('', 34)} ${subsetLine(perQueryStyle, perQueryFamily)}`);
         if (perSource) console.log(`${pad('', 34)} style by source: ${bySource(perQueryStyle)}`);
         if (perSource) console.log(`${pad('', 34)} family by source: ${bySource(perQueryFamily)}`);
       }

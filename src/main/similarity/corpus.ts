@@ -3,10 +3,9 @@
  *
  * - features: z-scored per dimension over the library (non-finite values count as the mean),
  *   then L2-normalised per track;
- * - embedding: magnitudes compressed where the model's spec asks for it (compress.ts), centred
- *   on the library mean (optional, on by default: audio-model activations share a large common
- *   component that makes every cosine ≈ 1 and breeds hubs), L2-normalised; a track without an
- *   embedding has a zero row;
+ * - embedding: centred on the library mean (optional, on by default: audio-model activations
+ *   share a large common component that makes every cosine ≈ 1 and breeds hubs), L2-normalised;
+ *   a track without an embedding has a zero row;
  * - blend: [√w_e · embedding | √w_f · features] renormalised per track (so a track missing a block
  *   is compared on the block it has), cosine = w_e·cos_e + w_f·cos_f when both are present.
  */
@@ -19,7 +18,6 @@ import type { HubStats } from './hubness';
 import { hubStats } from './hubness';
 import { normalize } from './vectors';
 import { DEFAULT_SIMILARITY } from './defaults';
-import { compressionScale, compressRows, type EmbeddingTransform } from './compress';
 
 export interface SimilarityInput {
   /** Same order as the vectors. */
@@ -28,8 +26,7 @@ export interface SimilarityInput {
   features: Float32Array;
   featureNames: string[];
   scalars: FeatureScalars[];
-  /** `transform`: what the model's spec asks for before centring (absent: none). */
-  embedding: { model: string; dim: number; data: Float32Array; transform?: EmbeddingTransform } | null;
+  embedding: { model: string; dim: number; data: Float32Array } | null;
   tags: { model: string; names: string[]; data: Float32Array } | null;
   clusters?: { assignments: Int32Array; info: ClusterInfo[] };
 }
@@ -41,8 +38,6 @@ export interface EngineSettings {
   featureWeight: number;
   hubnessReduction: boolean;
   centerEmbedding: boolean;
-  /** Apply the model's embedding transform (off: the pooled vectors as stored; for comparisons). */
-  compressEmbedding: boolean;
   /** Libraries with more tracks than this get an IVF index; smaller ones are scanned exactly. */
   annThreshold: number;
   /** Fraction of IVF lists probed per query (upper bound; the row budget usually stops first). */
@@ -67,7 +62,6 @@ export const defaultEngineSettings: EngineSettings = {
   // Source, blend weights and hubness reduction: measured, see defaults.ts.
   ...DEFAULT_SIMILARITY,
   centerEmbedding: true,
-  compressEmbedding: true,
   annThreshold: 4000,
   probeFraction: 0.1,
   rowBudget: 0.025,
@@ -153,8 +147,6 @@ export function standardizeRows(
   out: Float32Array,
   center = true,
   zeroMissing = false,
-  /** The rows whose all-zero rows mean "missing" (default: `src`; differs when `src` is transformed). */
-  presence: Float32Array = src,
 ): void {
   for (let i = from; i < to; i++) {
     const o = i * dim;
@@ -162,8 +154,7 @@ export function standardizeRows(
     let raw = 0;
     for (let d = 0; d < dim; d++) {
       const v = src[o + d];
-      const p = presence[o + d];
-      raw += Number.isFinite(p) ? Math.abs(p) : 0;
+      raw += Number.isFinite(v) ? Math.abs(v) : 0;
       if (!Number.isFinite(v)) r[d] = 0;
       else {
         const c = center ? v - stats.mean[d] : v;
@@ -201,8 +192,6 @@ export class Vectors {
   /** 1 where a row has an embedding. */
   private embPresent: Uint8Array;
   private embMissing = 0;
-  /** The compression scale of the build (null: embeddings are used as stored). */
-  readonly embScale: number | null;
   private spaces = new Map<SimilaritySource, Space>();
 
   constructor(
@@ -223,13 +212,10 @@ export class Vectors {
       if (e.data.length !== n * e.dim)
         throw new Error(`embedding: expected ${n}×${e.dim} values, got ${e.data.length}`);
       this.dE = e.dim;
-      this.embScale =
-        settings.compressEmbedding && e.transform === 'log1p' ? compressionScale(e.data, n, e.dim) : null;
-      const values = this.embValues(e.data, n);
-      this.embStats = columnStats(values, n, e.dim);
+      this.embStats = columnStats(e.data, n, e.dim);
       this.embRows = new Float32Array(n * e.dim);
       standardizeRows(
-        values,
+        e.data,
         0,
         n,
         e.dim,
@@ -238,27 +224,17 @@ export class Vectors {
         this.embRows,
         settings.centerEmbedding,
         true,
-        e.data,
       );
       this.embRawRows = new Float32Array(n * e.dim);
       standardizeRows(e.data, 0, n, e.dim, this.embStats, false, this.embRawRows, false, true);
     } else {
       this.dE = 0;
-      this.embScale = null;
       this.embStats = null;
       this.embRows = null;
       this.embRawRows = null;
     }
     this.embPresent = new Uint8Array(n);
     this.markPresent(0, n);
-  }
-
-  /** What the embedding block is centred from: the stored rows, or their compressed copy. */
-  private embValues(raw: Float32Array, n: number): Float32Array {
-    if (this.embScale === null) return raw;
-    const out = new Float32Array(n * this.dE);
-    compressRows(raw, 0, n, this.dE, this.embScale, out);
-    return out;
   }
 
   /** Tracks (rows) held. */
@@ -325,19 +301,7 @@ export class Vectors {
         batch.embedding && batch.embedding.dim === dE ? batch.embedding.data : new Float32Array(m * dE);
       const emb = growRows(this.embRows, dE, n0, n1);
       const embOut = emb.subarray(n0 * dE);
-      const values = this.embValues(rawE, m);
-      standardizeRows(
-        values,
-        0,
-        m,
-        dE,
-        this.embStats,
-        false,
-        embOut,
-        this.settings.centerEmbedding,
-        true,
-        rawE,
-      );
+      standardizeRows(rawE, 0, m, dE, this.embStats, false, embOut, this.settings.centerEmbedding, true);
       this.embRows = emb;
       const embRaw = growRows(this.embRawRows, dE, n0, n1);
       standardizeRows(rawE, 0, m, dE, this.embStats, false, embRaw.subarray(n0 * dE), false, true);

@@ -2,7 +2,6 @@
 import type { FeatureScalars, Track } from '../../shared/types';
 import type { AnalysisData, ResultsStore } from '../analysis/results-store';
 import type { Catalog } from '../library/catalog';
-import { embeddingTransformOf } from '../analysis/models/model-specs';
 import { pickRows } from '../store/columns';
 import type { SimilarityInput } from './corpus';
 
@@ -30,9 +29,7 @@ export function joinSimilarityInput(tracks: Track[], data: AnalysisData): Simila
     featureNames: data.featureNames,
     scalars,
     // Rows of tracks without an embedding stay zero: the engine treats zero rows as "no embedding".
-    embedding: e
-      ? { model: e.model, dim: e.dim, data: pick(e.data, e.dim), transform: embeddingTransformOf(e.model) }
-      : null,
+    embedding: e ? { model: e.model, dim: e.dim, data: pick(e.data, e.dim) } : null,
     tags:
       g && tagDim === g.names.length && tagDim > 0
         ? { model: g.model, names: g.names, data: pick(g.data, tagDim) }

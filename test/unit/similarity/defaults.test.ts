@@ -19,10 +19,9 @@ describe('similarity defaults', () => {
     expect(resolveEngineConfig({ similarity: fresh }).settings).toEqual(settings);
   });
 
-  it('are the measured choice: the compressed, centred embedding with mutual proximity; a blend at 0.9 / 0.1 (re-measure with bench/quality.ts before changing)', () => {
+  it('are the measured choice: blend 0.9 / 0.1 with mutual proximity (re-measure with bench/quality.ts before changing)', () => {
     const { settings } = resolveEngineConfig({});
-    expect(settings.source).toBe('embedding');
-    expect(settings.compressEmbedding).toBe(true);
+    expect(settings.source).toBe('blend');
     expect(settings.embeddingWeight / (settings.embeddingWeight + settings.featureWeight)).toBeCloseTo(
       0.9,
       6,
@@ -31,7 +30,7 @@ describe('similarity defaults', () => {
     expect(settings.centerEmbedding).toBe(true);
   });
 
-  it('uninformative audio features cannot drown a good embedding in the blend a listener picks', () => {
+  it('uninformative audio features cannot drown a good embedding in the default blend', () => {
     // The embedding carries the style structure; the features are replaced by noise (what
     // features that say little about style look like to the ranking).
     const { input, style } = syntheticCatalog({
@@ -57,9 +56,9 @@ describe('similarity defaults', () => {
       return hits / total;
     };
     const embeddingAlone = p10({}, 'embedding');
-    const blend = p10({}, 'blend');
-    const oldBlend = p10({ similarity: { embeddingWeight: 0.6, featureWeight: 0.4 } }, 'blend');
-    expect(blend).toBeGreaterThan(embeddingAlone - 0.03);
-    expect(blend).toBeGreaterThan(oldBlend + 0.05);
+    const byDefault = p10({});
+    const oldDefault = p10({ similarity: { embeddingWeight: 0.6, featureWeight: 0.4 } });
+    expect(byDefault).toBeGreaterThan(embeddingAlone - 0.03);
+    expect(byDefault).toBeGreaterThan(oldDefault + 0.05);
   });
 });

@@ -608,12 +608,15 @@ describe('excludeSameArtist with an unknown artist', () => {
 
 describe('tracks the answering model has not heard', () => {
   // The first 20 tracks have no embedding (the model failed on them, or a model switch has not
-  // reached them yet): the default space is the embedding one.
+  // reached them yet), and the listener compares tracks by the embedding alone.
   const { input } = syntheticCatalog({ tracks: 300, embeddingDim: 24, featureDim: 12, seed: 9 });
   const dE = 24;
   const data = input.embedding?.data.slice() as Float32Array;
   data.fill(0, 0, 20 * dE);
-  const engine = SimilarityEngine.build({ ...input, embedding: { model: 'm', dim: dE, data } });
+  const engine = SimilarityEngine.build(
+    { ...input, embedding: { model: 'm', dim: dE, data } },
+    { similarity: { source: 'embedding' } },
+  );
   const unheard = new Set(input.tracks.slice(0, 20).map((t) => t.id));
 
   it('are never suggested in the embedding space', () => {

@@ -42,11 +42,6 @@ const builtinCommon = {
   outputs: outputsSchema,
   embeddingDim: z.number().int().positive(),
   pooling: z.enum(['mean+std', 'mean']),
-  /**
-   * What similarity does to the pooled vectors before centring (similarity/compress.ts): set per
-   * model where it was measured to help.
-   */
-  embeddingTransform: z.enum(['none', 'log1p']).default('none'),
   source: sourceSchema,
   license: z.string(),
 };
@@ -174,9 +169,4 @@ export function builtinTagInfo(id: string): { tags: string[]; musicTags: MusicTa
   if (!spec) return null;
   const { tags, musicTags } = labelsOf(spec);
   return { tags: [...tags], musicTags: musicTags ? [...musicTags] : [] };
-}
-
-/** The similarity transform of a model's embeddings: its spec's, 'none' for a model not built in. */
-export function embeddingTransformOf(id: string): 'none' | 'log1p' {
-  return builtins.find((b) => b.id === id)?.embeddingTransform ?? 'none';
 }
