@@ -46,6 +46,9 @@ const { values: args } = parseArgs({
     windows: { type: 'string', default: '0' },
     from: { type: 'string' },
     home: { type: 'string' },
+    'window-seconds': { type: 'string', default: '10' },
+    /** With --window-seconds 0: at most this many seconds, the middle of the track (0 = all). */
+    excerpt: { type: 'string', default: '0' },
   },
 });
 
@@ -219,17 +222,27 @@ async function main(): Promise<void> {
   });
   const lines = readFileSync(args.labels!, 'utf8').split(/\r?\n/).filter(Boolean).slice(1);
   const paths = lines.map((l) => l.split(',')[0]).slice(0, args.limit ? Number(args.limit) : undefined);
-  const win = 10 * 32000;
-  const frames = effatFrameCount(win);
+  // 0: the whole track as one input (upstream inference.py): the squeeze-excitation gates and
+  // the pooling then see the track, not one window.
+  const seconds = Number(args['window-seconds']);
+  const fixed = Math.round(Math.max(0, seconds) * 32000);
   const fe = new EffatMelFrontEnd();
   const out: DumpTrack[] = [];
   const t0 = performance.now();
   for (const [k, rel] of paths.entries()) {
     const file = join(args.corpus!, rel);
-    const pcm =
+    const decoded =
       args.resampler === 'soxr'
         ? await decodeSoxr(file)
         : (await decodeAudio(file, { rates: [32000] })).pcm.get(32000)!;
+    const cap = fixed === 0 ? Math.round(Number(args.excerpt) * 32000) : 0;
+    const pcm =
+      cap > 0 && decoded.length > cap
+        ? decoded.subarray((decoded.length - cap) >> 1, ((decoded.length - cap) >> 1) + cap)
+        : decoded;
+    // Windows shorter than the 10-s training clip are zero-padded to it (the spec's convention).
+    const win = fixed > 0 ? fixed : Math.max(pcm.length, 10 * 32000);
+    const frames = effatFrameCount(win);
     const count = Math.max(1, Math.floor(pcm.length / win));
     const windows = [];
     const clip = new Float32Array(win);

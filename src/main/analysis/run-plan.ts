@@ -122,7 +122,12 @@ export class ModelPlanner {
       model,
       note,
       perTrack,
-      version: analysisVersion({ featuresVersion: FEATURES_VERSION, model: hashed, patches: perTrack }),
+      version: analysisVersion({
+        featuresVersion: FEATURES_VERSION,
+        model: hashed,
+        patches: perTrack,
+        ...(model?.kind === 'efficientat-mel' ? { windowSeconds: model.windowSeconds } : {}),
+      }),
       ...(unknownModel ? { unknownModel } : {}),
     };
   }

@@ -60,3 +60,12 @@ export function withoutLegacyDefaults(patch: SettingsPatch): SettingsPatch {
   }
   return kept;
 }
+
+/**
+ * Fields whose meaning changed since the file was written: EfficientAT's windows per track counted
+ * 10-s windows, and now counts the model's long windows (a stored 3 would mean six minutes).
+ */
+export function withoutRetiredFields(patch: SettingsPatch): SettingsPatch {
+  const { windowsPerTrack: _windows, ...kept } = patch;
+  return kept;
+}

@@ -11,11 +11,14 @@ import { DEFAULT_PATCHES_PER_TRACK, DEFAULT_WINDOWS_PER_TRACK } from '../analysi
 import { DEFAULT_MODEL_ID } from '../analysis/models/manager';
 import { DEFAULT_SIMILARITY } from '../similarity/defaults';
 
-import { withoutLegacyDefaults } from './settings-legacy';
+import { withoutLegacyDefaults, withoutRetiredFields } from './settings-legacy';
 import { salvageSettings, type SettingsPatch } from './settings-salvage';
 
-/** The file format: 2 = only the fields the user set (1, unmarked, held every field). */
-const FILE_FORMAT = 2;
+/**
+ * The file format: 3 = only the fields the user set. 2 held them too, but counted EfficientAT
+ * windows of 10 s (now the model's long windows); 1, unmarked, held every field.
+ */
+const FILE_FORMAT = 3;
 
 export type { SettingsPatch };
 
@@ -98,13 +101,14 @@ export class SettingsStore {
       try {
         raw = JSON.parse(text);
         const salvaged = salvageSettings(raw);
-        const legacy = !(
-          typeof raw === 'object' &&
-          raw !== null &&
-          'format' in raw &&
-          raw.format === FILE_FORMAT
-        );
-        this.chosen = legacy ? withoutLegacyDefaults(salvaged.patch) : salvaged.patch;
+        const format =
+          typeof raw === 'object' && raw !== null && 'format' in raw && typeof raw.format === 'number'
+            ? raw.format
+            : 1;
+        this.chosen =
+          format >= FILE_FORMAT
+            ? salvaged.patch
+            : withoutRetiredFields(format === 2 ? salvaged.patch : withoutLegacyDefaults(salvaged.patch));
         loaded = mergeSettings(loaded, this.chosen);
         problems = salvaged.dropped;
       } catch (err) {

@@ -16,6 +16,11 @@ describe('analysisVersion', () => {
     expect(analysisVersion({ featuresVersion: 3, model: { id: 'msd', hash }, patches: 0 })).toBe(
       'f3+msd@412a832c8527+pall',
     );
+    // A window other than the 10-s training clip is part of the version (10 s: as before).
+    const mn04 = { featuresVersion: 3, model: { id: 'mn04', hash }, patches: 1 };
+    expect(analysisVersion({ ...mn04, windowSeconds: 120 })).toBe('f3+mn04@412a832c8527+p1w120');
+    expect(analysisVersion({ ...mn04, windowSeconds: 10 })).toBe(analysisVersion(mn04));
+    expect(modelOfVersion(analysisVersion({ ...mn04, windowSeconds: 120 }))).toBe('mn04');
     expect(analysisVersion({ featuresVersion: 3, model: null, patches: 8 })).toBe('f3+none');
     expect(analysisVersion({ featuresVersion: 3, model: null, patches: 0 })).toBe('f3+none');
   });

@@ -21,7 +21,7 @@ describe('SettingsStore', () => {
     expect(reopened).toEqual(played);
     // The file holds what was chosen, nothing else: defaults stay free to improve.
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
-      format: 2,
+      format: 3,
       workers: 3,
       variety: { maxPerArtist: 4 },
       playback: { transition: 'crossfade', crossfadeSeconds: 6 },
@@ -35,6 +35,17 @@ describe('SettingsStore', () => {
     const loaded = await new SettingsStore(file).get();
     expect(loaded.similarity).toEqual({ ...defaultSettings().similarity, hubnessReduction: false });
     expect(loaded.model).toBe(defaultSettings().model);
+  });
+
+  it('drops the windows per track of a file written when windows were 10 s (format 2), keeps the rest', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'timbre-settings-'));
+    const file = join(dir, 'settings.json');
+    await writeFile(file, JSON.stringify({ format: 2, windowsPerTrack: 3, workers: 1 }));
+    const loaded = await new SettingsStore(file).get();
+    expect(loaded.windowsPerTrack).toBe(defaultSettings().windowsPerTrack);
+    expect(loaded.workers).toBe(1);
+    await writeFile(file, JSON.stringify({ format: 3, windowsPerTrack: 2 }));
+    expect((await new SettingsStore(file).get()).windowsPerTrack).toBe(2);
   });
 
   it('upgrades a file that held every field: old defaults give way to today, choices stay', async () => {
@@ -67,10 +78,10 @@ describe('SettingsStore', () => {
     // A similarity setting that is not the old default whole is the user's, and stays.
     await writeFile(file, JSON.stringify({ ...old, similarity: { ...old.similarity, featureWeight: 0.5 } }));
     expect((await new SettingsStore(file).get()).similarity.featureWeight).toBe(0.5);
-    // The next save writes format 2 with the choices only.
+    // The next save writes format 3 with the choices only.
     await store.update({ windowsPerTrack: 5 });
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
-      format: 2,
+      format: 3,
       ffmpegPath: '/opt/ffmpeg/bin/ffmpeg',
       variety: { maxPerArtist: 3 },
       windowsPerTrack: 5,

@@ -4,10 +4,13 @@
  *
  * musicnn-mel: mel frames → non-overlapping patches of 187 frames (≈3 s). `patches: N` takes N of
  * them spread evenly over the non-silent part of the track; `patches: 0` takes every patch.
- * efficientat-mel: non-overlapping 10-s windows at 32 kHz (a shorter track: one window zero-padded
- * at its end, the training convention), N spread over the non-silent part, each through our mel
- * front end (efficientat/mel.ts); the embedding is the `features` tap (384-d), the tags are the
- * sigmoid of the 527 logits, both averaged over the windows.
+ * efficientat-mel: long windows at 32 kHz, each fed to the network as one input (it is fully
+ * convolutional: any length works), through our mel front end (efficientat/mel.ts). A track no
+ * longer than a window is fed whole (zero-padded to 10 s when shorter, the training convention);
+ * a longer one gives N windows spread over it (`placeWindows`). One long input hears the track
+ * far better than the mean of 10-s clips: the squeeze-excitation gates and the pooling then see
+ * the whole stretch (docs/models.md). The embedding is the `features` tap (384-d), the tags are
+ * the sigmoid of the 527 logits, both averaged over the windows.
  * waveform: windows of `windowSeconds` at the model's rate, fed as [N, samples] (or [N, 1, samples]).
  */
 import { createRequire } from 'node:module';
@@ -34,12 +37,35 @@ const require = createRequire(import.meta.url);
 export const DEFAULT_PATCHES_PER_TRACK = 8;
 
 /**
- * 10-s windows embedded per track by default with EfficientAT, spread over the track. Measured on a
- * larger labelled corpus by an independent pipeline: 3 windows scored style P@10 0.635 against
- * 0.641 for 10. On the dev corpus (bench/effat-windows.ts, default blend) 3 windows scored 0.498,
- * 10: 0.485, every window 0.505 for 6.7× the model time (docs/benchmarks.md, similarity quality).
+ * EfficientAT windows embedded per track by default, spread over the track: one, the middle of the
+ * track (or all of a track no longer than a window). Window length and count were measured with
+ * bench/effat-windows.ts on the dev corpus and on a held-out set of other sources
+ * (docs/benchmarks.md, "Similarity quality").
  */
-export const DEFAULT_WINDOWS_PER_TRACK = 3;
+export const DEFAULT_WINDOWS_PER_TRACK = 1;
+
+/** Inputs of at most this many mel frames are batched together (4 × 10 s); longer ones run alone. */
+const BATCH_FRAMES = 4004;
+
+/**
+ * Where a long-window model's windows go, in samples: a track no longer than a window is one
+ * window of its own length; else `wanted` windows of `win` samples (0 = as many as cover the
+ * track, and never more than that), centred at (i + 0.5) / count of the track and kept inside it.
+ */
+export function placeWindows(
+  length: number,
+  win: number,
+  wanted: number,
+): { start: number; length: number }[] {
+  if (length <= win) return [{ start: 0, length }];
+  const cover = Math.ceil(length / win);
+  const count = wanted > 0 ? Math.min(wanted, cover) : cover;
+  return Array.from({ length: count }, (_, i) => {
+    const centre = ((i + 0.5) * length) / count;
+    const start = Math.min(length - win, Math.max(0, Math.round(centre - win / 2)));
+    return { start, length: win };
+  });
+}
 
 /** A patch or window whose PCM RMS is at or below this is treated as silence. */
 export const SILENCE_RMS = 1e-4;
@@ -117,6 +143,10 @@ export class Embedder {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      // Inputs change length from track to track: a memory pattern planned for one shape is
+      // replanned for the next and kept. Without it a 2-min EfficientAT input peaks 70 MB lower
+      // and runs about a third faster (measured on this machine).
+      enableMemPattern: false,
     });
     const inputName =
       model.input && session.inputNames.includes(model.input) ? model.input : session.inputNames[0];
@@ -161,29 +191,34 @@ export class Embedder {
   }
 
   private async embedEfficientAt(pcm: Float32Array, wanted: number): Promise<EmbeddingResult> {
-    const win = Math.round((this.model.windowSeconds ?? 10) * this.sampleRate);
-    const count = Math.max(1, Math.floor(pcm.length / win));
-    const starts = Array.from({ length: count }, (_, i) => i * win);
-    const chosen = choosePatches(
-      starts.map((s) => rms(pcm, s, Math.min(pcm.length, s + win))),
-      wanted,
-    ).map((i) => starts[i]);
-    const frames = effatFrameCount(win);
+    const rate = this.sampleRate;
+    const win = Math.round((this.model.windowSeconds ?? 10) * rate);
+    // The training clip length: a shorter track is zero-padded at its end to it (as in training).
+    const minimum = 10 * rate;
+    const windows = placeWindows(pcm.length, win, wanted);
+    const samples = Math.max(minimum, windows[0].length);
+    const frames = effatFrameCount(samples);
     const size = EFFAT_MELS * frames;
     this.frontEnd ??= new EffatMelFrontEnd();
     const fe = this.frontEnd;
-    const clip = new Float32Array(win);
-    return this.runBatches(chosen.length, (from, to) => {
-      const data = new Float32Array((to - from) * size);
-      for (let i = from; i < to; i++) {
-        const s = chosen[i];
-        const part = pcm.subarray(s, Math.min(pcm.length, s + win));
-        // A short track is zero-padded at its end to a whole window (as in training).
-        const input = part.length === win ? part : (clip.fill(0), clip.set(part), clip);
-        fe.compute(input, data, (i - from) * size);
-      }
-      return { data, dims: [to - from, 1, EFFAT_MELS, frames], size };
-    });
+    const padded = windows[0].length < minimum ? new Float32Array(minimum) : null;
+    // Memory grows with the input (≈ 70 MB per minute of audio in one input): long windows run one
+    // at a time.
+    const batch = Math.max(1, Math.floor(BATCH_FRAMES / frames));
+    return this.runBatches(
+      windows.length,
+      (from, to) => {
+        const data = new Float32Array((to - from) * size);
+        for (let i = from; i < to; i++) {
+          const w = windows[i];
+          const part = pcm.subarray(w.start, w.start + w.length);
+          const input = padded ? (padded.fill(0), padded.set(part), padded) : part;
+          fe.compute(input, data, (i - from) * size);
+        }
+        return { data, dims: [to - from, 1, EFFAT_MELS, frames], size };
+      },
+      batch,
+    );
   }
 
   private async embedWaveform(pcm: Float32Array, wanted: number): Promise<EmbeddingResult> {
@@ -213,6 +248,7 @@ export class Embedder {
   private async runBatches(
     count: number,
     makeBatch: (from: number, to: number) => { data: Float32Array; dims: number[]; size: number },
+    batch = BATCH,
   ): Promise<EmbeddingResult> {
     const { embedding: embName, tags: probName, logits: logitName } = this.model.outputs;
     // Tags come as probabilities, or as logits turned into probabilities here (multi-label: sigmoid).
@@ -222,8 +258,8 @@ export class Embedder {
     const vectors: Float32Array[] = [];
     let tagSum: Float64Array | null = null;
     let tagRows = 0;
-    for (let from = 0; from < count; from += BATCH) {
-      const to = Math.min(count, from + BATCH);
+    for (let from = 0; from < count; from += batch) {
+      const to = Math.min(count, from + batch);
       const { data, dims } = makeBatch(from, to);
       const fetches = tagName ? [embName, tagName] : [embName];
       const out = await this.session.run(

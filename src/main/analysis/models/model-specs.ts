@@ -49,9 +49,13 @@ const builtinCommon = {
 const efficientatSchema = z.object({
   ...builtinCommon,
   kind: z.literal('efficientat-mel'),
-  /** Seconds per window fed to the network (the training clip length). */
+  /**
+   * Seconds of audio fed to the network as one input: the longest stretch (a shorter track is fed
+   * whole). Longer than the 10-s training clip on purpose: one long input hears a track better
+   * than the mean of short clips (docs/models.md).
+   */
   windowSeconds: z.number().positive(),
-  /** Default windows per track, spread over the non-silent part (the windows setting overrides). */
+  /** Default windows per track, spread over the track (the windows setting overrides). */
   windowsPerTrack: z.number().int().min(0),
   /** Class names, one per line in logit order, under resources/. */
   tagsFile: z.string(),

@@ -169,7 +169,8 @@ export function SettingsScreen() {
           />
           <FieldProblem text={problemAt('windowsPerTrack')} />
           <span className="hint">
-            EfficientAT: 10-second windows spread over the track; 0 = the whole track.
+            EfficientAT: two-minute stretches, each heard as one, spread over the track (a shorter track is
+            heard whole); 0 = all of the track (slower).
           </span>
         </label>
         <label className="field">

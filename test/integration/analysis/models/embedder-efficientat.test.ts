@@ -22,11 +22,17 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 describe('Embedder with EfficientAT (mn04)', () => {
   let embedder: Embedder;
+  /** The same model cut into 10-s windows (the training clip), to compare with the reference clips. */
+  let clipped: Embedder;
   beforeAll(async () => {
     const model = await resolveModel('mn04', { home, modelsDir: modelsRootDir, allowDownload: false });
     embedder = await Embedder.load(model);
+    clipped = await Embedder.load({ ...model, windowSeconds: 10 });
   });
-  afterAll(() => embedder?.close());
+  afterAll(async () => {
+    await embedder?.close();
+    await clipped?.close();
+  });
 
   it('embeds a 10-s clip from PCM like the reference: features tap and sigmoid(logits) as tags', async () => {
     expect(embedder.sampleRate).toBe(32000);
@@ -46,7 +52,7 @@ describe('Embedder with EfficientAT (mn04)', () => {
     const clips = ['metal', 'orchestral', 'tracker'];
     const pcm = new Float32Array(3 * 320000);
     clips.forEach((c, i) => pcm.set(readF32(`${c}.pcm.f32`), i * 320000));
-    const r = await embedder.embed(pcm, { patches: DEFAULT_WINDOWS_PER_TRACK });
+    const r = await clipped.embed(pcm, { patches: 3 });
     expect(r.patches).toBe(3);
     const feats = clips.map((c) => readF32(`${c}.features.f32`));
     const probs = clips.map((c) => readF32(`${c}.logits.f32`).map(sigmoid));
@@ -55,8 +61,13 @@ describe('Embedder with EfficientAT (mn04)', () => {
     expect(maxDiff(r.mean, mean(feats))).toBeLessThanOrEqual(1e-4);
     expect(maxDiff(r.tags, mean(probs))).toBeLessThanOrEqual(1e-4);
     // One window of three: the middle one (spread over the track).
-    const one = await embedder.embed(pcm, { patches: 1 });
+    const one = await clipped.embed(pcm, { patches: 1 });
     expect(maxDiff(one.mean, feats[1])).toBeLessThanOrEqual(1e-4);
+    // With the default long window the 30 s are one input: not the mean of three 10-s clips.
+    const whole = await embedder.embed(pcm, { patches: DEFAULT_WINDOWS_PER_TRACK });
+    expect(whole.patches).toBe(1);
+    expect(whole.mean.every(Number.isFinite)).toBe(true);
+    expect(maxDiff(whole.mean, mean(feats))).toBeGreaterThan(1e-3);
   });
 
   it('zero-pads a track shorter than a window to 10 s, and never throws on silence', async () => {
