@@ -8,6 +8,11 @@
  * the embedding by each window strategy's pooled vectors and prints bench/quality's figures for the
  * embedding alone (with and without mutual proximity) and for the default blend.
  *
+ * --window-seconds S cuts windows of S seconds instead of 10 (0: the whole track as one input, as
+ * upstream inference.py feeds a file); with 0, --excerpt C takes only the middle C seconds as that
+ * input. The analysis itself feeds one 2-min input (docs/models.md): --window-seconds 0
+ * --excerpt 120 dumps what it computes, the rest are the alternatives it was chosen among.
+ *
  * Decoding is the analysis' own (src/main/ffmpeg/decode.ts: one ffmpeg run, mono mean, 32 kHz);
  * --resampler soxr decodes instead with the command the spec's reference PCM was made with, to
  * measure whether the resampler matters. Windows: non-overlapping 10-s windows from 0 (the
