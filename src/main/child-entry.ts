@@ -4,7 +4,9 @@
  * TypeScript source beside the module, started through tsx (CLI from source, tests, benches).
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface ChildEntry {
   /** File to start. */
@@ -13,7 +15,19 @@ export interface ChildEntry {
   execArgv: string[];
 }
 
-const tsxArgs = (path: string): string[] => (/\.[cm]?ts$/.test(path) ? ['--import', 'tsx'] : []);
+/**
+ * tsx by its own file: a bare `--import tsx` is resolved from the current folder, so `timbre`
+ * run from source in any other folder started workers that died at once (no tsx there).
+ */
+function tsxLoader(): string {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  } catch {
+    return 'tsx';
+  }
+}
+
+const tsxArgs = (path: string): string[] => (/\.[cm]?ts$/.test(path) ? ['--import', tsxLoader()] : []);
 
 /**
  * `override` (an environment variable's value) wins; then the first of `builtNames` found in

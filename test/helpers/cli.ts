@@ -1,5 +1,6 @@
 /** Runs the built command line (`bin/timbre.mjs`) as a user would: a real process, its exit code and output. */
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/main/project-root';
 
@@ -16,6 +17,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** A process still running after this long is killed (its code is then null). */
   timeoutMs?: number;
+  /** The folder it runs in: by default one outside the project, as where a user types `timbre`. */
+  cwd?: string;
 }
 
 export const timbreBin = (): string => join(projectRoot(), 'bin', 'timbre.mjs');
@@ -24,6 +27,7 @@ export function runTimbre(args: string[], options: CliOptions): Promise<CliResul
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [timbreBin(), ...args], {
       env: { ...process.env, TIMBRE_HOME: options.home, ...options.env },
+      cwd: options.cwd ?? tmpdir(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

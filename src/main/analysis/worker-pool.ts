@@ -72,11 +72,12 @@ export function describeExit(exit: WorkerExit): string {
       : exit.code !== null
         ? `exit code ${exit.code}`
         : 'unknown cause';
-  const tail = exit.stderrTail
-    ?.split('\n')
+  const lines = (exit.stderrTail ?? '')
+    .split('\n')
     .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-1)[0];
+    // Node ends a crash report with its version, after the stack: the error line says what happened.
+    .filter((l) => l && !/^Node\.js v\d/.test(l));
+  const tail = lines.findLast((l) => /^[A-Za-z]*(Error|Exception)\b/.test(l)) ?? lines.at(-1);
   return `worker crashed: ${how}${tail ? ` (${tail.slice(0, 300)})` : ''}`;
 }
 

@@ -6,7 +6,7 @@ import type {
   WorkerHost,
   WorkerMessage,
 } from '../../../src/main/analysis/worker-host';
-import { WorkerPool, type PoolEvents } from '../../../src/main/analysis/worker-pool';
+import { describeExit, WorkerPool, type PoolEvents } from '../../../src/main/analysis/worker-pool';
 import { makeScalars } from '../../helpers/synthetic';
 
 /** A worker host the test drives by hand. */
@@ -181,5 +181,28 @@ describe('WorkerPool', () => {
     hosts[0].reply({ type: 'result', trackId: 'a', result: result('a'), maxRssKb: 1 });
     expect(log).toEqual(before);
     expect(pool.size).toBe(0);
+  });
+});
+
+describe('describeExit', () => {
+  it('tells the error of a Node crash report, not the version line it ends with', () => {
+    const stderrTail = [
+      'file:///app/out/main/worker.js:1439',
+      '\tthrow new Error("analysis worker started without an IPC channel");',
+      '\t      ^',
+      '',
+      'Error: analysis worker started without an IPC channel',
+      '    at file:///app/out/main/worker.js:1439:8',
+      '    at ModuleJob.run (node:internal/modules/esm/module_job:234:25)',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
+    expect(describeExit({ code: 1, signal: null, stderrTail })).toBe(
+      'worker crashed: exit code 1 (Error: analysis worker started without an IPC channel)',
+    );
+    expect(describeExit({ code: null, signal: 'SIGKILL', stderrTail: 'killed by the test' })).toBe(
+      'worker crashed: signal SIGKILL (killed by the test)',
+    );
+    expect(describeExit({ code: 139, signal: null })).toBe('worker crashed: exit code 139');
   });
 });
