@@ -279,6 +279,9 @@ describe.skipIf(!hasChromium)('browsing albums and artists in browser mode', () 
     app = await e2e.relaunch();
     expect(app.server.port).toBe(port);
     expect(app.server.token).toBe(token);
+    // A fresh visit of the bookmark: the page may already be at this address, and a goto that only
+    // changes the hash would keep the page that lost its server during the relaunch.
+    await page.goto('about:blank');
     await page.goto(`${app.server.origin}/#/albums`);
     await expect.poll(() => page.locator('.album-card').count(), { timeout: 10_000 }).toBe(7);
     app = await e2e.relaunch({ newAddress: true });
