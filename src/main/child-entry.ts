@@ -19,12 +19,16 @@ export interface ChildEntry {
  * tsx by its own file: a bare `--import tsx` is resolved from the current folder, so `timbre`
  * run from source in any other folder started workers that died at once (no tsx there).
  */
+let loader: string | null = null;
 function tsxLoader(): string {
-  try {
-    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  } catch {
-    return 'tsx';
+  if (loader === null) {
+    try {
+      loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    } catch {
+      loader = 'tsx';
+    }
   }
+  return loader;
 }
 
 const tsxArgs = (path: string): string[] => (/\.[cm]?ts$/.test(path) ? ['--import', tsxLoader()] : []);

@@ -8,7 +8,13 @@ import type { Settings } from './types';
 
 type Patch = Request<'settings.set'>;
 
-/** The fields of `b` that differ from `a`, per field of the nested groups. */
+/** Every field of the settings as a patch, without the player's own history (not the form's). */
+export function settingsPatch(settings: Settings): Patch {
+  const { recentlyPlayed: _recent, ...variety } = settings.variety;
+  return { ...settings, variety };
+}
+
+/** The fields of `b` that differ from `a`. */
 function changed<T extends object>(a: T, b: T): Partial<T> {
   const out: Partial<T> = {};
   for (const key of Object.keys(b) as (keyof T)[]) {
@@ -17,34 +23,16 @@ function changed<T extends object>(a: T, b: T): Partial<T> {
   return out;
 }
 
-/** The patch that turns `saved` (what the form was loaded with) into `draft`. */
+/** The patch that turns `saved` (what the form was loaded with) into `draft`, field by field. */
 export function settingsChanges(saved: Settings, draft: Settings): Patch {
-  // The player's own history is not the form's to save.
-  const { recentlyPlayed: _savedRecent, ...savedVariety } = saved.variety;
-  const { recentlyPlayed: _draftRecent, ...draftVariety } = draft.variety;
-  const patch: Patch = {};
-  const top = changed(
-    {
-      ffmpegPath: saved.ffmpegPath,
-      workers: saved.workers,
-      model: saved.model,
-      patchesPerTrack: saved.patchesPerTrack,
-      windowsPerTrack: saved.windowsPerTrack,
-    },
-    {
-      ffmpegPath: draft.ffmpegPath,
-      workers: draft.workers,
-      model: draft.model,
-      patchesPerTrack: draft.patchesPerTrack,
-      windowsPerTrack: draft.windowsPerTrack,
-    },
-  );
-  Object.assign(patch, top);
-  const similarity = changed(saved.similarity, draft.similarity);
+  const { similarity: s0, variety: v0, playback: p0, ...top0 } = settingsPatch(saved);
+  const { similarity: s1, variety: v1, playback: p1, ...top1 } = settingsPatch(draft);
+  const patch: Patch = changed(top0, top1);
+  const similarity = changed(s0 ?? {}, s1 ?? {});
+  const variety = changed(v0 ?? {}, v1 ?? {});
+  const playback = changed(p0 ?? {}, p1 ?? {});
   if (Object.keys(similarity).length > 0) patch.similarity = similarity;
-  const variety = changed(savedVariety, draftVariety);
   if (Object.keys(variety).length > 0) patch.variety = variety;
-  const playback = changed(saved.playback, draft.playback);
   if (Object.keys(playback).length > 0) patch.playback = playback;
   return patch;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settingsChanges } from '../../../src/shared/settings-changes';
+import { settingsChanges, settingsPatch } from '../../../src/shared/settings-changes';
 import { defaultSettings } from '../../../src/main/home/settings';
 
 describe('what the settings form saves', () => {
@@ -25,5 +25,17 @@ describe('what the settings form saves', () => {
     const draft = structuredClone(saved);
     draft.variety.recentlyPlayed = ['a', 'b'];
     expect(settingsChanges(saved, draft)).toEqual({});
+  });
+});
+
+describe('the whole form as a patch', () => {
+  it('is every setting but the player’s history, and the contract accepts it', async () => {
+    const { requestSchemas } = await import('../../../src/shared/contract');
+    const s = defaultSettings();
+    s.variety.recentlyPlayed = ['a'];
+    const patch = settingsPatch(s);
+    expect(patch.variety).not.toHaveProperty('recentlyPlayed');
+    expect(patch.workers).toBe(s.workers);
+    expect(requestSchemas['settings.set'].safeParse(patch).success).toBe(true);
   });
 });

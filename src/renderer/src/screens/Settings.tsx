@@ -2,26 +2,10 @@
 import { useEffect, useState } from 'react';
 import type { AppInfo, Settings } from '../../../shared/types';
 import { requestSchemas } from '../../../shared/contract';
-import type { Request } from '../../../shared/contract';
-import { settingsChanges } from '../../../shared/settings-changes';
+import { settingsChanges, settingsPatch } from '../../../shared/settings-changes';
 import { settingsProblems } from '../../../shared/settings-words';
 import { client } from '../api/client';
 import { useApp } from '../hooks';
-
-/** The whole draft as a patch (without the player's own history): what the form validates. */
-function patchOf(draft: Settings): Request<'settings.set'> {
-  const { recentlyPlayed: _recent, ...variety } = draft.variety;
-  return {
-    ffmpegPath: draft.ffmpegPath,
-    workers: draft.workers,
-    model: draft.model,
-    patchesPerTrack: draft.patchesPerTrack,
-    windowsPerTrack: draft.windowsPerTrack,
-    similarity: draft.similarity,
-    variety,
-    playback: draft.playback,
-  };
-}
 
 const LEAVE_QUESTION = 'Your settings changes are not saved. Leave and lose them?';
 
@@ -61,7 +45,7 @@ export function SettingsScreen() {
     );
   }
 
-  const checked = requestSchemas['settings.set'].safeParse(patchOf(draft));
+  const checked = requestSchemas['settings.set'].safeParse(settingsPatch(draft));
   const problems = checked.success ? [] : settingsProblems(checked.error.issues);
   const problemAt = (path: string): string | undefined => problems.find((p) => p.path === path)?.message;
   const set = (patch: Partial<Settings>): void => setDraft({ ...draft, ...patch });
